@@ -1,0 +1,64 @@
+# Commerce Hub. `make demo` runs it, `make test` proves it. Every target sets up what it needs, idempotently.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export FLASK_APP := wsgi
+
+.PHONY: setup demo test lint browser-deps services services-down migrate bench clean help
+
+help:
+	@echo "make demo    set up and run the hub with sandbox shops (Ctrl-C stops it)"
+	@echo "make test    set up and run lint and the whole test suite"
+	@echo "make bench   run the benchmarks"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+static/vendor/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is needed to fetch the pinned front-end packages (htmx, Pico CSS): install Node.js 18+ (Debian: apt-get install nodejs npm; macOS: brew install node)"; exit 2; }
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
+	@touch $@
+
+setup: $(VENV)/.installed static/vendor/.installed
+
+# Starts the embedded PostgreSQL and Valkey unless DATABASE_URL / REDIS_URL are set.
+services: setup
+	@$(PY) -m app.embedded up >/dev/null
+
+services-down:
+	@$(PY) -m app.embedded down
+
+migrate: services
+	$(PY) -m flask db upgrade
+
+demo: migrate
+	@$(PY) -m flask hub demo-seed
+	@eval "$$($(PY) -m app.embedded up)" && export DATABASE_URL REDIS_URL && \
+	  $(VENV)/bin/honcho -f Procfile start
+
+browser-deps:
+	@if [ "$$(uname -s)" = Linux ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then \
+	  echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: setup browser-deps lint
+	$(PY) -m pytest
+
+bench: services
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache

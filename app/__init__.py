@@ -1,0 +1,96 @@
+"""Commerce Hub: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Flask
+
+from app.config import Config
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app: config, services (embedded ones if no URLs are set), extensions, blueprints, CLI."""
+    config = config or Config.from_env()
+    if not config.DATABASE_URL or not config.REDIS_URL:
+        from app.embedded import ensure_services
+
+        urls = ensure_services(config.DATABASE_URL, config.REDIS_URL)
+        config.DATABASE_URL, config.REDIS_URL = urls.database_url, urls.redis_url
+    if not config.SECRET_KEY:
+        if config.ENV == "production":
+            raise RuntimeError("SECRET_KEY must be set in production (e.g. `python -c 'import secrets; "
+                               "print(secrets.token_urlsafe(48))'`).")
+        from app.embedded import local_secret_key
+
+        config.SECRET_KEY = local_secret_key()
+
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.update(config.to_flask())
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app.cli import hub_cli
+
+    app.cli.add_command(hub_cli)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from redis import Redis
+
+    from app import models  # noqa: F401  (every table on the metadata)
+    from app.auth import sessions
+    from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.orgs.scoping import load_current_org
+    from app.security import init_security_headers
+    from app.settings.cache import SettingsCache
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to continue."
+    login_manager.session_protection = None  # the server-side session row is the protection
+
+    idle = timedelta(minutes=int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() // 60))
+
+    @login_manager.user_loader
+    def _load_user(token: str):
+        user = sessions.load_user(db.session, token, idle)
+        if db.session.dirty:  # a last_seen_at touch; nothing else is pending this early in the request
+            db.session.commit()
+        return user
+
+    redis = Redis.from_url(app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2)
+    app.extensions["redis"] = redis
+    app.extensions["settings_cache"] = SettingsCache(redis, app.config["SETTINGS_LOCAL_TTL_SECONDS"])
+    app.before_request(load_current_org)
+    init_security_headers(app)
+
+    @app.context_processor
+    def _template_globals():
+        from flask import g
+
+        from app.orgs.scoping import can
+
+        return {"current_org": g.get("org"), "current_role": g.get("role"),
+                "memberships": g.get("memberships", []), "can": can}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.audit.routes import bp as audit_bp
+    from app.auth.routes import bp as auth_bp
+    from app.core.routes import bp as core_bp
+    from app.core.routes import register_error_pages
+    from app.orgs.routes import bp as orgs_bp
+    from app.settings.routes import bp as settings_bp
+
+    for blueprint in (core_bp, auth_bp, orgs_bp, settings_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    register_error_pages(app)

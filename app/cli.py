@@ -1,0 +1,94 @@
+"""`flask --app wsgi hub ...`: the operator's commands. Each one commits once, at the end."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from app.extensions import db
+
+hub_cli = AppGroup("hub", help="Commerce Hub administration.")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(2)
+
+
+@hub_cli.command("create-admin")
+@click.argument("email")
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--name", default="")
+def create_admin(email: str, password: str, name: str) -> None:
+    """Create a platform operator account."""
+    from app.auth.services import AccountError, create_user
+
+    try:
+        user = create_user(db.session, email, password, name=name, is_operator=True)
+    except AccountError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(user.id)
+
+
+@hub_cli.command("org-add")
+@click.argument("name")
+def org_add(name: str) -> None:
+    """Create an organization and print its id."""
+    from app.orgs.services import MembershipError, create_organization
+
+    try:
+        org = create_organization(db.session, name)
+    except MembershipError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(org.id)
+
+
+@hub_cli.command("member-add")
+@click.option("--org", "org_id", required=True, type=int)
+@click.option("--role", required=True, help="owner, manager, translator or viewer")
+@click.argument("email")
+def member_add(org_id: int, role: str, email: str) -> None:
+    """Add an existing user to an organization with a role."""
+    from app.auth.services import find_user
+    from app.orgs.services import MembershipError, add_member, parse_role
+
+    user = find_user(db.session, email)
+    if user is None:
+        _fail(f"No user with the e-mail {email}; create it first (create-admin, or an invitation).")
+    try:
+        add_member(db.session, org_id, user, parse_role(role))
+    except MembershipError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"{email} is now {role} of organization {org_id}")
+
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 (the published demo login)
+
+
+@hub_cli.command("demo-seed")
+def demo_seed() -> None:
+    """Create the demo organizations and login once; running it again keeps what is there."""
+    from sqlalchemy import select
+
+    from app.auth.services import create_user, find_user
+    from app.orgs.models import Organization, Role
+    from app.orgs.services import add_member, create_organization
+
+    user = find_user(db.session, DEMO_EMAIL) or create_user(db.session, DEMO_EMAIL, DEMO_PASSWORD,
+                                                            name="Demo Owner", is_operator=True)
+    for name in ("Demo Merchant", "Second Merchant"):
+        org = db.session.execute(select(Organization).where(Organization.name == name)).scalar_one_or_none()
+        if org is None:
+            org = create_organization(db.session, name)
+            add_member(db.session, org.id, user, Role.owner, actor_id=user.id)
+    db.session.commit()
+    click.echo("")
+    click.echo("  Commerce Hub demo: http://127.0.0.1:5000/")
+    click.echo(f"  Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    click.echo("")

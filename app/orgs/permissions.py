@@ -1,0 +1,22 @@
+"""What each role may do: the one table every role check reads."""
+
+from __future__ import annotations
+
+from app.orgs.models import Role
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "org.view": frozenset(Role),
+    "members.manage": frozenset({Role.owner}),
+    "audit.view": frozenset({Role.owner}),
+    "settings.edit": frozenset({Role.owner, Role.manager}),
+    "shops.manage": frozenset({Role.owner, Role.manager}),
+    "imports.run": frozenset({Role.owner, Role.manager}),
+    "orders.edit": frozenset({Role.owner, Role.manager}),
+    "translations.edit": frozenset({Role.owner, Role.manager, Role.translator}),
+}
+
+
+def role_allows(role: Role | None, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"Unknown permission {permission!r}: add it to app/orgs/permissions.py")
+    return role is not None and role in PERMISSIONS[permission]

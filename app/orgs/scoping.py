@@ -1,0 +1,86 @@
+"""The current organization and the one place tenant data is scoped.
+
+Every read of tenant data goes through `scoped()` or `get_scoped_or_404()`, so an id that belongs
+to another organization answers 404 instead of leaking that it exists.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, g, session
+from flask_login import current_user
+from sqlalchemy import Select, select
+
+from app.extensions import db
+from app.orgs.models import Membership, Organization, Role
+from app.orgs.permissions import role_allows
+
+SESSION_KEY = "org_id"
+
+
+def load_current_org() -> None:
+    """Resolve g.org and g.role for the logged-in user (before_request)."""
+    g.org, g.role, g.memberships = None, None, []
+    if not current_user.is_authenticated:
+        return
+    rows = db.session.execute(
+        select(Membership, Organization)
+        .join(Organization, Organization.id == Membership.organization_id)
+        .where(Membership.user_id == current_user.id)
+        .order_by(Organization.name, Organization.id)
+    ).all()
+    g.memberships = [(org, membership.role) for membership, org in rows]
+    wanted = session.get(SESSION_KEY)
+    chosen = next(((org, role) for org, role in g.memberships if org.id == wanted), None)
+    if chosen is None and g.memberships:
+        chosen = g.memberships[0]
+    if chosen is not None:
+        g.org, g.role = chosen
+        session[SESSION_KEY] = g.org.id
+
+
+def current_org() -> Organization:
+    org = getattr(g, "org", None)
+    if org is None:
+        abort(404)
+    return org
+
+
+def current_role() -> Role | None:
+    return getattr(g, "role", None)
+
+
+def can(permission: str) -> bool:
+    return role_allows(current_role(), permission)
+
+
+def require(permission: str):
+    """Route decorator: 403 unless the user's role in the current organization allows `permission`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                abort(401)
+            current_org()
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def scoped(model, statement: Select | None = None) -> Select:
+    """A select of `model` limited to the current organization."""
+    statement = statement if statement is not None else select(model)
+    return statement.where(model.organization_id == current_org().id)
+
+
+def get_scoped_or_404(model, object_id: int):
+    row = db.session.execute(scoped(model).where(model.id == object_id)).scalar_one_or_none()
+    if row is None:
+        abort(404)
+    return row

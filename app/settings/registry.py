@@ -1,0 +1,76 @@
+"""Every setting the hub knows: key, type, default, where it applies. Values are stored only when changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class SettingError(ValueError):
+    """A value that does not fit its setting; the message says what is allowed."""
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    label: str
+    type: type  # bool, int or str
+    default: object
+    scope: str  # "org": organization only; "shop": per shop, with an organization-wide default
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int = 200
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def parse(self, raw: object) -> object:
+        """Turn form input (strings, checkboxes) or JSON into a valid typed value, or raise SettingError."""
+        if self.type is bool:
+            if isinstance(raw, bool):
+                return raw
+            return str(raw).strip().lower() in {"1", "true", "on", "yes", "y"}
+        if self.type is int:
+            try:
+                value = int(str(raw).strip())
+            except ValueError:
+                raise SettingError(f"{self.label}: enter a whole number.") from None
+            if self.minimum is not None and value < self.minimum:
+                raise SettingError(f"{self.label}: the smallest allowed value is {self.minimum}.")
+            if self.maximum is not None and value > self.maximum:
+                raise SettingError(f"{self.label}: the largest allowed value is {self.maximum}.")
+            return value
+        value = str(raw if raw is not None else "").strip()
+        if self.choices and value not in self.choices:
+            raise SettingError(f"{self.label}: choose one of {', '.join(self.choices)}.")
+        if len(value) > self.max_length:
+            raise SettingError(f"{self.label}: at most {self.max_length} characters.")
+        return value
+
+
+SETTINGS: dict[str, SettingDef] = {
+    d.key: d
+    for d in [
+        SettingDef("display_timezone", "Display time zone", str, "Europe/Prague", "org",
+                   help="Times on pages are shown in this zone."),
+        SettingDef("default_language", "Default language", str, "cs", "org",
+                   choices=("cs", "sk", "de", "en", "pl", "hu")),
+        SettingDef("table_page_size", "Rows per table page", int, 50, "org", minimum=10, maximum=200),
+        SettingDef("alert_email", "Alert e-mail", str, "", "org", help="Where operational alerts go."),
+        SettingDef("sync_enabled", "Syncing enabled", bool, True, "shop",
+                   help="Off stops scheduled syncs for the shop; data stays."),
+        SettingDef("sync_interval_minutes", "Sync interval (minutes)", int, 15, "shop", minimum=1, maximum=1440),
+        SettingDef("order_lookback_days", "Order change lookback (days)", int, 30, "shop", minimum=1, maximum=30,
+                   help="Shoptet keeps 30 days of change history."),
+    ]
+}
+
+
+def definition(key: str) -> SettingDef:
+    try:
+        return SETTINGS[key]
+    except KeyError:
+        raise SettingError(f"Unknown setting '{key}'.") from None
+
+
+def defaults_for(shop: bool) -> dict[str, object]:
+    return {d.key: d.default for d in SETTINGS.values() if (d.scope == "shop") == shop or not shop}

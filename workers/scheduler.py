@@ -1,0 +1,68 @@
+"""Periodic work: a tick loop that turns due work into ledger rows and enqueues them.
+
+Work is found in the database, not kept in memory, so two scheduler processes find the same due
+work and the ledger (with a transaction-level advisory lock per tick) lets only one act on it.
+Feature packages register their periodic tasks in `TICK_TASKS`.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable
+
+from sqlalchemy import text
+
+log = logging.getLogger("hub.scheduler")
+
+TICK_SECONDS = 5.0
+SCHEDULER_LOCK_ID = 0x48554253  # "HUBS": one advisory lock for the whole tick
+
+# Each task takes the app and does one pass; it must be safe to run again at any time.
+TICK_TASKS: list[Callable] = []
+
+
+def tick(app) -> bool:
+    """One pass over every periodic task, under the scheduler lock. False if another scheduler held it."""
+    from app.extensions import db
+
+    with app.app_context():
+        locked = db.session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": SCHEDULER_LOCK_ID}).scalar()
+        if not locked:
+            db.session.rollback()
+            return False
+        try:
+            for task in TICK_TASKS:
+                task(app)
+            app.extensions["redis"].set("hub:scheduler:heartbeat", int(time.time()), ex=120)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("scheduler tick failed")
+        return True
+
+
+def main(argv: list[str]) -> int:
+    from app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = create_app()
+    running = True
+
+    def stop(*_):
+        nonlocal running
+        running = False
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("scheduler started, tick every %.0f s", TICK_SECONDS)
+    while running:
+        tick(app)
+        time.sleep(TICK_SECONDS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
