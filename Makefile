@@ -41,8 +41,8 @@ migrate: services
 
 demo: migrate
 	@$(PY) -m flask hub demo-seed
-	@eval "$$($(PY) -m app.embedded up)" && export DATABASE_URL REDIS_URL && \
-	  $(VENV)/bin/honcho -f Procfile start
+	@eval "$$($(PY) -m app.embedded up)" && export DATABASE_URL REDIS_URL PATH="$(CURDIR)/$(VENV)/bin:$$PATH" && \
+	  honcho -f Procfile start
 
 browser-deps:
 	@if [ "$$(uname -s)" = Linux ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then \

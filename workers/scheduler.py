@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 
@@ -48,19 +49,16 @@ def main(argv: list[str]) -> int:
     from app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     app = create_app()
-    running = True
-
-    def stop(*_):
-        nonlocal running
-        running = False
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
     log.info("scheduler started, tick every %.0f s", TICK_SECONDS)
-    while running:
+    while not stopping.is_set():
         tick(app)
-        time.sleep(TICK_SECONDS)
+        stopping.wait(TICK_SECONDS)
+    log.info("scheduler stopped")
     return 0
 
 

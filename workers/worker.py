@@ -31,10 +31,11 @@ def main(argv: list[str]) -> int:
     connection = app.extensions["redis"]
     names = argv[1:] or ALL_QUEUE_NAMES
     queues = [get_queue(name, connection) for name in names]
-    worker = AppWorker(queues, connection=connection, serializer=JSONSerializer)
-    # Short maintenance interval: a killed worker's jobs are noticed in a minute, not ten
-    # (the run ledger's lease is the real detector; this is the second net).
-    worker.work(with_scheduler=True, maintenance_interval=60)
+    # Short maintenance interval and TTL: a killed worker's jobs are noticed in about a minute, not
+    # ten (the run ledger's lease is the real detector; this is the second net).
+    worker = AppWorker(queues, connection=connection, serializer=JSONSerializer, maintenance_interval=60,
+                       worker_ttl=60)
+    worker.work(with_scheduler=True)
     return 0
 
 
