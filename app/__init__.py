@@ -45,12 +45,13 @@ def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table on the metadata)
     from app.auth import sessions
     from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.imports.partitions import include_in_migrations
     from app.orgs.scoping import load_current_org
     from app.security import init_security_headers
     from app.settings.cache import SettingsCache
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), include_name=include_in_migrations)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -92,3 +92,56 @@ def demo_seed() -> None:
     click.echo("  Commerce Hub demo: http://127.0.0.1:5000/")
     click.echo(f"  Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
     click.echo("")
+
+
+@hub_cli.command("shop-add")
+@click.option("--org", "org_id", required=True, type=int)
+@click.option("--name", required=True)
+@click.option("--eshop-id", required=True, type=int, help="Shoptet's eshopId")
+@click.option("--url", default="", help="the shop's address")
+@click.option("--private-token", default=None, help="Shoptet private API token (stored encrypted)")
+@click.option("--api-url", default=None, help="API base URL (default Shoptet's; the sandbox's in demos)")
+@click.option("--languages", default="cs", help="comma-separated, default language first")
+def shop_add(org_id, name, eshop_id, url, private_token, api_url, languages) -> None:
+    """Add a Shoptet shop to an organization and print its id."""
+    from app.shops.services import ShopError, add_shop
+
+    try:
+        shop = add_shop(db.session, org_id, name=name, eshop_id=eshop_id, url=url, private_token=private_token,
+                        api_url=api_url, languages=languages)
+    except ShopError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(shop.id)
+
+
+@hub_cli.command("import-snapshot")
+@click.option("--shop", "shop_id", required=True, type=int)
+@click.option("--kind", required=True, type=click.Choice(["orders", "customers", "products"]))
+@click.option("--language", default=None, help="products: the language of the file (default: the shop's)")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_snapshot(shop_id: int, kind: str, language: str | None, path: str) -> None:
+    """Import a local gzip JSON Lines snapshot through the same pipeline as the workers."""
+    import json
+    import time
+
+    from tqdm import tqdm
+
+    from app.imports.runner import ImportFailed, run_file_import
+    from app.shops.models import Shop
+
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        _fail(f"There is no shop with id {shop_id}.")
+    started = time.monotonic()
+    with tqdm(unit=" lines", desc=f"{kind} → shop {shop_id}", file=sys.stderr, dynamic_ncols=True) as bar:
+        def on_progress(progress):
+            bar.total = progress.lines_total
+            bar.update(progress.lines_done - bar.n)
+
+        try:
+            progress = run_file_import(db.session, shop, kind, path, language=language, on_progress=on_progress)
+        except ImportFailed as exc:
+            _fail(str(exc))
+    summary = {**progress.as_stats(), "seconds": round(time.monotonic() - started, 3)}
+    click.echo(json.dumps(summary))

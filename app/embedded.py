@@ -187,6 +187,17 @@ def local_secret_key() -> str:
     return path.read_text().strip()
 
 
+def local_encryption_key() -> str:
+    """A per-checkout Fernet key for local development (production sets TOKEN_ENCRYPTION_KEYS)."""
+    path = var_dir() / "encryption_key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 # --- Entry points -----------------------------------------------------------------------------------
 
 def ensure_services(database_url: str | None = None, redis_url: str | None = None) -> ServiceUrls:

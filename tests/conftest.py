@@ -12,6 +12,7 @@ import os
 import re
 
 import pytest
+from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -47,7 +48,7 @@ def test_config() -> Config:
     database_url, redis_url = _test_urls()
     _recreate_database(database_url)
     return Config(SECRET_KEY="test-secret-key", ENV="test", DATABASE_URL=database_url, REDIS_URL=redis_url,
-                  TOKEN_ENCRYPTION_KEYS="")
+                  TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode())
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,39 @@
+"""Customers as imported from Shoptet, with metrics kept current as their orders arrive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, IdMixin
+
+
+class Customer(IdMixin, Base):
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("shop_id", "guid"),)
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    guid: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(320))  # the main account's, lower-case
+    phone: Mapped[str | None] = mapped_column(String(64))
+    full_name: Mapped[str | None] = mapped_column(String(300))
+    company: Mapped[str | None] = mapped_column(String(300))
+    customer_group: Mapped[str | None] = mapped_column(String(200))
+    creation_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    change_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    content_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    raw: Mapped[dict] = mapped_column(JSONB)  # accounts, addresses, everything Shoptet sent
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Metrics, maintained by app/imports/metrics.py whenever orders of this customer change.
+    orders_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    total_spent: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0, server_default="0")
+    first_order_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_order_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def average_order_value(self) -> Decimal | None:
+        return (self.total_spent / self.orders_count).quantize(Decimal("0.01")) if self.orders_count else None

@@ -1,0 +1,91 @@
+"""What every kind shares: staging through COPY, the counts a batch produces, line errors."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+
+class LineError(ValueError):
+    """A line that parsed as JSON but cannot be imported; the message names the field."""
+
+
+@dataclass
+class Counts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+def content_hash(raw: bytes) -> bytes:
+    """Identity of a source line: equal hash means nothing changed, so nothing is written."""
+    return hashlib.blake2b(raw, digest_size=16).digest()
+
+
+def require(obj: dict, key: str) -> Any:
+    value = obj.get(key)
+    if value is None or value == "":
+        raise LineError(f"missing required field '{key}'")
+    return value
+
+
+def parse_time(value: str | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except (TypeError, ValueError):
+        raise LineError(f"field '{field}' is not a date-time: {value!r}") from None
+
+
+def nested(obj: dict, *path: str) -> Any:
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def newest(records: list, key, change_time) -> list:
+    """Keep one record per key, the newest by change time (a file may list an entity twice)."""
+    chosen: dict = {}
+    for record in records:
+        current = chosen.get(key(record))
+        if current is None or (change_time(record) or datetime.min.replace(tzinfo=UTC)) >= (
+            change_time(current) or datetime.min.replace(tzinfo=UTC)
+        ):
+            chosen[key(record)] = record
+    return list(chosen.values())
+
+
+def stage(cursor: psycopg.Cursor, table: str, columns: tuple[str, ...], rows) -> None:
+    """COPY rows into a temporary staging table (created once per connection, emptied at commit)."""
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+class Importer:
+    """A kind's importer: `prepare` turns one parsed line into a record, `write` stores a batch."""
+
+    kind: str
+    shop_id: int
+
+    def prepare(self, obj: dict, raw: bytes):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def months(self, records: list) -> set:
+        """Months of order_items partitions the batch needs (orders only)."""
+        return set()
+
+    def write(self, cursor: psycopg.Cursor, records: list) -> Counts:  # pragma: no cover - interface
+        raise NotImplementedError

@@ -1,0 +1,85 @@
+"""Customers snapshot lines → `customers` (accounts, addresses and group stay in `raw`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+import psycopg
+
+from app.imports.kinds.base import Counts, Importer, content_hash, nested, newest, parse_time, require, stage
+from app.imports.metrics import refresh_customer_metrics
+
+COLUMNS = ("guid", "email", "phone", "full_name", "company", "customer_group", "creation_time", "change_time",
+           "content_hash", "raw")
+
+STAGING_DDL = """
+CREATE TEMP TABLE IF NOT EXISTS stage_customers (
+    guid text, email text, phone text, full_name text, company text, customer_group text,
+    creation_time timestamptz, change_time timestamptz, content_hash bytea, raw jsonb
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS stage_changed_customers (guid text, inserted boolean) ON COMMIT DELETE ROWS;
+"""
+
+UPSERT = f"""
+WITH upserted AS (
+    INSERT INTO customers AS t (shop_id, {", ".join(COLUMNS)})
+    SELECT %(shop_id)s, {", ".join(COLUMNS)} FROM stage_customers
+    ON CONFLICT (shop_id, guid) DO UPDATE SET
+        {", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "guid")}, deleted_at = NULL
+    WHERE t.content_hash <> EXCLUDED.content_hash
+      AND (t.change_time IS NULL OR EXCLUDED.change_time IS NULL OR EXCLUDED.change_time >= t.change_time)
+    RETURNING t.guid, (t.xmax = 0) AS inserted
+)
+INSERT INTO stage_changed_customers SELECT guid, inserted FROM upserted
+"""
+
+
+@dataclass(slots=True)
+class CustomerRecord:
+    guid: str
+    changed: datetime | None
+    row: tuple
+
+
+def main_account(obj: dict) -> dict:
+    """The account Shoptet marks as main (e-mail and phone live only on accounts)."""
+    accounts = [a for a in (obj.get("accounts") or []) if isinstance(a, dict)]
+    return next((a for a in accounts if a.get("mainAccount")), accounts[0] if accounts else {})
+
+
+class CustomerImporter(Importer):
+    kind = "customers"
+
+    def __init__(self, shop_id: int):
+        self.shop_id = shop_id
+
+    def prepare(self, obj: dict, raw: bytes) -> CustomerRecord:
+        guid = str(require(obj, "guid"))
+        parse_time(obj.get("creationTime"), "creationTime")
+        changed = parse_time(obj.get("changeTime"), "changeTime")
+        account = main_account(obj)
+        billing = obj.get("billingAddress") or {}
+        email = account.get("email")
+        row = (
+            guid, email.lower() if isinstance(email, str) else None, account.get("phone"),
+            billing.get("fullName") or account.get("fullName"), billing.get("company"),
+            nested(obj, "customerGroup", "name"), obj.get("creationTime"), obj.get("changeTime"),
+            content_hash(raw), orjson.dumps(obj).decode(),
+        )
+        return CustomerRecord(guid, changed, row)
+
+    def write(self, cursor: psycopg.Cursor, records: list[CustomerRecord]) -> Counts:
+        records = newest(records, key=lambda r: r.guid, change_time=lambda r: r.changed)
+        cursor.execute(STAGING_DDL)
+        stage(cursor, "stage_customers", COLUMNS, (r.row for r in records))
+        cursor.execute(UPSERT, {"shop_id": self.shop_id})
+        cursor.execute("SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
+                       "FROM stage_changed_customers")
+        inserted, updated = cursor.fetchone()
+        if inserted:
+            # Orders may have arrived before their customer: give new customers their metrics now.
+            refresh_customer_metrics(cursor, self.shop_id,
+                                     "SELECT guid FROM stage_changed_customers WHERE inserted")
+        return Counts(inserted=inserted, updated=updated, unchanged=len(records) - inserted - updated)

@@ -1,0 +1,38 @@
+"""Customer metrics kept current as orders arrive: recomputed only for the customers a batch touched.
+
+Cancelled orders (Shoptet's system status -4) do not count towards spending or order counts.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+CANCELLED_STATUS_ID = -4
+
+REFRESH = f"""
+UPDATE customers c SET
+    orders_count = coalesce(m.orders_count, 0),
+    total_spent = coalesce(m.total_spent, 0),
+    first_order_at = m.first_order_at,
+    last_order_at = m.last_order_at
+FROM (
+    SELECT g.guid, agg.orders_count, agg.total_spent, agg.first_order_at, agg.last_order_at
+    FROM (SELECT DISTINCT guid FROM ({{guids}}) AS touched(guid)) g
+    LEFT JOIN LATERAL (
+        SELECT count(*) AS orders_count, sum(o.total_with_vat) AS total_spent,
+               min(o.creation_time) AS first_order_at, max(o.creation_time) AS last_order_at
+        FROM orders o
+        WHERE o.shop_id = %(shop_id)s AND o.customer_guid = g.guid AND o.deleted_at IS NULL
+          AND o.status_id IS DISTINCT FROM {CANCELLED_STATUS_ID}
+    ) agg ON true
+) m
+WHERE c.shop_id = %(shop_id)s AND c.guid = m.guid
+  AND (c.orders_count, c.total_spent, c.first_order_at, c.last_order_at)
+      IS DISTINCT FROM (coalesce(m.orders_count, 0), coalesce(m.total_spent, 0), m.first_order_at, m.last_order_at)
+"""
+
+
+def refresh_customer_metrics(cursor: psycopg.Cursor, shop_id: int, guids_sql: str) -> int:
+    """Recompute metrics for the customers whose guids `guids_sql` selects; returns rows changed."""
+    cursor.execute(REFRESH.replace("{guids}", guids_sql), {"shop_id": shop_id})
+    return cursor.rowcount
