@@ -91,7 +91,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.routes import register_error_pages
     from app.orgs.routes import bp as orgs_bp
     from app.settings.routes import bp as settings_bp
+    from app.shops.routes import bp as shops_bp
 
-    for blueprint in (core_bp, auth_bp, orgs_bp, settings_bp, audit_bp):
+    for blueprint in (core_bp, auth_bp, orgs_bp, settings_bp, audit_bp, shops_bp):
         app.register_blueprint(blueprint)
     register_error_pages(app)

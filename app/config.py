@@ -29,6 +29,11 @@ class Config:
     SETTINGS_LOCAL_TTL_SECONDS: float = 2.0
     TOKEN_ENCRYPTION_KEYS: str = ""  # comma-separated Fernet keys, newest first (MultiFernet rotation)
     WTF_CSRF_TIME_LIMIT: int | None = None  # token lives as long as the session
+    HUB_PUBLIC_URL: str = "http://127.0.0.1:5000"  # where Shoptet reaches the hub (webhooks, addon install)
+    LEASE_SECONDS: float = 60.0  # a run's lease; a worker silent this long is presumed dead
+    IMPORT_BATCH_SIZE: int = 2000  # snapshot lines per transaction (and per checkpoint)
+    SNAPSHOT_WAIT_SECONDS: float = 1800.0  # how long to wait for a Shoptet snapshot job
+    IMPORTS_DIR: str = ""  # downloaded snapshot files; default var/imports
 
     @classmethod
     def from_env(cls) -> Config:
@@ -41,6 +46,11 @@ class Config:
             REDIS_URL=os.environ.get("REDIS_URL") or None,
             SESSION_IDLE_MINUTES=int(os.environ.get("SESSION_IDLE_MINUTES", "120")),
             TOKEN_ENCRYPTION_KEYS=os.environ.get("TOKEN_ENCRYPTION_KEYS", ""),
+            HUB_PUBLIC_URL=os.environ.get("HUB_PUBLIC_URL", "http://127.0.0.1:5000"),
+            LEASE_SECONDS=float(os.environ.get("HUB_LEASE_SECONDS", "60")),
+            IMPORT_BATCH_SIZE=int(os.environ.get("HUB_IMPORT_BATCH_SIZE", "2000")),
+            SNAPSHOT_WAIT_SECONDS=float(os.environ.get("HUB_SNAPSHOT_WAIT_SECONDS", "1800")),
+            IMPORTS_DIR=os.environ.get("HUB_IMPORTS_DIR", ""),
         )
 
     def to_flask(self) -> dict:
@@ -67,6 +77,11 @@ class Config:
             "WTF_CSRF_TIME_LIMIT": self.WTF_CSRF_TIME_LIMIT,
             "RATELIMIT_STORAGE_URI": _limits_url(self.REDIS_URL or ""),
             "RATELIMIT_HEADERS_ENABLED": True,
+            "HUB_PUBLIC_URL": self.HUB_PUBLIC_URL,
+            "LEASE_SECONDS": self.LEASE_SECONDS,
+            "IMPORT_BATCH_SIZE": self.IMPORT_BATCH_SIZE,
+            "SNAPSHOT_WAIT_SECONDS": self.SNAPSHOT_WAIT_SECONDS,
+            "IMPORTS_DIR": self.IMPORTS_DIR,
         }
 
 

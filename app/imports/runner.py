@@ -14,18 +14,20 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
+import httpx
+from flask import current_app
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.imports.kinds import importer_for
 from app.imports.pipeline import Progress, import_file
+from app.imports.snapshots import acquire_snapshot, forget_download, local_path
+from app.shops.clients import MissingCredentials
 from app.shoptet.errors import ShoptetError, SnapshotCorrupt
 from app.sync import ledger
 from app.sync.models import SyncRun
 
 log = logging.getLogger(__name__)
-
-HEARTBEAT_EVERY = 15.0
 
 
 class ImportFailed(RuntimeError):
@@ -35,8 +37,9 @@ class ImportFailed(RuntimeError):
 class Heartbeat:
     """Keeps the lease alive while the worker waits (snapshot job, download) between batches."""
 
-    def __init__(self, engine, run_id: int, token: int, every: float = HEARTBEAT_EVERY):
-        self.engine, self.run_id, self.token, self.every = engine, run_id, token, every
+    def __init__(self, app, engine, run_id: int, token: int):
+        self.app, self.engine, self.run_id, self.token = app, engine, run_id, token
+        self.every = ledger.lease_seconds() / 4
         self.lost = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"heartbeat-run-{run_id}", daemon=True)
@@ -52,7 +55,7 @@ class Heartbeat:
     def _loop(self) -> None:
         while not self._stop.wait(self.every):
             try:
-                with Session(self.engine) as session:
+                with self.app.app_context(), Session(self.engine) as session:
                     ledger.fence(session, self.run_id, self.token)
                     session.commit()
             except ledger.LeaseLost:
@@ -87,26 +90,19 @@ class Outcome:
 
 
 def execute_run(session: Session, run_id: int, *, on_progress: Callable[[Progress], None] | None = None,
-                acquire: Callable[[Session, SyncRun, int], tuple[str, dict]] | None = None) -> Outcome:
+                acquire: Callable | None = None) -> Outcome:
     run = ledger.claim(session, run_id)
     session.commit()
     if run is None:
         return Outcome("not-claimed")
     token = run.lease_token
     engine = session.get_bind().engine
-    with Heartbeat(engine, run_id, token):
+    with Heartbeat(current_app._get_current_object(), engine, run_id, token):
         try:
-            if run.mode == "file":
-                path, extra = run.source_path, {}
-                if not path or not os.path.exists(path):
-                    raise PermanentImportError(f"The file {path} does not exist (any more).")
-            else:
-                path, extra = (acquire or acquire_snapshot)(session, run, token)
-            importer = importer_for(run.kind, run.shop, language=(run.checkpoint or {}).get("language"))
-            progress = import_file(session, run_id, token, path, importer, on_progress=on_progress,
-                                   checkpoint_extra=extra)
+            progress = _import_phases(session, run, token, on_progress, acquire or acquire_snapshot)
             ledger.finish(session, run_id, token)
             session.commit()
+            _remove_downloads(run)
             return Outcome("succeeded", progress)
         except ledger.LeaseLost:
             session.rollback()
@@ -123,8 +119,52 @@ def execute_run(session: Session, run_id: int, *, on_progress: Callable[[Progres
                 session.rollback()
                 return Outcome("lease-lost")
             if not transient:
-                log.exception("run %s failed", run_id)
+                log.warning("run %s failed: %s", run_id, message)
             return Outcome(status, error=message)
+
+
+def phases(run: SyncRun) -> list[str | None]:
+    """Products come as one snapshot per language (default first); everything else is one file."""
+    if run.mode == "file":
+        return [(run.checkpoint or {}).get("language")]
+    if run.kind == "products":
+        return run.shop.language_list or [run.shop.default_language]
+    return [None]
+
+
+def _import_phases(session: Session, run: SyncRun, token: int, on_progress, acquire) -> Progress:
+    plan = phases(run)
+    progress = None
+    for phase in range(int((run.checkpoint or {}).get("phase", 0)), len(plan)):
+        language = plan[phase]
+        if run.mode == "file":
+            path = run.source_path
+            if not path or not os.path.exists(path):
+                raise PermanentImportError(f"The file {path} does not exist (any more).")
+        else:
+            path = acquire(session, run, token, phase, language)
+        importer = importer_for(run.kind, run.shop, language=language)
+        try:
+            progress = import_file(session, run.id, token, path, importer, on_progress=on_progress,
+                                   checkpoint_extra={"phase": phase},
+                                   batch_size=int(current_app.config.get("IMPORT_BATCH_SIZE", 2000)))
+        except SnapshotCorrupt:
+            if run.mode != "file":
+                session.rollback()
+                forget_download(session, run, token, phase)
+            raise
+        session.refresh(run)
+        if phase + 1 < len(plan):
+            ledger.fence(session, run.id, token)
+            run.checkpoint = {"phase": phase + 1, "line_no": 0}
+            session.commit()
+    return progress
+
+
+def _remove_downloads(run: SyncRun) -> None:
+    if run.mode != "file":
+        for phase in range(len(phases(run))):
+            local_path(run.id, phase).unlink(missing_ok=True)
 
 
 class PermanentImportError(RuntimeError):
@@ -143,10 +183,14 @@ def classify(exc: Exception, run: SyncRun) -> tuple[bool, str]:
         return retryable, f"Shoptet: {exc}"
     if isinstance(exc, OperationalError):
         return True, f"Database unavailable: {exc.orig}"
+    if isinstance(exc, httpx.TransportError):
+        return True, f"Network error while downloading the snapshot: {exc!r}"
+    if isinstance(exc, httpx.HTTPStatusError):
+        return exc.response.status_code >= 500, f"Snapshot download answered {exc.response.status_code}"
+    if isinstance(exc, MissingCredentials):
+        return False, str(exc)
     if isinstance(exc, PermanentImportError):
         return False, str(exc)
     return False, f"Unexpected error ({type(exc).__name__}): {exc}"
 
 
-def acquire_snapshot(session: Session, run: SyncRun, token: int) -> tuple[str, dict]:  # pragma: no cover
-    raise PermanentImportError("Snapshot downloads from Shoptet are not wired yet.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +15,10 @@ from sqlalchemy.orm import Session
 
 from app.sync.models import ACTIVE_STATUSES, SyncRun
 
-LEASE = timedelta(seconds=60)
+
+def lease_seconds() -> float:
+    """How long a claim or a heartbeat holds a run (config LEASE_SECONDS, env HUB_LEASE_SECONDS)."""
+    return float(current_app.config.get("LEASE_SECONDS", 60.0))
 KINDS = ("orders", "customers", "products")
 
 
@@ -67,7 +71,7 @@ def claim(session: Session, run_id: int) -> SyncRun | None:
                 lease_expires_at=text("now() + make_interval(secs => :lease)"), heartbeat_at=text("now()"),
                 started_at=text("coalesce(started_at, now())"), next_attempt_at=None)
         .returning(SyncRun.id),
-        {"lease": LEASE.total_seconds()},
+        {"lease": lease_seconds()},
     ).scalar_one_or_none()
     if row is None:
         return None
@@ -85,7 +89,7 @@ def fence(session: Session, run_id: int, token: int, **values) -> None:
         .where(SyncRun.id == run_id, SyncRun.lease_token == token, SyncRun.status == "running")
         .values({"heartbeat_at": text("now()"),
                  "lease_expires_at": text("now() + make_interval(secs => :lease)"), **values}),
-        {"lease": LEASE.total_seconds()},
+        {"lease": lease_seconds()},
     )
     if result.rowcount != 1:
         raise LeaseLost(f"run {run_id}: lease token {token} is no longer valid")

@@ -67,6 +67,16 @@ def newest(records: list, key, change_time) -> list:
     return list(chosen.values())
 
 
+def prepare_staging(cursor: psycopg.Cursor, ddl: str, tables: tuple[str, ...]) -> None:
+    """Create the temporary staging tables once per connection and make sure they start empty.
+
+    They are ON COMMIT DELETE ROWS, but a batch must not depend on how the previous one ended.
+    """
+    cursor.execute(ddl)
+    for table in tables:
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 (constant table names)
+
+
 def stage(cursor: psycopg.Cursor, table: str, columns: tuple[str, ...], rows) -> None:
     """COPY rows into a temporary staging table (created once per connection, emptied at commit)."""
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:

@@ -8,12 +8,23 @@ from datetime import datetime
 import orjson
 import psycopg
 
-from app.imports.kinds.base import Counts, Importer, content_hash, nested, newest, parse_time, require, stage
+from app.imports.kinds.base import (
+    Counts,
+    Importer,
+    content_hash,
+    nested,
+    newest,
+    parse_time,
+    prepare_staging,
+    require,
+    stage,
+)
 from app.imports.metrics import refresh_customer_metrics
 
 COLUMNS = ("guid", "email", "phone", "full_name", "company", "customer_group", "creation_time", "change_time",
            "content_hash", "raw")
 
+STAGING_TABLES = ('stage_customers', 'stage_changed_customers')
 STAGING_DDL = """
 CREATE TEMP TABLE IF NOT EXISTS stage_customers (
     guid text, email text, phone text, full_name text, company text, customer_group text,
@@ -72,7 +83,7 @@ class CustomerImporter(Importer):
 
     def write(self, cursor: psycopg.Cursor, records: list[CustomerRecord]) -> Counts:
         records = newest(records, key=lambda r: r.guid, change_time=lambda r: r.changed)
-        cursor.execute(STAGING_DDL)
+        prepare_staging(cursor, STAGING_DDL, STAGING_TABLES)
         stage(cursor, "stage_customers", COLUMNS, (r.row for r in records))
         cursor.execute(UPSERT, {"shop_id": self.shop_id})
         cursor.execute("SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "

@@ -8,7 +8,18 @@ from datetime import date, datetime
 import orjson
 import psycopg
 
-from app.imports.kinds.base import Counts, Importer, LineError, content_hash, nested, newest, parse_time, require, stage
+from app.imports.kinds.base import (
+    Counts,
+    Importer,
+    LineError,
+    content_hash,
+    nested,
+    newest,
+    parse_time,
+    prepare_staging,
+    require,
+    stage,
+)
 from app.imports.metrics import refresh_customer_metrics
 from app.imports.partitions import month_start
 
@@ -22,6 +33,7 @@ ITEM_COLUMNS = (
     "amount", "unit_price_with_vat", "total_with_vat", "total_without_vat", "vat_rate", "raw",
 )
 
+STAGING_TABLES = ('stage_orders', 'stage_order_items', 'stage_changed_orders')
 STAGING_DDL = """
 CREATE TEMP TABLE IF NOT EXISTS stage_orders (
     code text, guid text, creation_time timestamptz, change_time timestamptz, status_id int, status_name text,
@@ -116,7 +128,7 @@ class OrderImporter(Importer):
 
     def write(self, cursor: psycopg.Cursor, records: list[OrderRecord]) -> Counts:
         records = newest(records, key=lambda r: r.code, change_time=lambda r: r.changed)
-        cursor.execute(STAGING_DDL)
+        prepare_staging(cursor, STAGING_DDL, STAGING_TABLES)
         stage(cursor, "stage_orders", ORDER_COLUMNS, (r.row for r in records))
         stage(cursor, "stage_order_items", ITEM_COLUMNS, (item for r in records for item in r.items))
         params = {"shop_id": self.shop_id}

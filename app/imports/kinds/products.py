@@ -12,7 +12,18 @@ from datetime import datetime
 import orjson
 import psycopg
 
-from app.imports.kinds.base import Counts, Importer, LineError, content_hash, nested, newest, parse_time, require, stage
+from app.imports.kinds.base import (
+    Counts,
+    Importer,
+    LineError,
+    content_hash,
+    nested,
+    newest,
+    parse_time,
+    prepare_staging,
+    require,
+    stage,
+)
 
 PRODUCT_COLUMNS = ("guid", "name", "type", "visibility", "brand", "default_category", "creation_time", "change_time",
                    "content_hash", "raw")
@@ -21,6 +32,7 @@ STOCK_COLUMNS = ("variant_code", "stock_id", "amount", "claim", "location", "cha
 TEXT_COLUMNS = ("product_guid", "name", "short_description", "description", "meta_title", "meta_description",
                 "change_time", "content_hash")
 
+STAGING_TABLES = ('stage_products', 'stage_variants', 'stage_variant_stocks', 'stage_texts', 'stage_changed_products')
 STAGING_DDL = """
 CREATE TEMP TABLE IF NOT EXISTS stage_products (
     guid text, name text, type text, visibility text, brand text, default_category text,
@@ -138,7 +150,7 @@ class ProductImporter(Importer):
 
     def write(self, cursor: psycopg.Cursor, records: list[ProductRecord]) -> Counts:
         records = newest(records, key=lambda r: r.guid, change_time=lambda r: r.changed)
-        cursor.execute(STAGING_DDL)
+        prepare_staging(cursor, STAGING_DDL, STAGING_TABLES)
         params = {"shop_id": self.shop_id, "language": self.language}
         stage(cursor, "stage_texts", TEXT_COLUMNS, (r.text for r in records))
         cursor.execute(UPSERT_TEXTS, params)

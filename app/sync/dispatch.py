@@ -1,0 +1,49 @@
+"""Put runs on RQ: "run N now". The ledger decides what should run; RQ only carries the message.
+
+Job ids are deterministic (`sync-run-N`) and enqueued with `unique=True`, so two schedulers (or a
+scheduler and a route) cannot queue the same run twice. A finished or failed RQ job with that id is
+deleted first: otherwise its id would block the re-enqueue until its TTL ran out.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from redis import Redis
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+from workers.queues import get_queue
+
+log = logging.getLogger(__name__)
+
+QUEUE_FOR_KIND = {"orders": "snapshots", "customers": "snapshots", "products": "snapshots"}
+LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def job_id(run_id: int) -> str:
+    return f"sync-run-{run_id}"
+
+
+def enqueue_run(redis: Redis, run_id: int, kind: str, *, stale: bool = False) -> bool:
+    """Enqueue the run unless a live job for it exists; True if a job was enqueued now.
+
+    `stale` means the ledger says the run's lease expired: its RQ job may still look "started" (RQ
+    notices a dead worker only after its TTL), so it is replaced regardless of what RQ says.
+    """
+    identifier = job_id(run_id)
+    try:
+        job = Job.fetch(identifier, connection=redis, serializer=JSONSerializer)
+        if job.get_status(refresh=False) in LIVE_JOB_STATUSES and not stale:
+            return False
+        job.delete()
+    except NoSuchJobError:
+        pass
+    queue = get_queue(QUEUE_FOR_KIND.get(kind, "default"), redis)
+    try:
+        queue.enqueue_call("app.sync.tasks.run_sync", args=[run_id], job_id=identifier, unique=True,
+                           result_ttl=0, failure_ttl=3600, description=f"sync run {run_id} ({kind})")
+    except DuplicateJobError:
+        return False
+    return True

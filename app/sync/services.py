@@ -1,0 +1,47 @@
+"""Start, cancel and retry imports from the UI: ledger rules, audit, enqueue after commit."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from app.audit.services import record
+from app.db import run_after_commit
+from app.sync import ledger
+from app.sync.dispatch import enqueue_run
+from app.sync.models import SyncRun
+
+
+def _enqueue_after_commit(session: Session, run: SyncRun) -> None:
+    redis = current_app.extensions["redis"]
+    run_id, kind = run.id, run.kind
+    run_after_commit(session, lambda: enqueue_run(redis, run_id, kind))
+
+
+def start_import(session: Session, shop, kind: str, *, actor_id: int | None) -> tuple[SyncRun, bool]:
+    if shop.status != "active":
+        raise ledger.LedgerError("The shop is disconnected: reconnect it before importing.")
+    if shop.api_token_encrypted is None:
+        raise ledger.LedgerError("The shop has no API token: add one before importing.")
+    run, created = ledger.trigger(session, shop, kind, mode="snapshot", requested_by_id=actor_id)
+    if created:
+        record(session, organization_id=shop.organization_id, actor_id=actor_id, action="import.started",
+               target_type="sync_run", target_id=run.id, kind=kind, shop_id=shop.id)
+        _enqueue_after_commit(session, run)
+    return run, created
+
+
+def cancel_run(session: Session, run: SyncRun, *, actor_id: int | None) -> bool:
+    cancelled = ledger.cancel(session, run)
+    if cancelled:
+        record(session, organization_id=run.organization_id, actor_id=actor_id, action="import.cancelled",
+               target_type="sync_run", target_id=run.id, kind=run.kind, shop_id=run.shop_id)
+    return cancelled
+
+
+def retry_run(session: Session, run: SyncRun, *, actor_id: int | None) -> SyncRun:
+    run = ledger.retry(session, run)
+    record(session, organization_id=run.organization_id, actor_id=actor_id, action="import.retried",
+           target_type="sync_run", target_id=run.id, kind=run.kind, shop_id=run.shop_id)
+    _enqueue_after_commit(session, run)
+    return run

@@ -1,0 +1,14 @@
+"""RQ job functions for the run ledger. They take ids, never ORM objects."""
+
+from __future__ import annotations
+
+from app.extensions import db
+
+
+def run_sync(run_id: int) -> str:
+    """Claim run `run_id` and carry it to a final (or retrying) state."""
+    from app.imports.runner import execute_run
+
+    outcome = execute_run(db.session, run_id)
+    db.session.remove()
+    return outcome.status
