@@ -47,7 +47,9 @@ def _recreate_database(url: str) -> None:
 def test_config() -> Config:
     database_url, redis_url = _test_urls()
     _recreate_database(database_url)
+    # HUB_PUBLIC_URL points at the discard port: webhooks the sandbox sends to the hub go nowhere here.
     return Config(SECRET_KEY="test-secret-key", ENV="test", DATABASE_URL=database_url, REDIS_URL=redis_url,
+                  HUB_PUBLIC_URL="http://127.0.0.1:9",
                   TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode())
 
 

@@ -23,7 +23,7 @@ from app.imports.kinds import importer_for
 from app.imports.pipeline import Progress, import_file
 from app.imports.snapshots import acquire_snapshot, forget_download, local_path
 from app.shops.clients import MissingCredentials
-from app.shoptet.errors import ShoptetError, SnapshotCorrupt
+from app.shoptet.errors import JobFailed, ShoptetError, SnapshotCorrupt
 from app.sync import ledger
 from app.sync.models import SyncRun
 
@@ -177,7 +177,9 @@ def classify(exc: Exception, run: SyncRun) -> tuple[bool, str]:
         if run.mode == "file":
             return False, f"The snapshot file is damaged: {exc}. Rows from complete lines before the damage " \
                           "were kept; nothing was deleted. Import a complete file."
-        return True, f"The downloaded snapshot is damaged ({exc}); it will be downloaded again."
+        return True, f"The downloaded snapshot is damaged ({exc}); a new snapshot will be requested."
+    if isinstance(exc, JobFailed):
+        return True, f"Shoptet's snapshot job failed ({exc}); a new one will be requested."
     if isinstance(exc, ShoptetError):
         retryable = getattr(exc, "retryable", False)
         return retryable, f"Shoptet: {exc}"

@@ -2,7 +2,7 @@
 
 Each step is recorded in the run's checkpoint (job id, result URL, downloaded file), so a run that is
 killed and resumed does not ask Shoptet for a new snapshot it already has. The file lives under
-var/imports/ and is deleted when the run succeeds, or when it turns out damaged (to be fetched again).
+var/imports/ and is deleted when the run succeeds, or when it turns out damaged (a new snapshot is asked).
 """
 
 from __future__ import annotations
@@ -91,9 +91,15 @@ def acquire_snapshot(session: Session, run: SyncRun, token: int, phase: int, lan
 
 
 def forget_download(session: Session, run: SyncRun, token: int, phase: int) -> None:
-    """After a damaged download: delete it so the next attempt fetches it again (same job, same lines)."""
+    """After a damaged download: delete it, and let the next attempt ask for a new snapshot.
+
+    The damage may be in the stored result itself, so fetching the same URL again could fail forever.
+    A new snapshot's lines need not match the old one's numbering, so the phase restarts at line 0;
+    lines already imported are simply found unchanged.
+    """
     local_path(run.id, phase).unlink(missing_ok=True)
-    _save_checkpoint(session, run, token, dict(run.checkpoint or {}) | {"downloaded": False})
+    _save_checkpoint(session, run, token, dict(run.checkpoint or {}) | {
+        "downloaded": False, "job_id": None, "result_url": None, "line_no": 0})
 
 
 def download(http: httpx.Client, url: str, path: Path) -> None:
