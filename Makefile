@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := wsgi
 
-.PHONY: setup demo test lint browser-deps services services-down migrate bench clean help
+.PHONY: setup demo test lint browser-deps services services-down migrate bench bench-import clean help
+ORDERS ?= 100000
 
 help:
 	@echo "make demo    set up and run the hub with sandbox shops (Ctrl-C stops it)"
@@ -57,8 +58,10 @@ lint: setup
 test: setup browser-deps lint
 	$(PY) -m pytest
 
-bench: services
-	$(PY) -m bench
+bench: bench-import
+
+bench-import: services
+	$(PY) -m bench.import_bench --orders $(ORDERS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache
