@@ -2,7 +2,7 @@
 
 Work is found in the database, not kept in memory, so two scheduler processes find the same due
 work and the ledger (with a transaction-level advisory lock per tick) lets only one act on it.
-Feature packages register their periodic tasks in `TICK_TASKS`.
+Feature packages add their periodic passes to `periodic_tasks()`.
 """
 
 from __future__ import annotations
@@ -21,11 +21,16 @@ log = logging.getLogger("hub.scheduler")
 TICK_SECONDS = 5.0
 SCHEDULER_LOCK_ID = 0x48554253  # "HUBS": one advisory lock for the whole tick
 
-# Each task takes the app and does one pass; it must be safe to run again at any time.
-TICK_TASKS: list[Callable] = []
 
 
-def tick(app) -> bool:
+def periodic_tasks() -> list[Callable]:
+    """Each task takes the app and does one pass; it must be safe to run again at any time."""
+    from app.sync.periodic import enqueue_due_runs, keep_partitions_ahead
+
+    return [enqueue_due_runs, keep_partitions_ahead]
+
+
+def tick(app, tasks: list[Callable] | None = None) -> bool:
     """One pass over every periodic task, under the scheduler lock. False if another scheduler held it."""
     from app.extensions import db
 
@@ -35,7 +40,7 @@ def tick(app) -> bool:
             db.session.rollback()
             return False
         try:
-            for task in TICK_TASKS:
+            for task in tasks if tasks is not None else periodic_tasks():
                 task(app)
             app.extensions["redis"].set("hub:scheduler:heartbeat", int(time.time()), ex=120)
             db.session.commit()

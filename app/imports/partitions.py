@@ -57,7 +57,8 @@ def ensure_months(connection: Connection, months: set[date]) -> list[str]:
             continue
         connection.execute(text(
             f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF {PARENT} '
-            f"FOR VALUES FROM ('{month:%Y-%m-%d}') TO ('{next_month(month):%Y-%m-%d}')"
+            # Bounds in UTC, whatever the server's TimeZone: month_start() works on UTC times.
+            f"FOR VALUES FROM ('{month:%Y-%m-%d} 00:00:00+00') TO ('{next_month(month):%Y-%m-%d} 00:00:00+00')"
         ))
         created.append(name)
     return created

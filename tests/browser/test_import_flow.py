@@ -1,0 +1,54 @@
+"""A manager starts an import on the shop page and watches it finish, live, in a real browser."""
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import func, select
+
+from app.orders.models import Order
+from app.orgs.models import Role
+from app.shops.services import add_shop
+from sandbox.testing import run_sandbox
+from tests.browser.conftest import console_errors
+from tests.factories import PASSWORD, make_member, make_org
+from tests.imports.processes import start_worker, stop_worker, worker_env
+
+pytestmark = pytest.mark.browser
+ORDERS = 400
+
+
+def test_start_an_import_and_watch_it_finish(app, test_config, live_db, live_server, browser):
+    with run_sandbox(seed=9, shops=1, orders=ORDERS, job_delay=1.0) as sandbox:
+        info = sandbox.shops[0]
+        with app.app_context():
+            org = make_org(live_db.session, "Import Co")
+            manager = make_member(live_db.session, org, Role.manager, "manager@example.com")
+            shop = add_shop(live_db.session, org.id, name="Zahrada CZ", eshop_id=info["eshop_id"],
+                            private_token=info["private_token"], api_url=sandbox.base_url)
+            live_db.session.commit()
+            shop_id, email = shop.id, manager.email
+        worker = start_worker(worker_env(test_config, HUB_IMPORT_BATCH_SIZE=40))
+        try:
+            wait = WebDriverWait(browser, 60)
+            browser.get(live_server + "/login")
+            browser.find_element(By.NAME, "email").send_keys(email)
+            browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+            browser.find_element(By.ID, "login-submit").click()
+            browser.get(f"{live_server}/shops/{shop_id}")
+            browser.find_element(By.ID, "start-orders").click()
+
+            progress = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#kind-orders .run-progress")))
+            assert progress.get_attribute("data-status") in ("queued", "running")
+            # The fragment polls itself; no reload happens in this test.
+            wait.until(lambda driver: driver.find_element(
+                By.CSS_SELECTOR, "#kind-orders .run-progress").get_attribute("data-status") == "succeeded")
+            text = browser.find_element(By.CSS_SELECTOR, "#kind-orders .run-progress").text
+            assert f"{ORDERS} / ~{ORDERS} rows" in text or f"{ORDERS} rows" in text
+            assert console_errors(browser) == []
+        finally:
+            stop_worker(worker)
+        with app.app_context():
+            count = live_db.session.execute(
+                select(func.count()).select_from(Order).where(Order.shop_id == shop_id)).scalar_one()
+        assert count == ORDERS
