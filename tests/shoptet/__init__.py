@@ -1,0 +1,1 @@
+"""Tests of the Shoptet API client (app/shoptet)."""
