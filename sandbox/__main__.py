@@ -1,0 +1,3 @@
+from sandbox.server import main
+
+raise SystemExit(main())
