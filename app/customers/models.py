@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, Numeric, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -14,7 +14,20 @@ from app.db import Base, IdMixin
 
 class Customer(IdMixin, Base):
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("shop_id", "guid"),)
+    __table_args__ = (
+        UniqueConstraint("shop_id", "guid"),
+        # Table pages read one shop at a time (app/customers/queries.py), each index = one keyset order.
+        Index("ix_customers_shop_created", "shop_id", "creation_time", "id"),
+        Index("ix_customers_shop_last_order", "shop_id", "last_order_at", "id"),
+        Index("ix_customers_shop_spent", "shop_id", "total_spent", "id"),
+        # E-mail prefix search, and the same person in the organization's other shops (equal e-mail).
+        Index("ix_customers_shop_email_prefix", "shop_id", "email", postgresql_ops={"email": "varchar_pattern_ops"}),
+        # Name and phone substrings (trigrams), per shop (shop_id in the GIN index through btree_gin).
+        Index("ix_customers_shop_name_trgm", "shop_id", "full_name", postgresql_using="gin",
+              postgresql_ops={"full_name": "gin_trgm_ops"}),
+        Index("ix_customers_shop_phone_trgm", "shop_id", "phone", postgresql_using="gin",
+              postgresql_ops={"phone": "gin_trgm_ops"}),
+    )
 
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
     guid: Mapped[str] = mapped_column(String(64))

@@ -26,11 +26,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, IdMixin
+from app.db import Base, IdMixin, TimestampMixin
 
 Money = Numeric(14, 2)
 Amount = Numeric(14, 3)
@@ -40,7 +41,20 @@ class Order(IdMixin, Base):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("shop_id", "code"),
-        Index("ix_orders_shop_customer_guid", "shop_id", "customer_guid"),
+        # Table pages read one shop at a time (app/orders/queries.py), each index = one keyset order.
+        Index("ix_orders_shop_created", "shop_id", "creation_time", "id"),
+        Index("ix_orders_shop_total", "shop_id", "total_with_vat", "id"),
+        Index("ix_orders_shop_status_created", "shop_id", "status_id", "creation_time", "id"),
+        # A customer's orders, newest first (customer detail); also serves the metrics refresh.
+        Index("ix_orders_shop_customer_created", "shop_id", "customer_guid", "creation_time", "id"),
+        # Search: prefixes of code and e-mail (pattern ops work whatever the collation), substrings of
+        # name and phone (trigrams; shop_id in the GIN index through btree_gin, so a term is found per shop).
+        Index("ix_orders_shop_code_prefix", "shop_id", "code", postgresql_ops={"code": "varchar_pattern_ops"}),
+        Index("ix_orders_shop_email_prefix", "shop_id", "email", postgresql_ops={"email": "varchar_pattern_ops"}),
+        Index("ix_orders_shop_name_trgm", "shop_id", "full_name", postgresql_using="gin",
+              postgresql_ops={"full_name": "gin_trgm_ops"}),
+        Index("ix_orders_shop_phone_trgm", "shop_id", "phone", postgresql_using="gin",
+              postgresql_ops={"phone": "gin_trgm_ops"}),
     )
 
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
@@ -93,3 +107,72 @@ class OrderItem(Base):
     total_without_vat: Mapped[Decimal | None] = mapped_column(Money)
     vat_rate: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     raw: Mapped[dict] = mapped_column(JSONB)
+
+
+class SavedView(IdMixin, TimestampMixin, Base):
+    """A named query string of the orders or customers table: the user's own, or shared in the organization."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "user_id", "table_name", "name"),
+        Index("ix_saved_views_org_table", "organization_id", "table_name"),
+    )
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    table_name: Mapped[str] = mapped_column(String(20))  # orders | customers
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(Text)  # filters, sort and columns; never a cursor
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+
+class OrderStatusChange(IdMixin, Base):
+    """A request to set one status on up to 100 orders; the ledger the page polls, one row per order below."""
+
+    __tablename__ = "order_status_changes"
+    __table_args__ = (Index("ix_order_status_changes_org_created", "organization_id", "created_at"),)
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status_id: Mapped[int] = mapped_column(Integer)
+    status_name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | done | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OrderStatusChangeItem(Base):
+    """One order of a status change: its outcome, and the status it had before (the order's hub history)."""
+
+    __tablename__ = "order_status_change_items"
+    __table_args__ = (
+        PrimaryKeyConstraint("change_id", "order_id"),
+        Index("ix_order_status_change_items_order", "order_id"),
+    )
+
+    change_id: Mapped[int] = mapped_column(ForeignKey("order_status_changes.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    previous_status_id: Mapped[int | None] = mapped_column(Integer)
+    previous_status_name: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(20), default="pending")  # pending | changed | failed
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class TableExport(IdMixin, Base):
+    """A CSV export of a table's filter, written in the background; the row is the progress the page polls."""
+
+    __tablename__ = "table_exports"
+    __table_args__ = (Index("ix_table_exports_org_created", "organization_id", "created_at"),)
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    table_name: Mapped[str] = mapped_column(String(20))  # orders | customers
+    query: Mapped[str] = mapped_column(Text)  # the filter's query string
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | done | failed
+    rows_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    rows_estimate: Mapped[int | None] = mapped_column(BigInteger)
+    file_path: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

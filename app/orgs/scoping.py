@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from app.extensions import db
 from app.orgs.models import Membership, Organization, Role
 from app.orgs.permissions import role_allows
+from app.shops.models import Shop
 
 SESSION_KEY = "org_id"
 
@@ -81,6 +82,31 @@ def scoped(model, statement: Select | None = None) -> Select:
 
 def get_scoped_or_404(model, object_id: int):
     row = db.session.execute(scoped(model).where(model.id == object_id)).scalar_one_or_none()
+    if row is None:
+        abort(404)
+    return row
+
+
+def org_shops(session, org_id: int) -> list[Shop]:
+    """The organization's shops, by name: tables keyed by `shop_id` (orders, customers) scope through these."""
+    return list(session.execute(
+        select(Shop).where(Shop.organization_id == org_id).order_by(Shop.name, Shop.id)
+    ).scalars())
+
+
+def current_org_shops() -> list[Shop]:
+    """`org_shops()` of the current organization, read once per request."""
+    if "org_shops" not in g:
+        g.org_shops = org_shops(db.session, current_org().id)
+    return g.org_shops
+
+
+def get_shop_scoped_or_404(model, object_id: int):
+    """A row of a table keyed by `shop_id` (orders, customers), or 404 unless its shop is the organization's."""
+    shop_ids = [shop.id for shop in current_org_shops()]
+    row = db.session.execute(
+        select(model).where(model.id == object_id, model.shop_id.in_(shop_ids))
+    ).scalar_one_or_none()
     if row is None:
         abort(404)
     return row

@@ -1,0 +1,161 @@
+"""Table filters from the query string (bookmarkable, shareable), parsed and validated in one place.
+
+Values that cannot be what the form sends (a letter in a number, a date that is not a date) answer 400;
+a shop that is not the organization's answers 404 like any other foreign id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import ClassVar
+from zoneinfo import ZoneInfo
+
+from werkzeug.datastructures import MultiDict
+
+MAX_SEARCH_LENGTH = 100
+
+
+class FilterError(ValueError):
+    """A query-string value the table cannot use; the message says which and why."""
+
+
+class ForeignShop(LookupError):
+    """The shop filter names a shop outside the organization."""
+
+
+def text_arg(args: MultiDict, name: str, max_length: int = 300) -> str | None:
+    value = (args.get(name) or "").strip()
+    if len(value) > max_length:
+        raise FilterError(f"{name}: at most {max_length} characters.")
+    return value or None
+
+
+def int_arg(args: MultiDict, name: str) -> int | None:
+    value = (args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise FilterError(f"{name}: expected a whole number, got {value!r}.") from None
+
+
+def int_list_arg(args: MultiDict, name: str) -> list[int]:
+    values = []
+    for raw in args.getlist(name):
+        if raw.strip():
+            try:
+                values.append(int(raw))
+            except ValueError:
+                raise FilterError(f"{name}: expected whole numbers, got {raw!r}.") from None
+    return sorted(set(values))
+
+
+def decimal_arg(args: MultiDict, name: str) -> Decimal | None:
+    value = (args.get(name) or "").strip().replace(",", ".")
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise FilterError(f"{name}: expected a number, got {value!r}.") from None
+    if not number.is_finite():
+        raise FilterError(f"{name}: expected a number, got {value!r}.")
+    return number
+
+
+def date_arg(args: MultiDict, name: str) -> date | None:
+    value = (args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FilterError(f"{name}: expected a date (YYYY-MM-DD), got {value!r}.") from None
+
+
+def yes_no_arg(args: MultiDict, name: str) -> bool | None:
+    value = (args.get(name) or "").strip().lower()
+    if value in ("", "any"):
+        return None
+    if value in ("yes", "no"):
+        return value == "yes"
+    raise FilterError(f"{name}: expected yes or no, got {value!r}.")
+
+
+def choice_arg(args: MultiDict, name: str, choices, default: str) -> str:
+    value = (args.get(name) or "").strip() or default
+    if value not in choices:
+        raise FilterError(f"{name}: choose one of {', '.join(choices)}.")
+    return value
+
+
+def columns_arg(args: MultiDict, available, default: tuple[str, ...]) -> list[str]:
+    chosen = [name for name in args.getlist("cols") if name]
+    unknown = [name for name in chosen if name not in available]
+    if unknown:
+        raise FilterError(f"cols: unknown column {unknown[0]!r}.")
+    return [name for name in available if name in chosen] or list(default)
+
+
+def shop_arg(args: MultiDict, shop_ids: list[int]) -> int | None:
+    shop_id = int_arg(args, "shop")
+    if shop_id is not None and shop_id not in shop_ids:
+        raise ForeignShop(shop_id)
+    return shop_id
+
+
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """Midnight of `day` where the organization looks at its data (its display time zone)."""
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def day_end(day: date, zone: ZoneInfo) -> datetime:
+    """The first instant after `day` (filters use `< day_end`, so the whole day is in)."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def _arg_text(value) -> list[str]:
+    if value is None or value == [] or value == "":
+        return []
+    if isinstance(value, bool):
+        return ["yes" if value else "no"]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [value.isoformat() if isinstance(value, date) else str(value)]
+
+
+@dataclass
+class TableState:
+    """What every table page shares: search, sort and chosen columns; subclasses add their filters.
+
+    `query_args()` turns the state back into the query string (without the cursor), for the links of
+    the next page, the other sorts, the export and a saved view.
+    """
+
+    q: str | None = None
+    sort: str = ""
+    columns: list[str] = field(default_factory=list)
+
+    ARG_NAMES: ClassVar[dict[str, str]] = {"columns": "cols"}
+    DEFAULT_SORT: ClassVar[str] = ""
+    DEFAULT_COLUMNS: ClassVar[tuple[str, ...]] = ()
+
+    def query_args(self, **changes) -> MultiDict:
+        """Only what differs from the defaults, so links and saved views stay short."""
+        args = MultiDict()
+        for spec in fields(self):
+            value = changes.get(spec.name, getattr(self, spec.name))
+            if (spec.name == "sort" and value == self.DEFAULT_SORT) or (
+                    spec.name == "columns" and tuple(value) == self.DEFAULT_COLUMNS):
+                continue
+            for text in _arg_text(value):
+                args.add(self.ARG_NAMES.get(spec.name, spec.name), text)
+        return args
+
+    def active_filters(self) -> int:
+        """How many filters (not sort, columns or search) narrow the table: the page shows it."""
+        ignored = {"q", "sort", "columns"}
+        return sum(1 for spec in fields(self) if spec.name not in ignored and _arg_text(getattr(self, spec.name)))

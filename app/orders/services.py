@@ -1,0 +1,145 @@
+"""Writes of the orders (and customers) tables: status changes, exports, saved views. They flush; the route
+or the job commits, and jobs are enqueued only once the rows they carry are committed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import orjson
+from flask import current_app
+from sqlalchemy import cast, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+
+from app.db import run_after_commit
+from app.orders.models import (
+    Order,
+    OrderStatusChange,
+    OrderStatusChangeItem,
+    SavedView,
+    TableExport,
+)
+from workers.queues import get_queue
+
+MAX_STATUS_CHANGE_ORDERS = 100  # one Shoptet bulk call per shop at most
+TABLE_NAMES = ("orders", "customers")
+FINISHED = ("done", "failed")
+
+
+class StatusChangeRefused(ValueError):
+    """A status change the hub will not send (no orders, too many); the message says why."""
+
+
+def _enqueue(queue_name: str, function: str, object_id: int, job_id: str) -> None:
+    queue = get_queue(queue_name, current_app.extensions["redis"])
+    queue.enqueue_call(function, args=[object_id], job_id=job_id, result_ttl=0, failure_ttl=24 * 3600,
+                       description=job_id)
+
+
+# --- status changes ------------------------------------------------------------------------------------------
+
+def request_status_change(session: Session, org_id: int, user_id: int | None, orders: Sequence[Order],
+                          status_id: int, status_name: str | None) -> OrderStatusChange:
+    """Record the change (one row per order, with its status before) and send it to Shoptet through a job."""
+    if not orders:
+        raise StatusChangeRefused("Choose at least one order.")
+    if len(orders) > MAX_STATUS_CHANGE_ORDERS:
+        raise StatusChangeRefused(f"At most {MAX_STATUS_CHANGE_ORDERS} orders at once; {len(orders)} were chosen.")
+    change = OrderStatusChange(organization_id=org_id, requested_by_id=user_id, status_id=status_id,
+                               status_name=status_name, status="queued")
+    session.add(change)
+    session.flush()
+    session.add_all(
+        OrderStatusChangeItem(change_id=change.id, order_id=order.id, previous_status_id=order.status_id,
+                              previous_status_name=order.status_name, outcome="pending")
+        for order in orders
+    )
+    session.flush()
+    change_id = change.id
+    run_after_commit(session, lambda: _enqueue("orders", "app.orders.tasks.apply_status_change", change_id,
+                                               f"order-status-change-{change_id}"))
+    return change
+
+
+def record_status_outcomes(session: Session, change_id: int, changed: Sequence[int],
+                           failed: dict[int, str]) -> None:
+    """Store each order's outcome; orders Shoptet changed get the new status locally, in `raw` as well."""
+    change = session.get(OrderStatusChange, change_id)
+    if changed:
+        ids = list(changed)
+        new_status = {"id": change.status_id, "name": change.status_name}
+        session.execute(
+            update(Order).where(Order.id.in_(ids)).values(
+                status_id=change.status_id, status_name=change.status_name,
+                raw=Order.raw.op("||")(_jsonb({"status": new_status})),
+            ).execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(OrderStatusChangeItem)
+            .where(OrderStatusChangeItem.change_id == change.id, OrderStatusChangeItem.order_id.in_(ids))
+            .values(outcome="changed", error=None)
+        )
+    for order_id, error in failed.items():
+        session.execute(
+            update(OrderStatusChangeItem)
+            .where(OrderStatusChangeItem.change_id == change.id, OrderStatusChangeItem.order_id == order_id)
+            .values(outcome="failed", error=error[:2000])
+        )
+    session.flush()
+
+
+def finish_status_change(session: Session, change: OrderStatusChange, error: str | None = None) -> None:
+    failed = session.execute(
+        select(OrderStatusChangeItem.order_id)
+        .where(OrderStatusChangeItem.change_id == change.id, OrderStatusChangeItem.outcome != "changed")
+    ).scalars().all()
+    change.status = "failed" if error or failed else "done"
+    change.error = error or (f"{len(failed)} order(s) were not changed." if failed else None)
+    change.finished_at = datetime.now(UTC)
+    session.flush()
+
+
+def _jsonb(value: dict):
+    return cast(literal(orjson.dumps(value).decode()), JSONB)
+
+
+# --- exports --------------------------------------------------------------------------------------------------
+
+def start_export(session: Session, org_id: int, user_id: int | None, table_name: str, query: str,
+                 rows_estimate: int | None) -> TableExport:
+    """Record the export (its row is the progress the page polls) and write the CSV through a job."""
+    if table_name not in TABLE_NAMES:
+        raise ValueError(f"unknown table {table_name!r}")
+    export = TableExport(organization_id=org_id, requested_by_id=user_id, table_name=table_name, query=query,
+                         status="queued", rows_done=0, rows_estimate=rows_estimate)
+    session.add(export)
+    session.flush()
+    export_id = export.id
+    run_after_commit(session, lambda: _enqueue("default", "app.orders.tasks.run_export", export_id,
+                                               f"table-export-{export_id}"))
+    return export
+
+
+# --- saved views ----------------------------------------------------------------------------------------------
+
+def save_view(session: Session, org_id: int, user_id: int, table_name: str, name: str, query: str,
+              shared: bool) -> SavedView:
+    """Save (or overwrite, by name) the user's view of a table: its query string, cursor left out."""
+    if table_name not in TABLE_NAMES:
+        raise ValueError(f"unknown table {table_name!r}")
+    view = session.execute(
+        select(SavedView).where(SavedView.organization_id == org_id, SavedView.user_id == user_id,
+                                SavedView.table_name == table_name, SavedView.name == name)
+    ).scalar_one_or_none()
+    if view is None:
+        view = SavedView(organization_id=org_id, user_id=user_id, table_name=table_name, name=name)
+        session.add(view)
+    view.query, view.shared = query, shared
+    session.flush()
+    return view
+
+
+def delete_view(session: Session, view: SavedView) -> None:
+    session.delete(view)
+    session.flush()

@@ -1,0 +1,203 @@
+"""RQ jobs of the orders and customers tables. They take ids; their rows are the progress the pages poll."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+
+from app.embedded import var_dir
+from app.extensions import db
+from app.orders import queries, services
+from app.orders.models import OrderStatusChange, TableExport
+from app.orgs.scoping import org_shops
+from app.settings.cache import settings_cache
+from app.shops.clients import MissingCredentials, client_for_shop
+from app.shoptet import ShoptetClient
+from app.shoptet.errors import ShoptetError
+
+log = logging.getLogger(__name__)
+
+
+# --- status changes ------------------------------------------------------------------------------------------
+
+def apply_status_change(change_id: int) -> str:
+    """Send change `change_id` to Shoptet, one bulk call per shop, and record each order's outcome.
+
+    No transaction stays open while Shoptet answers: the orders are read, the clients built, then committed.
+    """
+    session = db.session
+    try:
+        change = session.get(OrderStatusChange, change_id)
+        if change is None or change.status in services.FINISHED:
+            return "skipped"
+        change.status = "running"
+        status_id = change.status_id
+        pending = queries.pending_status_change_orders(session, change_id)
+        shops = {shop.id: shop for shop in org_shops(session, change.organization_id)}
+        clients = {shop_id: _client(shops.get(shop_id)) for shop_id in pending}
+        session.commit()
+        for shop_id, orders in pending.items():
+            changed, failed = _send(clients[shop_id], orders, status_id)
+            services.record_status_outcomes(session, change_id, changed, failed)
+            session.commit()  # each shop's outcome stands on its own
+        services.finish_status_change(session, session.get(OrderStatusChange, change_id))
+        session.commit()
+        return session.get(OrderStatusChange, change_id).status
+    except Exception as exc:
+        session.rollback()
+        change = session.get(OrderStatusChange, change_id)
+        if change is not None:
+            services.finish_status_change(session, change, error=f"The status change stopped: {exc}")
+            session.commit()
+        raise
+    finally:
+        session.remove()
+
+
+def _client(shop) -> ShoptetClient | str:
+    """The shop's Shoptet client, or why there is none."""
+    if shop is None:
+        return "The order's shop is no longer in this organization."
+    try:
+        return client_for_shop(shop)
+    except MissingCredentials as exc:
+        return str(exc)
+
+
+def _send(client: ShoptetClient | str, orders: list[tuple[int, str]],
+          status_id: int) -> tuple[list[int], dict[int, str]]:
+    """One shop's orders (id, code) → Shoptet; returns the ids changed and an error per order that was not."""
+    if isinstance(client, str):
+        return [], {order_id: client for order_id, _ in orders}
+    try:
+        with client:
+            result = client.set_orders_status([code for _, code in orders], status_id)
+    except ShoptetError as exc:
+        return [], {order_id: f"Shoptet refused the change: {exc}" for order_id, _ in orders}
+    failed = {order_id: f"{result.failed[code].message} ({result.failed[code].error_code})"
+              for order_id, code in orders if code in result.failed}
+    return [order_id for order_id, _ in orders if order_id not in failed], failed
+
+
+# --- exports --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExportSpec:
+    """How one table becomes CSV: its filters, its batches and the cells of a row."""
+
+    parse_filters: Callable
+    batches: Callable[..., Iterator[list]]
+    header: tuple[str, ...]
+    cells: Callable[[object, dict[int, str], ZoneInfo], list]
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PHONE_NUMBER = re.compile(r"^\+?[\d ]+$")
+
+
+def spreadsheet_safe(cell):
+    """Text a shopper typed (a name, a company) must not run as a formula when the CSV opens in a spreadsheet:
+    such cells get a leading apostrophe. Phone numbers like +420… stay as they are."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START) and not PHONE_NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
+def _when(value: datetime | None, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def _order_cells(row, shop_names: dict[int, str], zone: ZoneInfo) -> list:
+    return [row.code, _when(row.creation_time, zone), shop_names.get(row.shop_id, ""), row.status_name or "",
+            _yes_no(row.paid), row.full_name or "", row.company or "", row.email or "", row.phone or "",
+            row.total_with_vat if row.total_with_vat is not None else "", row.currency or "",
+            row.payment_method or "", row.shipping_method or "", row.source_name or "", row.item_count]
+
+
+def _customer_cells(row, shop_names: dict[int, str], zone: ZoneInfo) -> list:
+    return [row.full_name or "", row.company or "", row.email or "", row.phone or "",
+            shop_names.get(row.shop_id, ""), row.customer_group or "", row.orders_count, row.total_spent,
+            _when(row.first_order_at, zone), _when(row.last_order_at, zone), _when(row.creation_time, zone)]
+
+
+def export_specs() -> dict[str, ExportSpec]:
+    from app.customers import queries as customer_queries
+    from app.orders import queries as order_queries
+
+    return {
+        "orders": ExportSpec(
+            order_queries.OrderFilters.from_args, order_queries.export_batches,
+            ("code", "created", "shop", "status", "paid", "name", "company", "email", "phone", "total_with_vat",
+             "currency", "payment", "shipping", "source", "items"),
+            _order_cells),
+        "customers": ExportSpec(
+            customer_queries.CustomerFilters.from_args, customer_queries.export_batches,
+            ("name", "company", "email", "phone", "shop", "group", "orders", "total_spent", "first_order",
+             "last_order", "registered"),
+            _customer_cells),
+    }
+
+
+def exports_dir() -> Path:
+    path = Path(current_app.config.get("EXPORTS_DIR") or var_dir() / "exports")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run_export(export_id: int) -> str:
+    """Write export `export_id` as CSV, batch by batch, committing the progress after each batch."""
+    session = db.session
+    try:
+        export = session.get(TableExport, export_id)
+        if export is None or export.status in services.FINISHED:
+            return "skipped"
+        export.status, export.rows_done = "running", 0
+        session.commit()
+        path = exports_dir() / f"{export.table_name}-{export.id}.csv"
+        _write_csv(session, export, path)
+        export.status, export.file_path, export.finished_at = "done", str(path), datetime.now(UTC)
+        session.commit()
+        return "done"
+    except Exception as exc:
+        session.rollback()
+        log.exception("export %s failed", export_id)
+        export = session.get(TableExport, export_id)
+        if export is not None:
+            export.status, export.error, export.finished_at = "failed", str(exc)[:2000], datetime.now(UTC)
+            session.commit()
+        raise
+    finally:
+        session.remove()
+
+
+def _write_csv(session: Session, export: TableExport, path: Path) -> None:
+    spec = export_specs()[export.table_name]
+    shops = org_shops(session, export.organization_id)
+    shop_ids, shop_names = [shop.id for shop in shops], {shop.id: shop.name for shop in shops}
+    zone = ZoneInfo(str(settings_cache().values(session, export.organization_id)["display_timezone"]))
+    filters = spec.parse_filters(MultiDict(parse_qsl(export.query)), shop_ids)
+    partial = path.with_suffix(".part")
+    with partial.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(spec.header)
+        for rows in spec.batches(session, shop_ids, filters, zone):
+            writer.writerows([spreadsheet_safe(cell) for cell in spec.cells(row, shop_names, zone)] for row in rows)
+            export.rows_done += len(rows)
+            session.commit()  # the progress the page polls; ends the read transaction between batches
+    os.replace(partial, path)
