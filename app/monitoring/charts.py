@@ -1,0 +1,78 @@
+"""Line charts rendered on the server as SVG: no chart library, no script, nothing the CSP has to allow.
+
+The template (templates/monitoring/_chart.html) draws what `line_chart` computes: polylines in a fixed
+viewBox that scales with the page, a y-axis maximum rounded to a readable number, and the time span.
+Colours are SVG presentation attributes, which a style-src CSP does not block.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+WIDTH, HEIGHT = 600, 160
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 8, 8, 20
+
+
+@dataclass
+class Line:
+    label: str
+    color: str
+    points: str  # "x,y x,y ..." in the chart's viewBox
+    last: float | None
+
+
+@dataclass
+class Chart:
+    title: str
+    unit: str
+    y_max: float
+    start_label: str
+    end_label: str
+    lines: list[Line] = field(default_factory=list)
+    width: int = WIDTH
+    height: int = HEIGHT
+
+    @property
+    def empty(self) -> bool:
+        return not any(line.points for line in self.lines)
+
+    @property
+    def plot(self) -> dict[str, float]:
+        return {"left": PAD_LEFT, "right": self.width - PAD_RIGHT, "top": PAD_TOP, "bottom": self.height - PAD_BOTTOM}
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^n that is ≥ value (and ≥ 1): a y-axis maximum a person can read."""
+    if value <= 1:
+        return 1.0
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= value:
+            return step * magnitude
+    return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
+def _label(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%H:%M UTC")
+
+
+def line_chart(title: str, series: dict[str, list[tuple[float, float]]], *, start: float, end: float,
+               unit: str = "", max_lines: int = len(PALETTE)) -> Chart:
+    """`series`: label → [(unix time, value)], drawn over [start, end]."""
+    values = [value for points in series.values() for _, value in points]
+    y_max = nice_ceiling(max(values, default=0.0))
+    span = max(end - start, 1.0)
+    left, right = PAD_LEFT, WIDTH - PAD_RIGHT
+    top, bottom = PAD_TOP, HEIGHT - PAD_BOTTOM
+    chart = Chart(title, unit, y_max, _label(start), _label(end))
+    for index, (label, points) in enumerate(list(series.items())[:max_lines]):
+        inside = sorted((at, value) for at, value in points if start <= at <= end)
+        coordinates = " ".join(
+            f"{left + (at - start) / span * (right - left):.1f},{bottom - value / y_max * (bottom - top):.1f}"
+            for at, value in inside)
+        chart.lines.append(Line(label, PALETTE[index % len(PALETTE)], coordinates,
+                                inside[-1][1] if inside else None))
+    return chart

@@ -1,0 +1,57 @@
+"""Event counters in Redis, per minute and in total, shared by every process (web, workers, scheduler).
+
+Anything that happens often and is worth a number on the monitoring page counts itself here with one
+call: Shoptet requests and 429s per shop today, webhook deliveries once intake counts them
+(`count_event(redis, "webhooks.received")`, `"webhooks.rejected"`). A counter that was never written
+reads as None, which the page shows as "not there yet" rather than as a zero that looks healthy.
+Counting never raises: monitoring must not break the work it watches.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+KEEP_MINUTES = 25 * 60  # a day of per-minute buckets, and an hour of slack
+
+
+def _total_key(name: str) -> str:
+    return f"hub:mon:events:{name}:total"
+
+
+def _minute_key(name: str, minute: int) -> str:
+    return f"hub:mon:events:{name}:m:{minute}"
+
+
+def count_event(redis: Redis, name: str, amount: int = 1, *, now: float | None = None) -> None:
+    minute = int((now if now is not None else time.time()) // 60)
+    try:
+        pipe = redis.pipeline(transaction=False)
+        pipe.incrby(_total_key(name), amount)
+        pipe.incrby(_minute_key(name, minute), amount)
+        pipe.expire(_minute_key(name, minute), KEEP_MINUTES * 60)
+        pipe.execute()
+    except RedisError as exc:
+        log.debug("event %s not counted: %s", name, exc)
+
+
+def event_total(redis: Redis, name: str) -> int | None:
+    raw = redis.get(_total_key(name))
+    return None if raw is None else int(raw)
+
+
+def event_series(redis: Redis, name: str, minutes: int, *, now: float | None = None) -> list[tuple[int, int]]:
+    """(minute start as a Unix time, count) for the last `minutes` minutes, oldest first."""
+    last = int((now if now is not None else time.time()) // 60)
+    wanted = list(range(last - minutes + 1, last + 1))
+    values = redis.mget([_minute_key(name, minute) for minute in wanted]) if wanted else []
+    return [(minute * 60, int(value or 0)) for minute, value in zip(wanted, values, strict=True)]
+
+
+def event_sum(redis: Redis, name: str, minutes: int, *, now: float | None = None) -> int:
+    return sum(count for _, count in event_series(redis, name, minutes, now=now))

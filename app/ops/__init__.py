@@ -1,0 +1,1 @@
+"""Operations: backups that are proven to restore, and archiving of old order_items partitions."""
