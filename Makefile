@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := wsgi
 
-.PHONY: setup demo test lint browser-deps services services-down migrate bench bench-import clean help
+.PHONY: setup demo test lint browser-deps services services-down migrate bench bench-import bench-tables clean help
 ORDERS ?= 100000
 
 help:
@@ -58,10 +58,14 @@ lint: setup
 test: setup browser-deps lint
 	$(PY) -m pytest
 
-bench: bench-import
+bench: bench-import bench-tables
 
 bench-import: services
 	$(PY) -m bench.import_bench --orders $(ORDERS)
+
+# Full size (1.4 M orders over 3 shops) unless ORDERS is given: make bench-tables ORDERS=60000
+bench-tables: services
+	$(PY) -m bench.tables_bench $(if $(filter command line environment,$(origin ORDERS)),--orders $(ORDERS))
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import Flask
 
 from app.config import Config
+from app.monitoring.setup import init_monitoring
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.update(config.to_flask())
     _init_extensions(app)
     _register_blueprints(app)
+    init_monitoring(app)
 
     from app.cli import hub_cli
 
@@ -89,10 +91,15 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.routes import bp as auth_bp
     from app.core.routes import bp as core_bp
     from app.core.routes import register_error_pages
+    from app.customers.routes import bp as customers_bp
+    from app.monitoring.routes import bp as monitoring_bp
+    from app.orders.routes import bp as orders_bp
     from app.orgs.routes import bp as orgs_bp
     from app.settings.routes import bp as settings_bp
     from app.shops.routes import bp as shops_bp
+    from app.webhooks.routes import bp as webhooks_bp
 
-    for blueprint in (core_bp, auth_bp, orgs_bp, settings_bp, audit_bp, shops_bp):
+    for blueprint in (core_bp, auth_bp, orgs_bp, settings_bp, audit_bp, shops_bp, webhooks_bp,
+                      orders_bp, customers_bp, monitoring_bp):
         app.register_blueprint(blueprint)
     register_error_pages(app)

@@ -33,7 +33,34 @@ class Config:
     LEASE_SECONDS: float = 60.0  # a run's lease; a worker silent this long is presumed dead
     IMPORT_BATCH_SIZE: int = 2000  # snapshot lines per transaction (and per checkpoint)
     SNAPSHOT_WAIT_SECONDS: float = 1800.0  # how long to wait for a Shoptet snapshot job
+    SNAPSHOT_FIRST_POLL_SECONDS: float = 2.0  # first look at a snapshot job; the interval doubles after
     IMPORTS_DIR: str = ""  # downloaded snapshot files; default var/imports
+    # The hub's Shoptet addon (partner admin → Connections → API partner): client credentials, the partner
+    # e-shop's OAuth server, and the addon's page where an owner installs it.
+    SHOPTET_CLIENT_ID: str = ""
+    SHOPTET_CLIENT_SECRET: str = ""
+    SHOPTET_OAUTH_URL: str = ""
+    SHOPTET_ADDON_URL: str = ""
+    SHOPTET_API_URL: str = ""  # the API base for shops connected by install (default Shoptet's)
+    # Operations (issue 7): backups, alerts, metrics. Platform-wide, so from the environment, not per organization.
+    BACKUP_DIR: str = ""  # where `flask hub backup` writes; default var/backups
+    BACKUP_KEEP_DAILY: int = 7  # newest backup of each of the last N days
+    BACKUP_KEEP_WEEKLY: int = 4  # and of each of the last M ISO weeks
+    BACKUP_HOUR_UTC: int = 2  # the nightly backup is enqueued from this hour on
+    BACKUP_VERIFY: bool = True  # restore each nightly backup into a scratch database and compare counts
+    BACKUP_MAX_AGE_HOURS: float = 26.0  # an older newest backup opens an incident
+    PG_BIN_DIR: str = ""  # pg_dump/pg_restore to use; default: the ones matching the server's major version
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = 587
+    SMTP_USER: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_FROM: str = "commerce-hub@localhost"
+    SMTP_STARTTLS: bool = True
+    OPS_ALERT_EMAIL: str = ""  # comma-separated; platform incidents (queues, workers, backups) go here
+    OPS_ALERT_WEBHOOK_URL: str = ""
+    ALERT_QUEUE_DEPTH: int = 500  # jobs waiting in one queue
+    ALERT_QUEUE_AGE_MINUTES: float = 30.0  # the oldest waiting job of a queue
+    METRICS_TOKEN: str = ""  # if set, /metrics wants `Authorization: Bearer <token>`
 
     @classmethod
     def from_env(cls) -> Config:
@@ -50,7 +77,26 @@ class Config:
             LEASE_SECONDS=float(os.environ.get("HUB_LEASE_SECONDS", "60")),
             IMPORT_BATCH_SIZE=int(os.environ.get("HUB_IMPORT_BATCH_SIZE", "2000")),
             SNAPSHOT_WAIT_SECONDS=float(os.environ.get("HUB_SNAPSHOT_WAIT_SECONDS", "1800")),
+            SNAPSHOT_FIRST_POLL_SECONDS=float(os.environ.get("HUB_SNAPSHOT_FIRST_POLL_SECONDS", "2")),
             IMPORTS_DIR=os.environ.get("HUB_IMPORTS_DIR", ""),
+            BACKUP_DIR=os.environ.get("BACKUP_DIR", ""),
+            BACKUP_KEEP_DAILY=int(os.environ.get("HUB_BACKUP_KEEP_DAILY", "7")),
+            BACKUP_KEEP_WEEKLY=int(os.environ.get("HUB_BACKUP_KEEP_WEEKLY", "4")),
+            BACKUP_HOUR_UTC=int(os.environ.get("HUB_BACKUP_HOUR_UTC", "2")),
+            BACKUP_VERIFY=_flag("HUB_BACKUP_VERIFY", True),
+            BACKUP_MAX_AGE_HOURS=float(os.environ.get("HUB_BACKUP_MAX_AGE_HOURS", "26")),
+            PG_BIN_DIR=os.environ.get("HUB_PG_BIN_DIR", ""),
+            SMTP_HOST=os.environ.get("SMTP_HOST", ""),
+            SMTP_PORT=int(os.environ.get("SMTP_PORT", "587")),
+            SMTP_USER=os.environ.get("SMTP_USER", ""),
+            SMTP_PASSWORD=os.environ.get("SMTP_PASSWORD", ""),
+            SMTP_FROM=os.environ.get("SMTP_FROM", "commerce-hub@localhost"),
+            SMTP_STARTTLS=_flag("SMTP_STARTTLS", True),
+            OPS_ALERT_EMAIL=os.environ.get("HUB_OPS_ALERT_EMAIL", ""),
+            OPS_ALERT_WEBHOOK_URL=os.environ.get("HUB_OPS_ALERT_WEBHOOK_URL", ""),
+            ALERT_QUEUE_DEPTH=int(os.environ.get("HUB_ALERT_QUEUE_DEPTH", "500")),
+            ALERT_QUEUE_AGE_MINUTES=float(os.environ.get("HUB_ALERT_QUEUE_AGE_MINUTES", "30")),
+            METRICS_TOKEN=os.environ.get("HUB_METRICS_TOKEN", ""),
         )
 
     def to_flask(self) -> dict:
@@ -81,7 +127,26 @@ class Config:
             "LEASE_SECONDS": self.LEASE_SECONDS,
             "IMPORT_BATCH_SIZE": self.IMPORT_BATCH_SIZE,
             "SNAPSHOT_WAIT_SECONDS": self.SNAPSHOT_WAIT_SECONDS,
+            "SNAPSHOT_FIRST_POLL_SECONDS": self.SNAPSHOT_FIRST_POLL_SECONDS,
             "IMPORTS_DIR": self.IMPORTS_DIR,
+            "BACKUP_DIR": self.BACKUP_DIR,
+            "BACKUP_KEEP_DAILY": self.BACKUP_KEEP_DAILY,
+            "BACKUP_KEEP_WEEKLY": self.BACKUP_KEEP_WEEKLY,
+            "BACKUP_HOUR_UTC": self.BACKUP_HOUR_UTC,
+            "BACKUP_VERIFY": self.BACKUP_VERIFY,
+            "BACKUP_MAX_AGE_HOURS": self.BACKUP_MAX_AGE_HOURS,
+            "PG_BIN_DIR": self.PG_BIN_DIR,
+            "SMTP_HOST": self.SMTP_HOST,
+            "SMTP_PORT": self.SMTP_PORT,
+            "SMTP_USER": self.SMTP_USER,
+            "SMTP_PASSWORD": self.SMTP_PASSWORD,
+            "SMTP_FROM": self.SMTP_FROM,
+            "SMTP_STARTTLS": self.SMTP_STARTTLS,
+            "OPS_ALERT_EMAIL": self.OPS_ALERT_EMAIL,
+            "OPS_ALERT_WEBHOOK_URL": self.OPS_ALERT_WEBHOOK_URL,
+            "ALERT_QUEUE_DEPTH": self.ALERT_QUEUE_DEPTH,
+            "ALERT_QUEUE_AGE_MINUTES": self.ALERT_QUEUE_AGE_MINUTES,
+            "METRICS_TOKEN": self.METRICS_TOKEN,
         }
 
 

@@ -36,7 +36,10 @@ def connect_shops(description: dict) -> list[str]:
     from app import create_app
     from app.crypto import encrypt
     from app.extensions import db
+    from app.imports.snapshots import webhook_url
     from app.orgs.models import Organization
+    from app.shops.clients import client_for_shop
+    from app.shops.install import register_webhooks
     from app.shops.models import Shop
     from app.shops.services import add_shop
     from app.sync.models import SyncRun
@@ -58,6 +61,8 @@ def connect_shops(description: dict) -> list[str]:
             shop.api_url = description["api_url"]
             shop.url = info["url"]
             shop.api_token_encrypted = encrypt(info["private_token"])
+            with client_for_shop(shop) as client:  # the sandbox is new each start: register again
+                register_webhooks(client, shop, webhook_url(shop.id))
             db.session.commit()
             imported = db.session.execute(select(SyncRun.id).where(SyncRun.shop_id == shop.id).limit(1)).first()
             if not imported:

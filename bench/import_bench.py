@@ -129,9 +129,13 @@ STEPS = {"limit": step_limit, "hub": step_hub}
 
 def run_step(name: str, path: Path, database_url: str) -> dict:
     env = dict(os.environ, DATABASE_URL=database_url, HUB_ENV="development")
-    output = subprocess.run([sys.executable, "-m", "bench.import_bench", "--step", name, str(path)], env=env,
-                            check=True, capture_output=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    done = subprocess.run([sys.executable, "-m", "bench.import_bench", "--step", name, str(path)], env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"step {name} failed:\n{done.stderr[-3000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"  step {name}: {json.dumps(result)}", flush=True)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,28 +10,50 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 
 import pytest
 from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from app.config import Config
 
-TEST_REDIS_DB = 13
+
+def _free_redis_db(server_url: str) -> int:
+    """A Redis database number no other test run on this server holds (runs may overlap while developing)."""
+    import redis
+
+    for number in range(1, 16):
+        client = redis.Redis.from_url(f"{server_url}/{number}")
+        if client.set("hub:test-run", os.getpid(), nx=True, ex=3600):
+            client.flushdb()
+            client.set("hub:test-run", os.getpid(), ex=3600)
+            return number
+    raise RuntimeError("no free Redis database for the tests (all 15 are marked hub:test-run)")
 
 
 def _test_urls() -> tuple[str, str]:
+    """A database of this run's own (named by pid, dropped at the end) and a Redis database of its own."""
     from app.embedded import ensure_services
 
     urls = ensure_services(os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"))
     database = make_url(urls.database_url)
     if not database.drivername.endswith("+psycopg"):
         database = database.set(drivername="postgresql+psycopg")
-    database = database.set(database=f"{database.database or 'hub'}_test")
-    redis_url = re.sub(r"/\d*$", "", urls.redis_url.rstrip("/")) + f"/{TEST_REDIS_DB}"
-    return database.render_as_string(hide_password=False), redis_url
+    database = database.set(database=f"{database.database or 'hub'}_test_{os.getpid()}")
+    server = re.sub(r"/\d*$", "", urls.redis_url.rstrip("/"))
+    return database.render_as_string(hide_password=False), f"{server}/{_free_redis_db(server)}"
+
+
+def _drop_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _recreate_database(url: str) -> None:
@@ -44,13 +66,19 @@ def _recreate_database(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def test_config() -> Config:
+def test_config():
     database_url, redis_url = _test_urls()
     _recreate_database(database_url)
     # HUB_PUBLIC_URL points at the discard port: webhooks the sandbox sends to the hub go nowhere here.
-    return Config(SECRET_KEY="test-secret-key", ENV="test", DATABASE_URL=database_url, REDIS_URL=redis_url,
+    config = Config(SECRET_KEY="test-secret-key", ENV="test", DATABASE_URL=database_url, REDIS_URL=redis_url,
                   HUB_PUBLIC_URL="http://127.0.0.1:9",
                   TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode())
+    config.SNAPSHOT_FIRST_POLL_SECONDS = 0.3  # the sandbox finishes jobs in a moment
+    yield config
+    _drop_database(database_url)
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +93,13 @@ def app(test_config):
     application.testing = True  # exceptions propagate to the test instead of becoming 500 pages
     with application.app_context():
         upgrade()
+        from datetime import UTC, datetime
+
+        from app.extensions import db as _db
+        from app.imports.partitions import ensure_ahead
+
+        with _db.engine.begin() as connection:  # what the scheduler keeps ready in production
+            ensure_ahead(connection, datetime.now(UTC).date())
     yield application
     from app.extensions import db
 
@@ -76,8 +111,10 @@ def app(test_config):
 def redis_client(app):
     client = app.extensions["redis"]
     client.flushdb()
+    client.set("hub:test-run", os.getpid(), ex=3600)  # keep this run's claim on the Redis database
     yield client
     client.flushdb()
+    client.set("hub:test-run", os.getpid(), ex=3600)
 
 
 @pytest.fixture
@@ -128,6 +165,17 @@ class RequestIsolatingClient(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def live_server(app, live_db):
+    """The app on a free loopback port; requests commit for real (see `live_db`)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -25,28 +25,45 @@ SCHEDULER_LOCK_ID = 0x48554253  # "HUBS": one advisory lock for the whole tick
 
 def periodic_tasks() -> list[Callable]:
     """Each task takes the app and does one pass; it must be safe to run again at any time."""
-    from app.sync.periodic import enqueue_due_runs, keep_partitions_ahead
+    from app.monitoring.periodic import run_alert_pass, sample_trends
+    from app.ops.periodic import schedule_nightly_backup
+    from app.sync.periodic import (
+        enqueue_due_runs,
+        keep_partitions_ahead,
+        process_waiting_webhooks,
+        schedule_incremental_syncs,
+    )
 
-    return [enqueue_due_runs, keep_partitions_ahead]
+    return [process_waiting_webhooks, schedule_incremental_syncs, enqueue_due_runs, keep_partitions_ahead,
+            sample_trends, run_alert_pass, schedule_nightly_backup]
 
 
 def tick(app, tasks: list[Callable] | None = None) -> bool:
-    """One pass over every periodic task, under the scheduler lock. False if another scheduler held it."""
+    """One pass over every periodic task, under the scheduler lock. False if another scheduler held it.
+
+    The lock is a session-level advisory lock on a connection of its own, so each task can commit its
+    work (and the jobs it enqueues after commit see committed rows) while the lock is still held.
+    """
     from app.extensions import db
 
-    with app.app_context():
-        locked = db.session.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": SCHEDULER_LOCK_ID}).scalar()
+    with app.app_context(), db.engine.connect() as lock_connection:
+        locked = lock_connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": SCHEDULER_LOCK_ID}).scalar()
+        lock_connection.commit()
         if not locked:
-            db.session.rollback()
             return False
         try:
             for task in tasks if tasks is not None else periodic_tasks():
-                task(app)
+                try:
+                    task(app)
+                    db.session.commit()
+                except Exception:
+                    db.session.rollback()
+                    log.exception("scheduler task %s failed", getattr(task, "__name__", task))
             app.extensions["redis"].set("hub:scheduler:heartbeat", int(time.time()), ex=120)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("scheduler tick failed")
+        finally:
+            lock_connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": SCHEDULER_LOCK_ID})
+            lock_connection.commit()
+            db.session.remove()
         return True
 
 

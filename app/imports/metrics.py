@@ -32,7 +32,8 @@ WHERE c.shop_id = %(shop_id)s AND c.guid = m.guid
 """
 
 
-def refresh_customer_metrics(cursor: psycopg.Cursor, shop_id: int, guids_sql: str) -> int:
-    """Recompute metrics for the customers whose guids `guids_sql` selects; returns rows changed."""
-    cursor.execute(REFRESH.replace("{guids}", guids_sql), {"shop_id": shop_id})
+def refresh_customer_metrics(cursor: psycopg.Cursor, shop_id: int, guids_sql: str, params: dict | None = None) -> int:
+    """Recompute metrics for the customers whose guids `guids_sql` (a constant query, values in `params`)
+    selects; returns rows changed."""
+    cursor.execute(REFRESH.replace("{guids}", guids_sql), {"shop_id": shop_id, **(params or {})})
     return cursor.rowcount

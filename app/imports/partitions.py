@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 PARENT = "order_items"
 PARTITION_NAME = re.compile(r"^order_items_p\d{6}$")
@@ -70,6 +71,22 @@ def ensure_ahead(connection: Connection, today: date, months_ahead: int = 3) -> 
         months.add(month)
         month = next_month(month)
     return ensure_months(connection, months)
+
+
+class PartitionCache:
+    """Partition names known to exist, so batches ask PostgreSQL only for months they have not seen."""
+
+    def __init__(self):
+        self.known: set[str] = set()
+
+    def ensure(self, session: Session, months: set) -> None:
+        missing = {m for m in months if partition_name(m) not in self.known}
+        if not missing:
+            return
+        # Own short transaction: DDL on the parent must not hold its lock for a whole batch.
+        with session.get_bind().engine.begin() as connection:
+            ensure_months(connection, missing)
+        self.known.update(partition_name(m) for m in missing)
 
 
 def include_in_migrations(name: str | None, type_: str, parent_names: dict) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.imports.kinds.base import Counts, Importer, LineError
-from app.imports.partitions import ensure_months, partition_name
+from app.imports.partitions import PartitionCache
 from app.imports.reader import SnapshotFile
 from app.sync import ledger
 from app.sync.models import ImportBadLine, SyncRun
@@ -37,22 +37,6 @@ class Progress:
     def as_stats(self) -> dict:
         return {"inserted": self.counts.inserted, "updated": self.counts.updated,
                 "unchanged": self.counts.unchanged, "bad_lines": self.bad_lines}
-
-
-class PartitionCache:
-    """Partition names known to exist, so batches ask PostgreSQL only for months they have not seen."""
-
-    def __init__(self):
-        self.known: set[str] = set()
-
-    def ensure(self, session: Session, months: set) -> None:
-        missing = {m for m in months if partition_name(m) not in self.known}
-        if not missing:
-            return
-        # Own short transaction: DDL on the parent must not hold its lock for a whole batch.
-        with session.get_bind().engine.begin() as connection:
-            ensure_months(connection, missing)
-        self.known.update(partition_name(m) for m in missing)
 
 
 def import_file(session: Session, run_id: int, token: int, path: str, importer: Importer, *,
@@ -108,7 +92,7 @@ def import_file(session: Session, run_id: int, token: int, path: str, importer: 
             obj = orjson.loads(raw)
             if not isinstance(obj, dict):
                 raise LineError(f"expected a JSON object, got {type(obj).__name__}")
-            records.append(importer.prepare(obj, raw))
+            records.append(importer.prepare(obj))
         except (orjson.JSONDecodeError, LineError) as exc:
             bad.append((line_no, f"line {line_no}: {exc}", raw))
         if len(records) >= batch_size or len(bad) >= batch_size:

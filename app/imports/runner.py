@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from flask import current_app
@@ -25,6 +25,7 @@ from app.imports.snapshots import acquire_snapshot, forget_download, local_path
 from app.shops.clients import MissingCredentials
 from app.shoptet.errors import JobFailed, ShoptetError, SnapshotCorrupt
 from app.sync import ledger
+from app.sync.incremental import FallbackToSnapshot, run_changes, snapshot_completed, start_fallback_snapshot
 from app.sync.models import SyncRun
 
 log = logging.getLogger(__name__)
@@ -99,8 +100,14 @@ def execute_run(session: Session, run_id: int, *, on_progress: Callable[[Progres
     engine = session.get_bind().engine
     with Heartbeat(current_app._get_current_object(), engine, run_id, token):
         try:
+            if run.mode == "changes":
+                return _sync_changes(session, run, token)
             progress = _import_phases(session, run, token, on_progress, acquire or acquire_snapshot)
             ledger.finish(session, run_id, token)
+            if run.mode == "snapshot":
+                requested_at = (run.checkpoint or {}).get("requested_at")
+                snapshot_completed(session, run.shop_id, run.kind,
+                                   datetime.fromisoformat(requested_at) if requested_at else None)
             session.commit()
             _remove_downloads(run)
             return Outcome("succeeded", progress)
@@ -121,6 +128,21 @@ def execute_run(session: Session, run_id: int, *, on_progress: Callable[[Progres
             if not transient:
                 log.warning("run %s failed: %s", run_id, message)
             return Outcome(status, error=message)
+
+
+def _sync_changes(session: Session, run: SyncRun, token: int) -> Outcome:
+    try:
+        stats = run_changes(session, run, token)
+    except FallbackToSnapshot as exc:
+        session.rollback()
+        ledger.finish(session, run.id, token, stats={"fallback": str(exc)})
+        start_fallback_snapshot(session, run.shop, run.kind, str(exc))
+        session.commit()
+        log.info("run %s: %s", run.id, exc)
+        return Outcome("fallback", error=str(exc))
+    ledger.finish(session, run.id, token, stats=stats, progress_total=run.progress_done)
+    session.commit()
+    return Outcome("succeeded")
 
 
 def phases(run: SyncRun) -> list[str | None]:
@@ -156,7 +178,8 @@ def _import_phases(session: Session, run: SyncRun, token: int, on_progress, acqu
         session.refresh(run)
         if phase + 1 < len(plan):
             ledger.fence(session, run.id, token)
-            run.checkpoint = {"phase": phase + 1, "line_no": 0}
+            # The next language starts afresh; when the first snapshot was asked for stays known.
+            run.checkpoint = {"phase": phase + 1, "line_no": 0, "requested_at": run.checkpoint.get("requested_at")}
             session.commit()
     return progress
 

@@ -8,6 +8,7 @@ var/imports/ and is deleted when the run succeeds, or when it turns out damaged 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -64,12 +65,15 @@ def acquire_snapshot(session: Session, run: SyncRun, token: int, phase: int, lan
     with client_for_shop(run.shop) as client:
         if not checkpoint.get("result_url"):
             if not checkpoint.get("job_id"):
+                requested_at = datetime.now(UTC)
                 try:
                     job_id = client.request_snapshot(run.kind, language=language, **_includes(run.kind))
                 except WebhookRequired:
                     ensure_job_finished_webhook(client, run.shop_id)
                     job_id = client.request_snapshot(run.kind, language=language, **_includes(run.kind))
                 checkpoint |= {"job_id": job_id, "result_url": None, "downloaded": False}
+                if not checkpoint.get("requested_at"):  # the earliest request is the safe watermark
+                    checkpoint["requested_at"] = requested_at.isoformat()
                 _save_checkpoint(session, run, token, checkpoint)
             try:
                 job = client.wait_for_job(checkpoint["job_id"], **_wait_options())
@@ -125,4 +129,11 @@ def _includes(kind: str) -> dict:
 
 
 def _wait_options() -> dict:
-    return {"timeout": float(current_app.config.get("SNAPSHOT_WAIT_SECONDS", 1800)), "max_polls": 10}
+    """Poll Shoptet's job within its 10-read limit, doubling the interval from the first poll.
+
+    Polling works whether or not the job:finished webhook reaches us (a lost webhook cannot stall an
+    import); the webhook is stored in the inbox all the same.
+    """
+    config = current_app.config
+    return {"timeout": float(config.get("SNAPSHOT_WAIT_SECONDS", 1800)), "max_polls": 10,
+            "first_poll_after": float(config.get("SNAPSHOT_FIRST_POLL_SECONDS", 2.0))}

@@ -8,8 +8,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "org.view": frozenset(Role),
     "members.manage": frozenset({Role.owner}),
     "audit.view": frozenset({Role.owner}),
+    "monitoring.view": frozenset({Role.owner}),  # their organization's runs, lag, alerts; operators see all
     "settings.edit": frozenset({Role.owner, Role.manager}),
     "shops.manage": frozenset({Role.owner, Role.manager}),
+    "shops.connect": frozenset({Role.owner}),
     "imports.run": frozenset({Role.owner, Role.manager}),
     "orders.edit": frozenset({Role.owner, Role.manager}),
     "translations.edit": frozenset({Role.owner, Role.manager, Role.translator}),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, LargeBinary, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, IdMixin, TimestampMixin
@@ -25,6 +27,9 @@ class Shop(IdMixin, TimestampMixin, Base):
     # Encrypted with app.crypto (Fernet); never rendered, never logged.
     api_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")  # active | disconnected
+    oauth_url: Mapped[str | None] = mapped_column(String(500))  # the partner e-shop's OAuth server (addon mode)
+    webhook_key_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)  # signature key, encrypted
+    status_reason: Mapped[str | None] = mapped_column(Text)  # why the shop is disconnected, shown on its page
     default_language: Mapped[str] = mapped_column(String(8), default="cs", server_default="cs")
     languages: Mapped[str] = mapped_column(String(100), default="cs", server_default="cs")  # comma-separated codes
     currency: Mapped[str] = mapped_column(String(3), default="CZK", server_default="CZK")
@@ -34,3 +39,17 @@ class Shop(IdMixin, TimestampMixin, Base):
     @property
     def language_list(self) -> list[str]:
         return [code for code in self.languages.split(",") if code]
+
+
+class ShopInstall(IdMixin, Base):
+    """An owner's "connect a Shoptet shop": the nonce in the signed install state, used once."""
+
+    __tablename__ = "shop_installs"
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

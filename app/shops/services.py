@@ -42,3 +42,18 @@ def add_shop(session: Session, org_id: int, *, name: str, eshop_id: int, url: st
 
 def api_token(shop: Shop) -> str | None:
     return decrypt(shop.api_token_encrypted)
+
+
+def disconnect(session: Session, shop: Shop, *, reason: str, actor_id: int | None = None) -> None:
+    """Stop syncing the shop and keep its data: active runs are cancelled, the scheduler skips it."""
+    from app.sync import ledger
+    from app.sync.models import ACTIVE_STATUSES, SyncRun
+
+    if shop.status == "disconnected":
+        return
+    shop.status, shop.status_reason = "disconnected", reason
+    for run in session.execute(select(SyncRun).where(SyncRun.shop_id == shop.id,
+                                                     SyncRun.status.in_(ACTIVE_STATUSES))).scalars():
+        ledger.cancel(session, run)
+    record(session, organization_id=shop.organization_id, actor_id=actor_id, action="shop.disconnected",
+           target_type="shop", target_id=shop.id, reason=reason)

@@ -14,9 +14,13 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 import httpx
 import orjson
+import requests
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.requests_client import OAuth2Session
 
 from .errors import AuthError, NetworkError, NetworkTimeout, ServerError, TokenLimitReached, ValidationError
 from .limits import REAL_CLOCK, Clock
@@ -84,6 +88,20 @@ class Installation:
     raw: dict
 
 
+_JSON_BODY = "client_secret_json"  # the name of Shoptet's token-request style (not a secret)
+
+
+def _json_token_request(auth, method, uri, headers, body):
+    """Shoptet's token endpoint takes JSON, with the client credentials in it (a secret only if set)."""
+    data = dict(parse_qsl(body))
+    data["client_id"] = auth.client_id
+    if auth.client_secret:
+        data["client_secret"] = auth.client_secret
+    headers["Content-Type"] = "application/json"
+    headers["Accept"] = "application/json"
+    return uri, headers, orjson.dumps(data).decode()
+
+
 def exchange_install_code(
     oauth_url: str,
     *,
@@ -91,44 +109,32 @@ def exchange_install_code(
     client_secret: str | None,
     code: str,
     redirect_uri: str,
-    http: httpx.Client | None = None,
     timeout: float = 4.0,
 ) -> Installation:
-    """Trade the one-time ``code`` from Shoptet's install GET for the permanent OAuth token.
+    """Trade the one-time ``code`` from Shoptet's install GET for the permanent OAuth token (Authlib).
 
     Must finish inside Shoptet's ~5 s install request, hence the short
     timeout and no retries (the code is single-use).
     """
-    body: dict[str, Any] = {
-        "client_id": client_id,
-        "code": code,
-        "grant_type": "authorization_code",
-        "redirect_uri": redirect_uri,
-        "scope": "api",
-    }
-    if client_secret:
-        body["client_secret"] = client_secret
-    own = http is None
-    client = http or httpx.Client(timeout=timeout)
-    try:
-        resp = client.post(
-            oauth_endpoint(oauth_url, "token"),
-            content=orjson.dumps(body),
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
-            timeout=timeout,
-        )
-    except httpx.TimeoutException as exc:
-        raise NetworkTimeout(f"install code exchange timed out: {exc!r}") from exc
-    except httpx.TransportError as exc:
-        raise NetworkError(f"install code exchange failed: {exc!r}") from exc
-    finally:
-        if own:
-            client.close()
-    data = _json_or_none(resp)
-    if resp.status_code != 200 or not isinstance(data, dict) or not data.get("access_token"):
-        if resp.status_code == 200:
-            raise ValidationError("install code exchange returned no access_token", status=200)
-        raise _oauth_error(resp, "install code exchange")
+    with OAuth2Session(client_id, client_secret, token_endpoint_auth_method=_JSON_BODY) as session:
+        session.register_client_auth_method((_JSON_BODY, _json_token_request))
+        try:
+            data = dict(session.fetch_token(oauth_endpoint(oauth_url, "token"), code=code, scope="api",
+                                            grant_type="authorization_code", redirect_uri=redirect_uri,
+                                            timeout=timeout))
+        except OAuthError as exc:
+            message = f"install code exchange failed: {exc.description or exc.error}"
+            if exc.error == "maximum_tokens_reached":
+                raise TokenLimitReached(message, error_code=exc.error) from exc
+            raise AuthError(message, error_code=exc.error) from exc
+        except requests.Timeout as exc:
+            raise NetworkTimeout(f"install code exchange timed out: {exc!r}") from exc
+        except requests.RequestException as exc:
+            raise NetworkError(f"install code exchange failed: {exc!r}") from exc
+        except ValueError as exc:  # a non-JSON answer (an error page)
+            raise ServerError(f"install code exchange got no JSON answer: {exc}") from exc
+    if not data.get("access_token"):
+        raise ValidationError("install code exchange returned no access_token", status=200)
     eshop_id = data.get("eshopId")
     return Installation(
         oauth_token=str(data["access_token"]),

@@ -306,6 +306,10 @@ class ShoptetClient:
             items_per_page=items_per_page,
         )
 
+    def list_stocks(self) -> list[dict]:
+        """The e-shop's warehouses (``GET /api/stocks``, unpaginated)."""
+        return self._get_data("/api/stocks").get("stocks", [])
+
     def get_last_stock_movement(self, stock_id: int) -> dict:
         """``{lastId, lastChangeTime}``: where to start following movements from now on."""
         return self._get_data(f"/api/stocks/{int(stock_id)}/movements/last")

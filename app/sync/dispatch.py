@@ -18,7 +18,13 @@ from workers.queues import get_queue
 
 log = logging.getLogger(__name__)
 
-QUEUE_FOR_KIND = {"orders": "snapshots", "customers": "snapshots", "products": "snapshots"}
+# Full imports are long and share one queue; incremental syncs go to their kind's queue, so a
+# two-hour snapshot never holds up the five-second sync behind it.
+SYNC_QUEUE_FOR_KIND = {"orders": "orders", "customers": "customers", "products": "catalog", "stock": "catalog"}
+
+
+def queue_for(kind: str, mode: str) -> str:
+    return SYNC_QUEUE_FOR_KIND.get(kind, "default") if mode == "changes" else "snapshots"
 LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
@@ -26,7 +32,7 @@ def job_id(run_id: int) -> str:
     return f"sync-run-{run_id}"
 
 
-def enqueue_run(redis: Redis, run_id: int, kind: str, *, stale: bool = False) -> bool:
+def enqueue_run(redis: Redis, run_id: int, kind: str, mode: str = "snapshot", *, stale: bool = False) -> bool:
     """Enqueue the run unless a live job for it exists; True if a job was enqueued now.
 
     `stale` means the ledger says the run's lease expired: its RQ job may still look "started" (RQ
@@ -40,7 +46,7 @@ def enqueue_run(redis: Redis, run_id: int, kind: str, *, stale: bool = False) ->
         job.delete()
     except NoSuchJobError:
         pass
-    queue = get_queue(QUEUE_FOR_KIND.get(kind, "default"), redis)
+    queue = get_queue(queue_for(kind, mode), redis)
     try:
         queue.enqueue_call("app.sync.tasks.run_sync", args=[run_id], job_id=identifier, unique=True,
                            result_ttl=0, failure_ttl=3600, description=f"sync run {run_id} ({kind})")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -19,7 +19,8 @@ from app.sync.models import ACTIVE_STATUSES, SyncRun
 def lease_seconds() -> float:
     """How long a claim or a heartbeat holds a run (config LEASE_SECONDS, env HUB_LEASE_SECONDS)."""
     return float(current_app.config.get("LEASE_SECONDS", 60.0))
-KINDS = ("orders", "customers", "products")
+KINDS = ("orders", "customers", "products")  # what a full import can bring
+SYNC_KINDS = (*KINDS, "stock")  # what an incremental sync can follow
 
 
 class LeaseLost(RuntimeError):
@@ -40,8 +41,9 @@ def active_run(session: Session, shop_id: int, kind: str) -> SyncRun | None:
 def trigger(session: Session, shop, kind: str, *, mode: str = "snapshot", source_path: str | None = None,
             requested_by_id: int | None = None) -> tuple[SyncRun, bool]:
     """Start a run, or return the active one for (shop, kind). The database decides, not a race."""
-    if kind not in KINDS:
-        raise LedgerError(f"Unknown import kind '{kind}': choose one of {', '.join(KINDS)}.")
+    allowed = SYNC_KINDS if mode == "changes" else KINDS
+    if kind not in allowed:
+        raise LedgerError(f"Unknown {mode} kind '{kind}': choose one of {', '.join(allowed)}.")
     statement = (
         insert(SyncRun)
         .values(organization_id=shop.organization_id, shop_id=shop.id, kind=kind, mode=mode, status="queued",
@@ -93,6 +95,11 @@ def fence(session: Session, run_id: int, token: int, **values) -> None:
     )
     if result.rowcount != 1:
         raise LeaseLost(f"run {run_id}: lease token {token} is no longer valid")
+    # A worker that stops mid-transaction (paused, hung, stuck mid-COPY) would hold this row's lock and
+    # block the worker taking over; PostgreSQL ends such a transaction once it waits as long as a lease.
+    milliseconds = str(int(lease_seconds() * 1000))
+    session.execute(select(func.set_config("idle_in_transaction_session_timeout", milliseconds, True),
+                           func.set_config("statement_timeout", milliseconds, True)))
 
 
 def finish(session: Session, run_id: int, token: int, **values) -> None:

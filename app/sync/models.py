@@ -70,3 +70,24 @@ class ImportBadLine(IdMixin, Base):
     line_no: Mapped[int] = mapped_column(BigInteger)
     error: Mapped[str] = mapped_column(Text)
     raw: Mapped[str] = mapped_column(Text)  # at most the first 10 kB of the line
+
+
+class SyncCursor(Base):
+    """Where a shop's incremental sync of one stream stands.
+
+    `watermark` is the change time up to which everything is in the hub (read before fetching, written
+    only in the transaction that commits the data); `last_id` is the stock-movement cursor. `dirty_at`
+    is set when a webhook says something changed, so a sync follows even if one was running.
+    """
+
+    __tablename__ = "sync_cursors"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(40), primary_key=True)  # orders | customers | products | stock:<id>
+    watermark: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_id: Mapped[int | None] = mapped_column(BigInteger)
+    dirty_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    fallback_reason: Mapped[str | None] = mapped_column(Text)  # why the last sync fell back to a snapshot
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
+                                                 onupdate=func.now())

@@ -20,10 +20,10 @@ log = logging.getLogger(__name__)
 
 
 def due_runs():
-    """(id, kind, stale) of runs that should be on a queue; stale = a worker held it and went silent."""
+    """(id, kind, mode, stale) of runs that should be on a queue; stale = a worker held it and went silent."""
     stale = (SyncRun.status == "running") & (SyncRun.lease_expires_at < text("now()"))
     return db.session.execute(
-        select(SyncRun.id, SyncRun.kind, stale).where(
+        select(SyncRun.id, SyncRun.kind, SyncRun.mode, stale).where(
             (SyncRun.status == "queued")
             | ((SyncRun.status == "retrying") & (SyncRun.next_attempt_at <= text("now()")))
             | ((SyncRun.status == "running") & (SyncRun.lease_expires_at < text("now()")))
@@ -34,8 +34,8 @@ def due_runs():
 def enqueue_due_runs(app) -> int:
     redis = app.extensions["redis"]
     enqueued = 0
-    for run_id, kind, stale in due_runs():
-        if enqueue_run(redis, run_id, kind, stale=stale):
+    for run_id, kind, mode, stale in due_runs():
+        if enqueue_run(redis, run_id, kind, mode, stale=stale):
             enqueued += 1
             log.info("enqueued run %s (%s)", run_id, kind)
     return enqueued
@@ -44,3 +44,25 @@ def enqueue_due_runs(app) -> int:
 def keep_partitions_ahead(app) -> None:
     with db.engine.begin() as connection:
         ensure_ahead(connection, datetime.now(UTC).date())
+
+
+def schedule_incremental_syncs(app) -> None:
+    from app.settings.cache import settings_cache
+    from app.sync.incremental import schedule_due_syncs
+
+    cache = settings_cache()
+    schedule_due_syncs(db.session, lambda shop: cache.values(db.session, shop.organization_id, shop.id))
+
+
+def process_waiting_webhooks(app) -> None:
+    """Events whose processing job never ran (Redis down at intake, or flushed) are processed here."""
+    from app.webhooks.models import WebhookEvent
+    from app.webhooks.services import process_pending
+
+    shop_ids = db.session.execute(
+        select(WebhookEvent.shop_id).where(WebhookEvent.processed_at.is_(None),
+                                           WebhookEvent.received_at < text("now() - interval '20 seconds'"))
+        .distinct()
+    ).scalars().all()
+    for shop_id in shop_ids:
+        process_pending(db.session, shop_id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.sync.ledger import KINDS
-from app.sync.models import ACTIVE_STATUSES, ImportBadLine, SyncRun
+from app.sync.models import ACTIVE_STATUSES, ImportBadLine, SyncCursor, SyncRun
 
 
 @dataclass
@@ -62,3 +62,9 @@ def run_speed(run: SyncRun, now: datetime | None = None) -> RunSpeed:
     rate = run.progress_done / elapsed
     remaining = (run.progress_total or 0) - run.progress_done
     return RunSpeed(rate, remaining / rate if rate and remaining > 0 else None)
+
+
+def sync_cursors(session: Session, shop_id: int) -> list[SyncCursor]:
+    return list(session.execute(
+        select(SyncCursor).where(SyncCursor.shop_id == shop_id).order_by(SyncCursor.stream)
+    ).scalars())

@@ -14,8 +14,8 @@ from app.sync.models import SyncRun
 
 def _enqueue_after_commit(session: Session, run: SyncRun) -> None:
     redis = current_app.extensions["redis"]
-    run_id, kind = run.id, run.kind
-    run_after_commit(session, lambda: enqueue_run(redis, run_id, kind))
+    run_id, kind, mode = run.id, run.kind, run.mode
+    run_after_commit(session, lambda: enqueue_run(redis, run_id, kind, mode))
 
 
 def start_import(session: Session, shop, kind: str, *, actor_id: int | None) -> tuple[SyncRun, bool]:

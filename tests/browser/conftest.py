@@ -4,21 +4,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 
 import pytest
-from werkzeug.serving import make_server
-
-
-@pytest.fixture
-def live_server(app, live_db):
-    """The app on a free loopback port; requests commit for real (see `live_db`)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -35,14 +35,16 @@ def test_start_an_import_and_watch_it_finish(app, test_config, live_db, live_ser
             browser.find_element(By.NAME, "email").send_keys(email)
             browser.find_element(By.NAME, "password").send_keys(PASSWORD)
             browser.find_element(By.ID, "login-submit").click()
+            wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Import Co"))  # logged in
             browser.get(f"{live_server}/shops/{shop_id}")
             browser.find_element(By.ID, "start-orders").click()
 
             progress = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#kind-orders .run-progress")))
             assert progress.get_attribute("data-status") in ("queued", "running")
             # The fragment polls itself; no reload happens in this test.
-            wait.until(lambda driver: driver.find_element(
-                By.CSS_SELECTOR, "#kind-orders .run-progress").get_attribute("data-status") == "succeeded")
+            # Read through script: htmx swaps the element between a find and a read.
+            wait.until(lambda driver: driver.execute_script(
+                "return document.querySelector('#kind-orders .run-progress').dataset.status") == "succeeded")
             text = browser.find_element(By.CSS_SELECTOR, "#kind-orders .run-progress").text
             assert f"{ORDERS} / ~{ORDERS} rows" in text or f"{ORDERS} rows" in text
             assert console_errors(browser) == []

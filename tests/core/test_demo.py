@@ -17,3 +17,13 @@ def test_demo_seed_prints_a_working_login_and_is_idempotent(app, client, db):
     assert db.session.execute(select(func.count()).select_from(Organization)).scalar_one() == 2
     assert login(client, email, password).status_code == 302
     assert "Demo Merchant" in client.get("/").get_data(as_text=True)
+
+
+def test_a_user_without_an_organization_sees_what_to_do(client, db):
+    from tests.factories import make_user
+
+    user = make_user(db.session, operator=True)
+    login(client, user.email)
+    page = client.get("/")
+    assert page.status_code == 200 and "No organization yet" in page.get_data(as_text=True)
+    assert "Monitoring" in page.get_data(as_text=True)

@@ -19,6 +19,7 @@ def worker_env(test_config, **extra) -> dict:
         "DATABASE_URL": test_config.DATABASE_URL, "REDIS_URL": test_config.REDIS_URL,
         "SECRET_KEY": test_config.SECRET_KEY, "TOKEN_ENCRYPTION_KEYS": test_config.TOKEN_ENCRYPTION_KEYS,
         "HUB_ENV": "test", "HUB_LEASE_SECONDS": "3", "HUB_IMPORT_BATCH_SIZE": "25",
+        "HUB_SNAPSHOT_FIRST_POLL_SECONDS": "0.3",
         "HUB_PUBLIC_URL": "http://127.0.0.1:9",  # webhooks from the sandbox go nowhere
     })
     env.update({k: str(v) for k, v in extra.items()})

@@ -5,6 +5,7 @@ import time
 
 import orjson
 import pytest
+from sqlalchemy import text
 
 from app.imports.runner import execute_run
 from app.sync import ledger
@@ -26,7 +27,8 @@ def big_orders(tmp_path_factory):
 
 @pytest.fixture
 def env(test_config):
-    return worker_env(test_config)
+    # Small batches keep the import going for seconds on a fast machine, so a kill or a pause lands mid-run.
+    return worker_env(test_config, HUB_IMPORT_BATCH_SIZE=5)
 
 
 @pytest.fixture
@@ -83,7 +85,7 @@ def test_sigkill_of_the_worker_mid_import_then_a_new_worker_resumes(app, live_db
     [run_id] = _file_runs(app, live_db, path)
     first = start_worker(env)
     workers.append(first)
-    wait_for(lambda: watch.run(run_id)["progress_done"] >= 500, what="the import to be under way")
+    wait_for(lambda: watch.run(run_id)["progress_done"] >= 200, what="the import to be under way")
     signal_tree(first, signal.SIGKILL)  # worker and work-horse, no goodbye
     killed_at = watch.run(run_id)["progress_done"]
     assert 0 < killed_at < orders
@@ -110,12 +112,21 @@ def test_a_paused_lease_holder_cannot_write_after_another_worker_took_over(app, 
     path, orders, items = big_orders
     [run_id] = _file_runs(app, live_db, path)
     workers.extend([start_worker(env), start_worker(env)])
-    wait_for(lambda: watch.run(run_id)["progress_done"] >= 300, what="the import to be under way")
+    wait_for(lambda: watch.run(run_id)["progress_done"] >= 100, what="the import to be under way")
     holder = wait_for(lambda: next((w for w in workers if has_horse(w)), None), what="the worker holding the run")
     signal_tree(holder, signal.SIGSTOP)
-    paused_at = watch.run(run_id)["lease_token"]
+    paused = watch.run(run_id)
+    assert paused["status"] == "running", "the import ended before the pause; make it longer"
+    paused_at = paused["lease_token"]
     time.sleep(3.5)  # past the 3 s lease
-    _tick_until(app, lambda: watch.run(run_id)["lease_token"] > paused_at, timeout=30, what="another worker's claim")
+    try:
+        _tick_until(app, lambda: watch.run(run_id)["lease_token"] > paused_at, timeout=30,
+                    what="another worker's claim")
+    except AssertionError:
+        with watch.engine.connect() as conn:
+            activity = conn.execute(text("SELECT pid, state, wait_event_type, wait_event, left(query, 120) "
+                                         "FROM pg_stat_activity WHERE datname = current_database()")).all()
+        raise AssertionError(f"no takeover; run {watch.run(run_id)}; activity {activity}") from None
     signal_tree(holder, signal.SIGCONT)
     _tick_until(app, lambda: watch.run(run_id)["status"] == "succeeded")
     time.sleep(1.0)  # give the resumed holder time to try (and fail) its next batch

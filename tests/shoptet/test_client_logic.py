@@ -30,7 +30,6 @@ from app.shoptet import (
     ShoptetClient,
     TokenLimitReached,
     ValidationError,
-    exchange_install_code,
 )
 
 from .shoptet_testkit import FakeClock, unique_token
@@ -288,47 +287,6 @@ def test_max_tokens_reached_is_typed():
     with pytest.raises(TokenLimitReached) as info:
         client.get_eshop()
     assert info.value.retryable and "maximum_tokens_reached" in str(info.value)
-
-
-def test_install_exchange():
-    def handler(request):
-        body = orjson.loads(request.content)
-        assert body["grant_type"] == "authorization_code" and body["scope"] == "api"
-        assert request.url.path == "/action/ApiOAuthServer/token"
-        if body["code"] != "good":
-            return httpx.Response(400, json={"error": "invalid_grant"})
-        return httpx.Response(
-            200,
-            json={
-                "access_token": "oauth-1",
-                "expires_in": None,
-                "token_type": "Bearer",
-                "scope": "api",
-                "eshopId": 7,
-                "eshopUrl": "https://shop/",
-                "contactEmail": "a@b",
-            },
-        )
-
-    http = httpx.Client(transport=httpx.MockTransport(handler))
-    inst = exchange_install_code(
-        "http://partner.test/action/ApiOAuthServer/token",
-        client_id="c",
-        client_secret="s",
-        code="good",
-        redirect_uri="https://hub/install",
-        http=http,
-    )
-    assert (inst.oauth_token, inst.eshop_id, inst.eshop_url) == ("oauth-1", 7, "https://shop/")
-    with pytest.raises(AuthError, match="invalid_grant"):
-        exchange_install_code(
-            "http://partner.test",
-            client_id="c",
-            client_secret="s",
-            code="bad",
-            redirect_uri="https://hub/install",
-            http=http,
-        )
 
 
 # --------------------------------------------------------------------------- limits & bulk

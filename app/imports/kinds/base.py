@@ -26,9 +26,14 @@ class Counts:
         self.unchanged += other.unchanged
 
 
-def content_hash(raw: bytes) -> bytes:
-    """Identity of a source line: equal hash means nothing changed, so nothing is written."""
-    return hashlib.blake2b(raw, digest_size=16).digest()
+def content_hash(*parts: bytes) -> bytes:
+    """Identity of an entity's content, over its canonical JSON (orjson of the parsed object), so a
+    snapshot line and the same entity fetched by the API detail hash alike; equal hash = nothing to write."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part)
+        digest.update(b"\n")
+    return digest.digest()
 
 
 def require(obj: dict, key: str) -> Any:
@@ -84,13 +89,42 @@ def stage(cursor: psycopg.Cursor, table: str, columns: tuple[str, ...], rows) ->
             copy.write_row(row)
 
 
+# Write only what changed: a row whose content is identical (same hash), or older than what we hold (an
+# old snapshot after a newer sync), is left alone and counted as unchanged.
+NEWER_ONLY = """t.content_hash <> EXCLUDED.content_hash
+      AND (t.change_time IS NULL OR EXCLUDED.change_time IS NULL OR EXCLUDED.change_time >= t.change_time)"""
+
+
+def upsert_newer(table: str, columns: tuple[str, ...], key: str, staging: str, changed: str,
+                 returning: str, *, undelete: bool = True) -> str:
+    """INSERT … ON CONFLICT DO UPDATE WHERE newer, recording what was written (and whether it was new)
+    in the `changed` staging table, from which a kind writes the children of exactly those rows."""
+    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != key)
+    return f"""
+WITH upserted AS (
+    INSERT INTO {table} AS t (shop_id, {", ".join(columns)})
+    SELECT %(shop_id)s, {", ".join(columns)} FROM {staging}
+    ON CONFLICT (shop_id, {key}) DO UPDATE SET {assignments}{", deleted_at = NULL" if undelete else ""}
+    WHERE {NEWER_ONLY}
+    RETURNING {returning}, (t.xmax = 0) AS inserted
+)
+INSERT INTO {changed} SELECT * FROM upserted
+"""
+
+
+def changed_counts(cursor: psycopg.Cursor, changed: str, total: int) -> Counts:
+    cursor.execute(f"SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM {changed}")
+    inserted, updated = cursor.fetchone()
+    return Counts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
+
+
 class Importer:
     """A kind's importer: `prepare` turns one parsed line into a record, `write` stores a batch."""
 
     kind: str
     shop_id: int
 
-    def prepare(self, obj: dict, raw: bytes):  # pragma: no cover - interface
+    def prepare(self, obj: dict):  # pragma: no cover - interface
         raise NotImplementedError
 
     def months(self, records: list) -> set:

@@ -11,6 +11,7 @@ import psycopg
 from app.imports.kinds.base import (
     Counts,
     Importer,
+    changed_counts,
     content_hash,
     nested,
     newest,
@@ -18,6 +19,7 @@ from app.imports.kinds.base import (
     prepare_staging,
     require,
     stage,
+    upsert_newer,
 )
 from app.imports.metrics import refresh_customer_metrics
 
@@ -33,18 +35,7 @@ CREATE TEMP TABLE IF NOT EXISTS stage_customers (
 CREATE TEMP TABLE IF NOT EXISTS stage_changed_customers (guid text, inserted boolean) ON COMMIT DELETE ROWS;
 """
 
-UPSERT = f"""
-WITH upserted AS (
-    INSERT INTO customers AS t (shop_id, {", ".join(COLUMNS)})
-    SELECT %(shop_id)s, {", ".join(COLUMNS)} FROM stage_customers
-    ON CONFLICT (shop_id, guid) DO UPDATE SET
-        {", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "guid")}, deleted_at = NULL
-    WHERE t.content_hash <> EXCLUDED.content_hash
-      AND (t.change_time IS NULL OR EXCLUDED.change_time IS NULL OR EXCLUDED.change_time >= t.change_time)
-    RETURNING t.guid, (t.xmax = 0) AS inserted
-)
-INSERT INTO stage_changed_customers SELECT guid, inserted FROM upserted
-"""
+UPSERT = upsert_newer("customers", COLUMNS, "guid", "stage_customers", "stage_changed_customers", "t.guid")
 
 
 @dataclass(slots=True)
@@ -66,18 +57,19 @@ class CustomerImporter(Importer):
     def __init__(self, shop_id: int):
         self.shop_id = shop_id
 
-    def prepare(self, obj: dict, raw: bytes) -> CustomerRecord:
+    def prepare(self, obj: dict) -> CustomerRecord:
         guid = str(require(obj, "guid"))
         parse_time(obj.get("creationTime"), "creationTime")
         changed = parse_time(obj.get("changeTime"), "changeTime")
         account = main_account(obj)
         billing = obj.get("billingAddress") or {}
         email = account.get("email")
+        customer_json = orjson.dumps(obj)
         row = (
             guid, email.lower() if isinstance(email, str) else None, account.get("phone"),
             billing.get("fullName") or account.get("fullName"), billing.get("company"),
             nested(obj, "customerGroup", "name"), obj.get("creationTime"), obj.get("changeTime"),
-            content_hash(raw), orjson.dumps(obj).decode(),
+            content_hash(customer_json), customer_json.decode(),
         )
         return CustomerRecord(guid, changed, row)
 
@@ -86,11 +78,9 @@ class CustomerImporter(Importer):
         prepare_staging(cursor, STAGING_DDL, STAGING_TABLES)
         stage(cursor, "stage_customers", COLUMNS, (r.row for r in records))
         cursor.execute(UPSERT, {"shop_id": self.shop_id})
-        cursor.execute("SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-                       "FROM stage_changed_customers")
-        inserted, updated = cursor.fetchone()
-        if inserted:
+        counts = changed_counts(cursor, "stage_changed_customers", len(records))
+        if counts.inserted:
             # Orders may have arrived before their customer: give new customers their metrics now.
             refresh_customer_metrics(cursor, self.shop_id,
                                      "SELECT guid FROM stage_changed_customers WHERE inserted")
-        return Counts(inserted=inserted, updated=updated, unchanged=len(records) - inserted - updated)
+        return counts

@@ -12,6 +12,7 @@ from app.imports.kinds.base import (
     Counts,
     Importer,
     LineError,
+    changed_counts,
     content_hash,
     nested,
     newest,
@@ -19,6 +20,7 @@ from app.imports.kinds.base import (
     prepare_staging,
     require,
     stage,
+    upsert_newer,
 )
 from app.imports.metrics import refresh_customer_metrics
 from app.imports.partitions import month_start
@@ -51,20 +53,8 @@ CREATE TEMP TABLE IF NOT EXISTS stage_changed_orders (
 ) ON COMMIT DELETE ROWS;
 """
 
-# Write only what changed: a row whose source line is identical (same hash), or older than what we hold
-# (an old snapshot after a newer sync), is left alone and counted as unchanged.
-UPSERT_ORDERS = f"""
-WITH upserted AS (
-    INSERT INTO orders AS t (shop_id, {", ".join(ORDER_COLUMNS)})
-    SELECT %(shop_id)s, {", ".join(ORDER_COLUMNS)} FROM stage_orders
-    ON CONFLICT (shop_id, code) DO UPDATE SET
-        {", ".join(f"{c} = EXCLUDED.{c}" for c in ORDER_COLUMNS if c != "code")}, deleted_at = NULL
-    WHERE t.content_hash <> EXCLUDED.content_hash
-      AND (t.change_time IS NULL OR EXCLUDED.change_time IS NULL OR EXCLUDED.change_time >= t.change_time)
-    RETURNING t.id, t.code, t.creation_time, t.customer_guid, (t.xmax = 0) AS inserted
-)
-INSERT INTO stage_changed_orders SELECT id, code, creation_time, customer_guid, inserted FROM upserted
-"""
+UPSERT_ORDERS = upsert_newer("orders", ORDER_COLUMNS, "code", "stage_orders", "stage_changed_orders",
+                             "t.id, t.code, t.creation_time, t.customer_guid")
 
 REPLACE_ITEMS = [
     # Items of updated orders are replaced as a whole: Shoptet sends the full item list every time.
@@ -84,7 +74,7 @@ class OrderRecord:
     items: list[tuple]
 
 
-def _item_row(code: str, position: int, item: dict) -> tuple:
+def _item_row(code: str, position: int, item: dict, item_json: str) -> tuple:
     item_id = item.get("itemId")
     if item_id is None:
         raise LineError(f"item {position} has no 'itemId'")
@@ -92,8 +82,7 @@ def _item_row(code: str, position: int, item: dict) -> tuple:
         code, item_id, position, item.get("itemType") or "product", item.get("productGuid"), item.get("code"),
         item.get("ean"), item.get("name"), item.get("variantName"), item.get("amount"),
         nested(item, "unitPrice", "withVat"), nested(item, "itemPrice", "withVat"),
-        nested(item, "itemPrice", "withoutVat"), nested(item, "itemPrice", "vatRate"),
-        orjson.dumps(item).decode(),
+        nested(item, "itemPrice", "withoutVat"), nested(item, "itemPrice", "vatRate"), item_json,
     )
 
 
@@ -103,14 +92,17 @@ class OrderImporter(Importer):
     def __init__(self, shop_id: int):
         self.shop_id = shop_id
 
-    def prepare(self, obj: dict, raw: bytes) -> OrderRecord:
+    def prepare(self, obj: dict) -> OrderRecord:
         code = str(require(obj, "code"))
         created = parse_time(require(obj, "creationTime"), "creationTime")
         changed = parse_time(obj.get("changeTime"), "changeTime")
         items = obj.pop("items", None) or []
-        if not isinstance(items, list):
-            raise LineError("field 'items' is not a list")
-        item_rows = [_item_row(code, position, item) for position, item in enumerate(items, start=1)]
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise LineError("field 'items' is not a list of objects")
+        item_jsons = [orjson.dumps(item) for item in items]
+        item_rows = [_item_row(code, position, item, item_json.decode())
+                     for position, (item, item_json) in enumerate(zip(items, item_jsons, strict=True), start=1)]
+        order_json = orjson.dumps(obj)
         billing = obj.get("billingAddress") or {}
         email = obj.get("email")
         row = (
@@ -119,7 +111,7 @@ class OrderImporter(Importer):
             obj.get("phone"), billing.get("fullName"), billing.get("company"), obj.get("customerGuid"),
             nested(obj, "price", "currencyCode"), nested(obj, "price", "withVat"), nested(obj, "price", "withoutVat"),
             nested(obj, "paymentMethod", "name"), nested(obj, "shipping", "name"), nested(obj, "source", "name"),
-            len(item_rows), content_hash(raw), orjson.dumps(obj).decode(),
+            len(item_rows), content_hash(order_json, *item_jsons), order_json.decode(),
         )
         return OrderRecord(code, created, changed, row, item_rows)
 
@@ -133,12 +125,10 @@ class OrderImporter(Importer):
         stage(cursor, "stage_order_items", ITEM_COLUMNS, (item for r in records for item in r.items))
         params = {"shop_id": self.shop_id}
         cursor.execute(UPSERT_ORDERS, params)
-        cursor.execute("SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-                       "FROM stage_changed_orders")
-        inserted, updated = cursor.fetchone()
-        if inserted or updated:
+        counts = changed_counts(cursor, "stage_changed_orders", len(records))
+        if counts.inserted or counts.updated:
             for statement in REPLACE_ITEMS:
                 cursor.execute(statement, params)
             refresh_customer_metrics(cursor, self.shop_id,
                                      "SELECT customer_guid FROM stage_changed_orders WHERE customer_guid IS NOT NULL")
-        return Counts(inserted=inserted, updated=updated, unchanged=len(records) - inserted - updated)
+        return counts

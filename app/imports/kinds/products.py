@@ -13,9 +13,11 @@ import orjson
 import psycopg
 
 from app.imports.kinds.base import (
+    NEWER_ONLY,
     Counts,
     Importer,
     LineError,
+    changed_counts,
     content_hash,
     nested,
     newest,
@@ -23,6 +25,7 @@ from app.imports.kinds.base import (
     prepare_staging,
     require,
     stage,
+    upsert_newer,
 )
 
 PRODUCT_COLUMNS = ("guid", "name", "type", "visibility", "brand", "default_category", "creation_time", "change_time",
@@ -53,20 +56,8 @@ CREATE TEMP TABLE IF NOT EXISTS stage_texts (
 CREATE TEMP TABLE IF NOT EXISTS stage_changed_products (guid text, inserted boolean) ON COMMIT DELETE ROWS;
 """
 
-NEWER_ONLY = """t.content_hash <> EXCLUDED.content_hash
-      AND (t.change_time IS NULL OR EXCLUDED.change_time IS NULL OR EXCLUDED.change_time >= t.change_time)"""
-
-UPSERT_PRODUCTS = f"""
-WITH upserted AS (
-    INSERT INTO products AS t (shop_id, {", ".join(PRODUCT_COLUMNS)})
-    SELECT %(shop_id)s, {", ".join(PRODUCT_COLUMNS)} FROM stage_products
-    ON CONFLICT (shop_id, guid) DO UPDATE SET
-        {", ".join(f"{c} = EXCLUDED.{c}" for c in PRODUCT_COLUMNS if c != "guid")}, deleted_at = NULL
-    WHERE {NEWER_ONLY}
-    RETURNING t.guid, (t.xmax = 0) AS inserted
-)
-INSERT INTO stage_changed_products SELECT guid, inserted FROM upserted
-"""
+UPSERT_PRODUCTS = upsert_newer("products", PRODUCT_COLUMNS, "guid", "stage_products", "stage_changed_products",
+                               "t.guid")
 
 REPLACE_CHILDREN = [
     # A changed product's variants and stock are replaced as a whole (the line lists all of them).
@@ -117,7 +108,7 @@ class ProductImporter(Importer):
         self.language = language
         self.is_default = is_default
 
-    def prepare(self, obj: dict, raw: bytes) -> ProductRecord:
+    def prepare(self, obj: dict) -> ProductRecord:
         guid = str(require(obj, "guid"))
         changed = parse_time(obj.get("changeTime"), "changeTime")
         text_values = (obj.get("name"), obj.get("shortDescription"), obj.get("description"), obj.get("metaTitle"),
@@ -141,10 +132,11 @@ class ProductImporter(Importer):
             for stock in variant.get("perStockAmounts") or []:
                 record.stocks.append((code, stock.get("stockId"), stock.get("amount"), stock.get("claim"),
                                       stock.get("location"), stock.get("lastAmountUpdate")))
+        product_json = orjson.dumps(obj)
         record.row = (
             guid, obj.get("name"), obj.get("type"), obj.get("visibility"), nested(obj, "brand", "name"),
             nested(obj, "defaultCategory", "name"), obj.get("creationTime"), obj.get("changeTime"),
-            content_hash(raw), orjson.dumps(obj).decode(),
+            content_hash(product_json), product_json.decode(),
         )
         return record
 
@@ -163,10 +155,8 @@ class ProductImporter(Importer):
         stage(cursor, "stage_variants", VARIANT_COLUMNS, (v for r in records for v in r.variants))
         stage(cursor, "stage_variant_stocks", STOCK_COLUMNS, (s for r in records for s in r.stocks))
         cursor.execute(UPSERT_PRODUCTS, params)
-        cursor.execute("SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-                       "FROM stage_changed_products")
-        inserted, updated = cursor.fetchone()
-        if inserted or updated:
+        counts = changed_counts(cursor, "stage_changed_products", len(records))
+        if counts.inserted or counts.updated:
             for statement in REPLACE_CHILDREN:
                 cursor.execute(statement, params)
-        return Counts(inserted=inserted, updated=updated, unchanged=len(records) - inserted - updated)
+        return counts

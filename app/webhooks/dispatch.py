@@ -1,0 +1,26 @@
+"""At most one queued processing job per shop: a burst of webhooks becomes one pass over the inbox.
+
+A marker key says "a pass is queued"; the job removes it when it starts, so an event that arrives
+during a pass queues the next one. Losing the marker or the job (Redis flushed) is harmless: the
+scheduler also processes events left unprocessed in the inbox.
+"""
+
+from __future__ import annotations
+
+from redis import Redis
+
+from workers.queues import get_queue
+
+MARKER_TTL_SECONDS = 300
+
+
+def marker_key(shop_id: int) -> str:
+    return f"hub:webhooks:queued:{shop_id}"
+
+
+def enqueue_processing(redis: Redis, shop_id: int) -> bool:
+    if not redis.set(marker_key(shop_id), 1, nx=True, ex=MARKER_TTL_SECONDS):
+        return False
+    get_queue("default", redis).enqueue_call("app.webhooks.tasks.process_shop_events", args=[shop_id],
+                                             result_ttl=0, failure_ttl=3600)
+    return True
