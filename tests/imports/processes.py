@@ -48,8 +48,15 @@ def signal_tree(process: subprocess.Popen, sig: int) -> None:
             pass
 
 
-def has_horse(process: subprocess.Popen) -> bool:
-    return len(process_tree(process)) > 1
+def worker_running(redis, job_id: str, processes: list[subprocess.Popen]) -> subprocess.Popen | None:
+    """Which of our worker processes is executing `job_id` right now (RQ's own registry says)."""
+    from rq import Worker
+    from rq.serializers import JSONSerializer
+
+    for worker in Worker.all(connection=redis, serializer=JSONSerializer):
+        if worker.get_current_job_id() == job_id:
+            return next((p for p in processes if p.pid == worker.pid), None)
+    return None
 
 
 def stop_worker(process: subprocess.Popen) -> None:
