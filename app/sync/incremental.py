@@ -253,8 +253,7 @@ def _sync_stock(session: Session, run: SyncRun, token: int) -> dict:
                     _write_stock(session, run, token, shop.id, stock_id, batch, stream, newest)
                     batch = {}
             _write_stock(session, run, token, shop.id, stock_id, batch, stream, newest)
-    for stream in [f"stock:{stock_id}" for stock_id in stock_ids] + ["stock"]:
-        get_cursor(session, shop.id, stream)
+    get_cursor(session, shop.id, "stock")  # the stream the scheduler and the shop page look at
     session.commit()
     _mark_clean(session, shop.id, "stock", run.started_at or datetime.now(UTC))
     return stats
@@ -263,20 +262,22 @@ def _sync_stock(session: Session, run: SyncRun, token: int) -> dict:
 def _write_stock(session: Session, run: SyncRun, token: int, shop_id: int, stock_id: int, amounts: dict,
                  stream: str, last_id: int) -> None:
     ledger.fence(session, run.id, token)
-    for code, (amount, location) in amounts.items():
-        values = {"shop_id": shop_id, "stock_id": stock_id, "variant_code": code, "amount": amount}
+    if amounts:
+        codes = list(amounts)
         session.execute(text(
             "INSERT INTO variant_stocks (shop_id, stock_id, variant_code, amount, location, change_time) "
-            "VALUES (:shop_id, :stock_id, :variant_code, :amount, :location, now()) "
+            "SELECT :shop_id, :stock_id, code, amount, location, now() "
+            "FROM unnest(CAST(:codes AS text[]), CAST(:amounts AS numeric[]), CAST(:locations AS text[])) "
+            "AS s(code, amount, location) "
             "ON CONFLICT (shop_id, stock_id, variant_code) DO UPDATE SET amount = EXCLUDED.amount, "
             "location = coalesce(EXCLUDED.location, variant_stocks.location), change_time = now()"
-        ), {**values, "location": location})
-    if amounts:
+        ), {"shop_id": shop_id, "stock_id": stock_id, "codes": codes,
+            "amounts": [amounts[c][0] for c in codes], "locations": [amounts[c][1] for c in codes]})
         session.execute(text(
             "UPDATE product_variants v SET stock = s.total FROM (SELECT variant_code, sum(amount) AS total "
             "FROM variant_stocks WHERE shop_id = :shop AND variant_code = ANY(:codes) GROUP BY variant_code) s "
             "WHERE v.shop_id = :shop AND v.code = s.variant_code"
-        ), {"shop": shop_id, "codes": list(amounts)})
+        ), {"shop": shop_id, "codes": codes})
     session.execute(update(SyncCursor).where(SyncCursor.shop_id == shop_id, SyncCursor.stream == stream)
                     .values(last_id=last_id))
     session.commit()
