@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.sync.models import ACTIVE_STATUSES, SyncRun
+from app.sync.models import ACTIVE_RUN_SQL, ACTIVE_STATUSES, SyncRun
 
 
 def lease_seconds() -> float:
@@ -49,8 +49,9 @@ def trigger(session: Session, shop, kind: str, *, mode: str = "snapshot", source
         .values(organization_id=shop.organization_id, shop_id=shop.id, kind=kind, mode=mode, status="queued",
                 source_path=source_path, requested_by_id=requested_by_id, checkpoint={}, stats={},
                 attempt=0, max_attempts=5, progress_done=0, lease_token=0)
-        .on_conflict_do_nothing(index_elements=["shop_id", "kind"],
-                                index_where=SyncRun.status.in_(ACTIVE_STATUSES))
+        # The predicate must be literal SQL: with bound parameters PostgreSQL cannot match it to the partial
+        # index once psycopg prepares the statement (after a few runs), and the insert fails.
+        .on_conflict_do_nothing(index_elements=["shop_id", "kind"], index_where=text(ACTIVE_RUN_SQL))
         .returning(SyncRun.id)
     )
     new_id = session.execute(statement).scalar_one_or_none()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base, IdMixin
 
 ACTIVE_STATUSES = ("queued", "running", "retrying")
+ACTIVE_RUN_SQL = "status IN ('queued', 'running', 'retrying')"  # the partial indexes' predicate, as literal SQL
 TERMINAL_STATUSES = ("succeeded", "failed", "cancelled")
 
 
@@ -24,10 +25,10 @@ class SyncRun(IdMixin, Base):
     __tablename__ = "sync_runs"
     __table_args__ = (
         Index("uq_sync_runs_one_active", "shop_id", "kind", unique=True,
-              postgresql_where=text("status IN ('queued', 'running', 'retrying')")),
+              postgresql_where=text(ACTIVE_RUN_SQL)),
         Index("ix_sync_runs_shop_kind_created", "shop_id", "kind", "created_at"),
         Index("ix_sync_runs_active_lease", "status", "lease_expires_at",
-              postgresql_where=text("status IN ('queued', 'running', 'retrying')")),
+              postgresql_where=text(ACTIVE_RUN_SQL)),
     )
 
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))

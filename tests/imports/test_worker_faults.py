@@ -181,3 +181,14 @@ def test_a_stale_claim_is_refused_while_a_live_lease_holds(app, db):
         ledger.fence(db.session, run.id, first.lease_token + 1)
     outcome = execute_run(db.session, run.id)
     assert outcome.status == "not-claimed"
+
+
+def test_trigger_keeps_working_once_the_statement_is_prepared(app, db):
+    """psycopg prepares a statement after a few runs; the one-active-run upsert must still find its index."""
+    shop = make_shop(db.session, make_org(db.session))
+    for _ in range(12):
+        run, created = ledger.trigger(db.session, shop, "orders")
+        assert created
+        ledger.cancel(db.session, run)
+    again, created = ledger.trigger(db.session, shop, "customers")
+    assert created and ledger.trigger(db.session, shop, "customers") == (again, False)
