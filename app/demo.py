@@ -36,7 +36,6 @@ def connect_shops(description: dict) -> list[str]:
     from app import create_app
     from app.crypto import encrypt
     from app.extensions import db
-    from app.imports.snapshots import webhook_url
     from app.orgs.models import Organization
     from app.shops.clients import client_for_shop
     from app.shops.install import register_webhooks
@@ -44,6 +43,7 @@ def connect_shops(description: dict) -> list[str]:
     from app.shops.services import add_shop
     from app.sync.models import SyncRun
     from app.sync.services import start_import
+    from app.webhooks.services import webhook_url
 
     app = create_app()
     messages = []

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import make_response, render_template, request
 
+# htmx stops an `every Ns` poll when the response has this status.
+STOP_POLLING = 286
+
 
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"

@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
@@ -85,9 +86,13 @@ def run_file_import(session: Session, shop, kind: str, path: str, *, language: s
     return outcome.progress
 
 
+@dataclass
 class Outcome:
-    def __init__(self, status: str, progress: Progress | None = None, error: str | None = None):
-        self.status, self.progress, self.error = status, progress, error
+    """How `execute_run` ended: succeeded, retrying, failed, fallback, lease-lost or not-claimed."""
+
+    status: str
+    progress: Progress | None = None
+    error: str | None = None
 
 
 def execute_run(session: Session, run_id: int, *, on_progress: Callable[[Progress], None] | None = None,

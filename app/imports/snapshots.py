@@ -21,6 +21,7 @@ from app.shops.clients import client_for_shop
 from app.shoptet import JobFailed, JobPollLimitExceeded, JobTimeout, SnapshotError, WebhookRequired
 from app.sync import ledger
 from app.sync.models import SyncRun
+from app.webhooks.services import webhook_url
 
 JOB_FINISHED_EVENT = "job:finished"
 DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -34,11 +35,6 @@ def imports_dir() -> Path:
 
 def local_path(run_id: int, phase: int) -> Path:
     return imports_dir() / f"run-{run_id}-phase-{phase}.jsonl.gz"
-
-
-def webhook_url(shop_id: int) -> str:
-    base = (current_app.config.get("HUB_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
-    return f"{base}/webhooks/shoptet/{shop_id}"
 
 
 def _save_checkpoint(session: Session, run: SyncRun, token: int, checkpoint: dict) -> None:

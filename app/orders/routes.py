@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.customers import queries as customer_queries
 from app.extensions import db
-from app.htmx import is_htmx
+from app.htmx import STOP_POLLING, is_htmx
 from app.orders import pages, queries, services
 from app.orders.models import Order, OrderStatusChange, SavedView, TableExport
 from app.orgs.scoping import can, current_org, current_org_shops, get_scoped_or_404, get_shop_scoped_or_404, require
@@ -19,7 +19,6 @@ bp = Blueprint("orders", __name__)
 for _name, _function in pages.TEMPLATE_FILTERS.items():  # the customers pages use them too
     bp.add_app_template_filter(_function, _name)
 
-STOP_POLLING = 286  # htmx stops polling on this status
 
 
 @bp.get("/orders")

@@ -8,8 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from app.extensions import db
-from app.htmx import is_htmx
-from app.imports.snapshots import webhook_url
+from app.htmx import STOP_POLLING, is_htmx
 from app.orgs.scoping import can, current_org, get_scoped_or_404, require, scoped
 from app.shops import install
 from app.shops import services as shop_services
@@ -19,11 +18,10 @@ from app.shoptet import ShoptetError
 from app.sync import queries, services
 from app.sync.ledger import KINDS, LedgerError
 from app.sync.models import SyncRun
+from app.webhooks.services import webhook_url
 
 bp = Blueprint("shops", __name__)
 
-# htmx stops polling when a response has this status (see htmx docs, "hx-trigger every").
-STOP_POLLING = 286
 
 
 @bp.get("/shops")

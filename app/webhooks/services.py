@@ -12,6 +12,7 @@ import hashlib
 import logging
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -32,6 +33,12 @@ STREAM_OF_EVENT_PREFIX = {
     "productVariantPrice": "products",
     "stock": "stock",
 }
+
+
+def webhook_url(shop_id: int) -> str:
+    """Where Shoptet delivers this shop's webhooks (the endpoint in app/webhooks/routes.py)."""
+    base = (current_app.config.get("HUB_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+    return f"{base}/webhooks/shoptet/{shop_id}"
 
 
 class WebhookRejected(ValueError):

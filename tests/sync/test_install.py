@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from app.imports.runner import execute_run
-from app.imports.snapshots import webhook_url
 from app.orgs.models import Role
 from app.shops.clients import client_for_shop
 from app.shops.install import WEBHOOK_EVENTS
 from app.shops.models import Shop, ShopInstall
 from app.sync.models import SyncRun
+from app.webhooks.services import webhook_url
 from tests.factories import csrf_token, login, make_member, make_org
 
 
