@@ -35,6 +35,8 @@ class Config:
     SNAPSHOT_WAIT_SECONDS: float = 1800.0  # how long to wait for a Shoptet snapshot job
     SNAPSHOT_FIRST_POLL_SECONDS: float = 2.0  # first look at a snapshot job; the interval doubles after
     IMPORTS_DIR: str = ""  # downloaded snapshot files; default var/imports
+    EXPORTS_DIR: str = ""  # CSV exports of the tables; default var/exports
+    EXPORT_KEEP_HOURS: float = 24.0  # an export's file is deleted this long after it was written
     # The hub's Shoptet addon (partner admin → Connections → API partner): client credentials, the partner
     # e-shop's OAuth server, and the addon's page where an owner installs it.
     SHOPTET_CLIENT_ID: str = ""
@@ -79,6 +81,8 @@ class Config:
             SNAPSHOT_WAIT_SECONDS=float(os.environ.get("HUB_SNAPSHOT_WAIT_SECONDS", "1800")),
             SNAPSHOT_FIRST_POLL_SECONDS=float(os.environ.get("HUB_SNAPSHOT_FIRST_POLL_SECONDS", "2")),
             IMPORTS_DIR=os.environ.get("HUB_IMPORTS_DIR", ""),
+            EXPORTS_DIR=os.environ.get("HUB_EXPORTS_DIR", ""),
+            EXPORT_KEEP_HOURS=float(os.environ.get("HUB_EXPORT_KEEP_HOURS", "24")),
             BACKUP_DIR=os.environ.get("BACKUP_DIR", ""),
             BACKUP_KEEP_DAILY=int(os.environ.get("HUB_BACKUP_KEEP_DAILY", "7")),
             BACKUP_KEEP_WEEKLY=int(os.environ.get("HUB_BACKUP_KEEP_WEEKLY", "4")),
@@ -129,6 +133,8 @@ class Config:
             "SNAPSHOT_WAIT_SECONDS": self.SNAPSHOT_WAIT_SECONDS,
             "SNAPSHOT_FIRST_POLL_SECONDS": self.SNAPSHOT_FIRST_POLL_SECONDS,
             "IMPORTS_DIR": self.IMPORTS_DIR,
+            "EXPORTS_DIR": self.EXPORTS_DIR,
+            "EXPORT_KEEP_HOURS": self.EXPORT_KEEP_HOURS,
             "BACKUP_DIR": self.BACKUP_DIR,
             "BACKUP_KEEP_DAILY": self.BACKUP_KEEP_DAILY,
             "BACKUP_KEEP_WEEKLY": self.BACKUP_KEEP_WEEKLY,

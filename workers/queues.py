@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from redis import Redis
-from rq import Queue
+from rq import Queue, Worker
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 
@@ -37,3 +39,46 @@ def get_queue(name: str, connection: Redis) -> Queue:
     """A queue with the JSON serializer: jobs carry ids, never pickled objects."""
     spec = QUEUES[name]
     return Queue(spec.name, connection=connection, default_timeout=spec.job_timeout, serializer=JSONSerializer)
+
+
+LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def job_is_live(redis: Redis, job_id: str) -> bool:
+    """True while job `job_id` waits on a queue or runs on a worker that is still alive.
+
+    A started job whose worker is gone (killed; its key expires when heartbeats stop) is not live, even
+    though RQ still calls it "started" until its own registry cleanup runs.
+    """
+    try:
+        job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
+    except NoSuchJobError:
+        return False
+    status = job.get_status(refresh=False)
+    if status == JobStatus.STARTED and job.worker_name:
+        return Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=redis) is not None
+    return status in LIVE_JOB_STATUSES
+
+
+def enqueue_unless_live(redis: Redis, queue_name: str, function: str, args: list, job_id: str, *,
+                        replace_live: bool = False, failure_ttl: int = 24 * 3600, description: str = "") -> bool:
+    """Enqueue `function(*args)` as job `job_id` unless a live job with that id exists; True if enqueued now.
+
+    The database row a job works on is the truth; this only puts (back) the message. A finished or failed
+    job with the id is deleted first, or its id would block the re-enqueue until its TTL ran out;
+    `unique=True` makes two callers racing here enqueue one job. `replace_live` is for a caller that knows
+    better than RQ that the job is dead (an expired lease in the ledger).
+    """
+    try:
+        job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
+        if not replace_live and job_is_live(redis, job_id):
+            return False
+        job.delete()
+    except NoSuchJobError:
+        pass
+    try:
+        get_queue(queue_name, redis).enqueue_call(function, args=args, job_id=job_id, unique=True, result_ttl=0,
+                                                  failure_ttl=failure_ttl, description=description or job_id)
+    except DuplicateJobError:
+        return False
+    return True

@@ -28,6 +28,7 @@ ERROR_TEXT = {
     401: ("Log in first", "This page needs you to be logged in."),
     403: ("Not allowed", "Your role in this organization does not allow this. Ask an owner."),
     404: ("Not found", "There is nothing here, or it belongs to another organization."),
+    410: ("No longer here", "This was deleted after its retention time (an export's file, say); make it again."),
     429: ("Too many attempts", "Wait a few minutes before trying again."),
     500: ("Something went wrong", "The error was logged. Try again in a moment."),
 }

@@ -205,6 +205,8 @@ def export_progress(export_id: int):
 @require("org.view")
 def export_download(export_id: int):
     export = get_scoped_or_404(TableExport, export_id)
+    if export.status == "expired":
+        abort(410)  # the file was deleted after EXPORT_KEEP_HOURS
     if export.status != "done" or not export.file_path:
         abort(404)
     name = f"{export.table_name}-{export.created_at:%Y%m%d-%H%M}.csv"

@@ -20,21 +20,34 @@ from app.orders.models import (
     SavedView,
     TableExport,
 )
-from workers.queues import get_queue
+from workers.queues import enqueue_unless_live
 
 MAX_STATUS_CHANGE_ORDERS = 100  # one Shoptet bulk call per shop at most
 TABLE_NAMES = ("orders", "customers")
-FINISHED = ("done", "failed")
+FINISHED = ("done", "failed", "expired")  # expired: an export whose file was deleted
 
 
 class StatusChangeRefused(ValueError):
     """A status change the hub will not send (no orders, too many); the message says why."""
 
 
-def _enqueue(queue_name: str, function: str, object_id: int, job_id: str) -> None:
-    queue = get_queue(queue_name, current_app.extensions["redis"])
-    queue.enqueue_call(function, args=[object_id], job_id=job_id, result_ttl=0, failure_ttl=24 * 3600,
-                       description=job_id)
+def status_change_job_id(change_id: int) -> str:
+    return f"order-status-change-{change_id}"
+
+
+def export_job_id(export_id: int) -> str:
+    return f"table-export-{export_id}"
+
+
+def enqueue_status_change(redis, change_id: int) -> bool:
+    """Idempotent: the route after commit and the scheduler's recovery pass may both call it."""
+    return enqueue_unless_live(redis, "orders", "app.orders.tasks.apply_status_change", [change_id],
+                               status_change_job_id(change_id))
+
+
+def enqueue_export(redis, export_id: int) -> bool:
+    return enqueue_unless_live(redis, "default", "app.orders.tasks.run_export", [export_id],
+                               export_job_id(export_id))
 
 
 # --- status changes ------------------------------------------------------------------------------------------
@@ -57,8 +70,7 @@ def request_status_change(session: Session, org_id: int, user_id: int | None, or
     )
     session.flush()
     change_id = change.id
-    run_after_commit(session, lambda: _enqueue("orders", "app.orders.tasks.apply_status_change", change_id,
-                                               f"order-status-change-{change_id}"))
+    run_after_commit(session, lambda: enqueue_status_change(current_app.extensions["redis"], change_id))
     return change
 
 
@@ -116,8 +128,7 @@ def start_export(session: Session, org_id: int, user_id: int | None, table_name:
     session.add(export)
     session.flush()
     export_id = export.id
-    run_after_commit(session, lambda: _enqueue("default", "app.orders.tasks.run_export", export_id,
-                                               f"table-export-{export_id}"))
+    run_after_commit(session, lambda: enqueue_export(current_app.extensions["redis"], export_id))
     return export
 
 

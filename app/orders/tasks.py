@@ -7,7 +7,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -94,13 +94,32 @@ def _send(client: ShoptetClient | str, orders: list[tuple[int, str]],
 # --- exports --------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class RowContext:
+    """What a cell needs beyond its row: shop names, the display zone, and per batch the e-mails' shops."""
+
+    shop_names: dict[int, str]
+    zone: ZoneInfo
+    shops_of_email: dict[str, set[int]] = field(default_factory=dict)
+
+
+Cell = Callable[[object, RowContext], object]
+
+
+@dataclass(frozen=True)
 class ExportSpec:
-    """How one table becomes CSV: its filters, its batches and the cells of a row."""
+    """How one table becomes CSV: its filters, its batches, and the CSV fields of each table column.
+
+    The file has the columns the table showed (`cols`), in the table's order; a column may be several
+    fields (the customer is name and company, a total is amount and currency).
+    """
 
     parse_filters: Callable
     batches: Callable[..., Iterator[list]]
-    header: tuple[str, ...]
-    cells: Callable[[object, dict[int, str], ZoneInfo], list]
+    fields: dict[str, tuple[tuple[str, Cell], ...]]
+    needs_shops_of_email: bool = False
+
+    def chosen(self, columns: list[str]) -> list[tuple[str, Cell]]:
+        return [entry for column in columns for entry in self.fields[column]]
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -123,17 +142,61 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
 
 
-def _order_cells(row, shop_names: dict[int, str], zone: ZoneInfo) -> list:
-    return [row.code, _when(row.creation_time, zone), shop_names.get(row.shop_id, ""), row.status_name or "",
-            _yes_no(row.paid), row.full_name or "", row.company or "", row.email or "", row.phone or "",
-            row.total_with_vat if row.total_with_vat is not None else "", row.currency or "",
-            row.payment_method or "", row.shipping_method or "", row.source_name or "", row.item_count]
+def _text(name: str) -> Cell:
+    return lambda row, ctx: getattr(row, name) or ""
 
 
-def _customer_cells(row, shop_names: dict[int, str], zone: ZoneInfo) -> list:
-    return [row.full_name or "", row.company or "", row.email or "", row.phone or "",
-            shop_names.get(row.shop_id, ""), row.customer_group or "", row.orders_count, row.total_spent,
-            _when(row.first_order_at, zone), _when(row.last_order_at, zone), _when(row.creation_time, zone)]
+def _number(name: str) -> Cell:
+    return lambda row, ctx: "" if getattr(row, name) is None else getattr(row, name)
+
+
+def _time(name: str) -> Cell:
+    return lambda row, ctx: _when(getattr(row, name), ctx.zone)
+
+
+def _shop(row, ctx: RowContext) -> str:
+    return ctx.shop_names.get(row.shop_id, "")
+
+
+def _also_in(row, ctx: RowContext) -> str:
+    others = ctx.shops_of_email.get(row.email, set()) - {row.shop_id} if row.email else set()
+    return "; ".join(sorted(ctx.shop_names[shop_id] for shop_id in others if shop_id in ctx.shop_names))
+
+
+def _average(row, ctx: RowContext):
+    return round(row.total_spent / row.orders_count, 2) if row.orders_count else ""
+
+
+ORDER_FIELDS: dict[str, tuple[tuple[str, Cell], ...]] = {
+    "code": (("code", _text("code")),),
+    "created": (("created", _time("creation_time")),),
+    "shop": (("shop", _shop),),
+    "status": (("status", _text("status_name")),),
+    "paid": (("paid", lambda row, ctx: _yes_no(row.paid)),),
+    "customer": (("name", _text("full_name")), ("company", _text("company"))),
+    "email": (("email", _text("email")),),
+    "phone": (("phone", _text("phone")),),
+    "total": (("total_with_vat", _number("total_with_vat")), ("currency", _text("currency"))),
+    "payment": (("payment", _text("payment_method")),),
+    "shipping": (("shipping", _text("shipping_method")),),
+    "source": (("source", _text("source_name")),),
+    "items": (("items", _number("item_count")),),
+}
+
+CUSTOMER_FIELDS: dict[str, tuple[tuple[str, Cell], ...]] = {
+    "name": (("name", _text("full_name")), ("company", _text("company"))),
+    "email": (("email", _text("email")),),
+    "phone": (("phone", _text("phone")),),
+    "shop": (("shop", _shop),),
+    "group": (("group", _text("customer_group")),),
+    "orders": (("orders", _number("orders_count")),),
+    "spent": (("total_spent", _number("total_spent")),),
+    "average": (("average_order", _average),),
+    "first_order": (("first_order", _time("first_order_at")),),
+    "last_order": (("last_order", _time("last_order_at")),),
+    "created": (("registered", _time("creation_time")),),
+    "also_in": (("also_in", _also_in),),
+}
 
 
 def export_specs() -> dict[str, ExportSpec]:
@@ -141,16 +204,9 @@ def export_specs() -> dict[str, ExportSpec]:
     from app.orders import queries as order_queries
 
     return {
-        "orders": ExportSpec(
-            order_queries.OrderFilters.from_args, order_queries.export_batches,
-            ("code", "created", "shop", "status", "paid", "name", "company", "email", "phone", "total_with_vat",
-             "currency", "payment", "shipping", "source", "items"),
-            _order_cells),
-        "customers": ExportSpec(
-            customer_queries.CustomerFilters.from_args, customer_queries.export_batches,
-            ("name", "company", "email", "phone", "shop", "group", "orders", "total_spent", "first_order",
-             "last_order", "registered"),
-            _customer_cells),
+        "orders": ExportSpec(order_queries.OrderFilters.from_args, order_queries.export_batches, ORDER_FIELDS),
+        "customers": ExportSpec(customer_queries.CustomerFilters.from_args, customer_queries.export_batches,
+                                CUSTOMER_FIELDS, needs_shops_of_email=True),
     }
 
 
@@ -158,6 +214,12 @@ def exports_dir() -> Path:
     path = Path(current_app.config.get("EXPORTS_DIR") or var_dir() / "exports")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def export_paths(export: TableExport) -> tuple[Path, Path]:
+    """The export's file and the partial file it is written to first."""
+    path = exports_dir() / f"{export.table_name}-{export.id}.csv"
+    return path, path.with_suffix(".part")
 
 
 def run_export(export_id: int) -> str:
@@ -169,8 +231,8 @@ def run_export(export_id: int) -> str:
             return "skipped"
         export.status, export.rows_done = "running", 0
         session.commit()
-        path = exports_dir() / f"{export.table_name}-{export.id}.csv"
-        _write_csv(session, export, path)
+        path, partial = export_paths(export)
+        _write_csv(session, export, path, partial)
         export.status, export.file_path, export.finished_at = "done", str(path), datetime.now(UTC)
         session.commit()
         return "done"
@@ -181,23 +243,29 @@ def run_export(export_id: int) -> str:
         if export is not None:
             export.status, export.error, export.finished_at = "failed", str(exc)[:2000], datetime.now(UTC)
             session.commit()
+            export_paths(export)[1].unlink(missing_ok=True)
         raise
     finally:
         session.remove()
 
 
-def _write_csv(session: Session, export: TableExport, path: Path) -> None:
+def _write_csv(session: Session, export: TableExport, path: Path, partial: Path) -> None:
+    from app.customers.queries import shops_by_email
+
     spec = export_specs()[export.table_name]
     shops = org_shops(session, export.organization_id)
     shop_ids, shop_names = [shop.id for shop in shops], {shop.id: shop.name for shop in shops}
     zone = ZoneInfo(str(settings_cache().values(session, export.organization_id)["display_timezone"]))
     filters = spec.parse_filters(MultiDict(parse_qsl(export.query)), shop_ids)
-    partial = path.with_suffix(".part")
+    fields = spec.chosen(filters.columns)
+    wants_other_shops = spec.needs_shops_of_email and "also_in" in filters.columns
     with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(spec.header)
+        writer.writerow([header for header, _ in fields])
         for rows in spec.batches(session, shop_ids, filters, zone):
-            writer.writerows([spreadsheet_safe(cell) for cell in spec.cells(row, shop_names, zone)] for row in rows)
+            context = RowContext(shop_names, zone, shops_by_email(session, shop_ids, {row.email for row in rows})
+                                 if wants_other_shops else {})
+            writer.writerows([spreadsheet_safe(cell(row, context)) for _, cell in fields] for row in rows)
             export.rows_done += len(rows)
             session.commit()  # the progress the page polls; ends the read transaction between batches
     os.replace(partial, path)

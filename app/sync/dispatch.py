@@ -10,11 +10,8 @@ from __future__ import annotations
 import logging
 
 from redis import Redis
-from rq.exceptions import DuplicateJobError, NoSuchJobError
-from rq.job import Job, JobStatus
-from rq.serializers import JSONSerializer
 
-from workers.queues import get_queue
+from workers.queues import enqueue_unless_live
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +22,6 @@ SYNC_QUEUE_FOR_KIND = {"orders": "orders", "customers": "customers", "products":
 
 def queue_for(kind: str, mode: str) -> str:
     return SYNC_QUEUE_FOR_KIND.get(kind, "default") if mode == "changes" else "snapshots"
-LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
-
-
 def job_id(run_id: int) -> str:
     return f"sync-run-{run_id}"
 
@@ -38,18 +32,5 @@ def enqueue_run(redis: Redis, run_id: int, kind: str, mode: str = "snapshot", *,
     `stale` means the ledger says the run's lease expired: its RQ job may still look "started" (RQ
     notices a dead worker only after its TTL), so it is replaced regardless of what RQ says.
     """
-    identifier = job_id(run_id)
-    try:
-        job = Job.fetch(identifier, connection=redis, serializer=JSONSerializer)
-        if job.get_status(refresh=False) in LIVE_JOB_STATUSES and not stale:
-            return False
-        job.delete()
-    except NoSuchJobError:
-        pass
-    queue = get_queue(queue_for(kind, mode), redis)
-    try:
-        queue.enqueue_call("app.sync.tasks.run_sync", args=[run_id], job_id=identifier, unique=True,
-                           result_ttl=0, failure_ttl=3600, description=f"sync run {run_id} ({kind})")
-    except DuplicateJobError:
-        return False
-    return True
+    return enqueue_unless_live(redis, queue_for(kind, mode), "app.sync.tasks.run_sync", [run_id], job_id(run_id),
+                               replace_live=stale, failure_ttl=3600, description=f"sync run {run_id} ({kind})")

@@ -33,11 +33,12 @@ def test_export_of_the_filter_is_written_by_the_job_and_downloaded(app, client, 
             for shop in (tenant.shop_a, tenant.shop_b) * 3]
     add_order(db.session, tenant.shop_a, paid=False)
     expected_codes = {o.code for o in paid}
-    response = _start(client, "orders", "paid=yes&cursor=ignored&cols=code")
+    columns = "cols=code&cols=shop&cols=paid&cols=total"
+    response = _start(client, "orders", f"paid=yes&cursor=ignored&{columns}")
     assert response.status_code == 202 and 'hx-trigger="every 1s"' in response.get_data(as_text=True)
     export = db.session.execute(select(TableExport)).scalar_one()
     export_id = export.id
-    assert export.query == "paid=yes&cols=code" and export.status == "queued"  # never a cursor
+    assert export.query == f"paid=yes&{columns}" and export.status == "queued"  # never a cursor
     job = Job.fetch(f"table-export-{export_id}", connection=app.extensions["redis"], serializer=JSONSerializer)
     assert job.args == [export_id] and job.origin == "default"
 
@@ -49,7 +50,9 @@ def test_export_of_the_filter_is_written_by_the_job_and_downloaded(app, client, 
     assert progress.status_code == 286 and "Download CSV" in progress.get_data(as_text=True)
     with client.get(f"/exports/{export_id}/download") as download:
         assert download.status_code == 200 and download.mimetype == "text/csv"
-        rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
+        text = download.get_data(as_text=True)
+    assert text.splitlines()[0] == "code,shop,paid,total_with_vat,currency"  # the chosen columns, in table order
+    rows = list(csv.DictReader(io.StringIO(text)))
     assert {row["code"] for row in rows} == expected_codes
     assert {row["paid"] for row in rows} == {"yes"} and {row["total_with_vat"] for row in rows} == {"250.50"}
     assert {row["shop"] for row in rows} == {"Shop A", "Shop B"}
@@ -87,12 +90,43 @@ def test_cells_that_would_run_as_formulas_are_neutralised():
 def test_customers_export(client, db, tenant):
     add_customer(db.session, tenant.shop_a, email="vip@example.com", orders_count=3, total_spent=Decimal("900"))
     add_customer(db.session, tenant.shop_b, orders_count=0)
-    _start(client, "customers", "has_orders=yes")
+    add_customer(db.session, tenant.shop_b, email="vip@example.com", orders_count=0)  # the same person
+    _start(client, "customers", "has_orders=yes&cols=email&cols=orders&cols=spent&cols=average&cols=also_in")
     export_id = db.session.execute(select(TableExport.id)).scalar_one()
     assert tasks.run_export(export_id) == "done"
     with client.get(f"/exports/{export_id}/download") as download:
         rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
-    assert [(row["email"], row["orders"], row["total_spent"]) for row in rows] == [("vip@example.com", "3", "900.00")]
+    assert rows == [{"email": "vip@example.com", "orders": "3", "total_spent": "900.00", "average_order": "300.00",
+                     "also_in": "Shop B"}]
+
+
+def test_default_columns_are_exported_when_none_were_chosen(client, db, tenant):
+    add_order(db.session, tenant.shop_a)
+    _start(client, "orders", "")
+    export_id = db.session.execute(select(TableExport.id)).scalar_one()
+    assert tasks.run_export(export_id) == "done"
+    with open(db.session.get(TableExport, export_id).file_path, encoding="utf-8") as handle:
+        header = handle.readline().strip()
+    assert header == "code,created,shop,status,paid,name,company,total_with_vat,currency"
+
+
+def test_a_failed_export_leaves_no_partial_file(db, tenant, exports_dir, monkeypatch):
+    add_order(db.session, tenant.shop_a)
+    export = TableExport(organization_id=tenant.org.id, table_name="orders", query="", status="queued", rows_done=0)
+    db.session.add(export)
+    db.session.flush()
+    export_id = export.id
+
+    def broken(*args, **kwargs):
+        yield from ()
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(queries, "export_batches", broken)
+    with pytest.raises(RuntimeError):
+        tasks.run_export(export_id)
+    export = db.session.get(TableExport, export_id)
+    assert export.status == "failed" and "disk full" in export.error
+    assert list(exports_dir.iterdir()) == []
 
 
 def test_exports_are_the_organizations_own(client, db, tenant, stranger):
