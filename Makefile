@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := wsgi
 
-.PHONY: setup demo test lint browser-deps services services-down migrate bench bench-import bench-tables clean help
+.PHONY: setup demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables clean help
 ORDERS ?= 100000
 
 help:
@@ -45,17 +45,29 @@ demo: migrate
 	@eval "$$($(PY) -m app.embedded up)" && export DATABASE_URL REDIS_URL PATH="$(CURDIR)/$(VENV)/bin:$$PATH" && \
 	  honcho -f Procfile start
 
-browser-deps:
-	@if [ "$$(uname -s)" = Linux ] && ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then \
-	  echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
+# Debian packages the suite runs: chromium + chromedriver (browser tests), nginx (`nginx -t` of the site),
+# shellcheck (deploy.sh). Installed once; a test that is skipped for want of its tool proves nothing.
+test-deps:
+	@if [ "$$(uname -s)" = Linux ] && ! { command -v chromium && command -v chromedriver && \
+	    { command -v nginx || test -x /usr/sbin/nginx; } && command -v shellcheck; } >/dev/null; then \
+	  echo "Installing Debian's chromium, chromium-driver, nginx-light and shellcheck for the tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium chromium-driver nginx-light shellcheck >/dev/null; \
+	fi
+
+# wrk drives the tables bench's HTTP load run (C, so the load generator leaves the CPU to the server).
+bench-deps:
+	@if [ "$$(uname -s)" = Linux ] && ! command -v wrk >/dev/null; then \
+	  echo "Installing Debian's wrk for the HTTP load run"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; \
 	fi
 
 lint: setup
 	$(VENV)/bin/ruff check .
 
-test: setup browser-deps lint
+test: setup test-deps lint
 	$(PY) -m pytest
 
 bench: bench-import bench-tables
@@ -64,7 +76,7 @@ bench-import: services
 	$(PY) -m bench.import_bench --orders $(ORDERS)
 
 # Full size (1.4 M orders over 3 shops) unless ORDERS is given: make bench-tables ORDERS=60000
-bench-tables: services
+bench-tables: services bench-deps
 	$(PY) -m bench.tables_bench $(if $(filter command line environment,$(origin ORDERS)),--orders $(ORDERS))
 
 clean:
