@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.imports.kinds.base import Counts, Importer, LineError
 from app.imports.partitions import PartitionCache
 from app.imports.reader import SnapshotFile
+from app.imports.statistics import StatisticsKeeper
 from app.sync import ledger
 from app.sync.models import ImportBadLine, SyncRun
 
@@ -53,6 +54,7 @@ def import_file(session: Session, run_id: int, token: int, path: str, importer: 
 
     source = SnapshotFile(path)
     partitions = PartitionCache()
+    statistics = StatisticsKeeper(importer.analyzed_tables)
     records: list = []
     bad: list[tuple[int, str, bytes]] = []
     last_line = skip
@@ -65,8 +67,10 @@ def import_file(session: Session, run_id: int, token: int, path: str, importer: 
         # Fence first: its row lock orders us against a worker that would take the run over, so either
         # this batch commits while we hold the lease, or we find the lease gone and write nothing.
         ledger.fence(session, run_id, token)
+        written = Counts()
         if records:
-            progress.counts.add(importer.write(session.connection().connection.driver_connection.cursor(), records))
+            written = importer.write(session.connection().connection.driver_connection.cursor(), records)
+            progress.counts.add(written)
         if bad:
             session.execute(insert(ImportBadLine).values([
                 {"run_id": run_id, "line_no": n, "error": error,
@@ -80,6 +84,8 @@ def import_file(session: Session, run_id: int, token: int, path: str, importer: 
             checkpoint={**checkpoint, **(checkpoint_extra or {}), "line_no": last_line},
         ))
         session.commit()
+        statistics.after_batch(session, written.inserted + written.updated,
+                               renew_lease=lambda: ledger.fence(session, run_id, token))
         records, bad = [], []
         if on_progress is not None:
             on_progress(progress)

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
+import psycopg
 from flask import current_app
+from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -211,8 +213,12 @@ def classify(exc: Exception, run: SyncRun) -> tuple[bool, str]:
     if isinstance(exc, ShoptetError):
         retryable = getattr(exc, "retryable", False)
         return retryable, f"Shoptet: {exc}"
-    if isinstance(exc, OperationalError):
-        return True, f"Database unavailable: {exc.orig}"
+    if isinstance(exc, QueryCanceled) or isinstance(getattr(exc, "orig", None), QueryCanceled):
+        # a statement ran past the lease (statement_timeout); the batches before it are committed
+        return True, f"A batch took longer than the lease and was cancelled ({exc}); the import resumes from " \
+                     "its last checkpoint."
+    if isinstance(exc, OperationalError | psycopg.OperationalError):
+        return True, f"Database unavailable: {getattr(exc, 'orig', exc)}"
     if isinstance(exc, httpx.TransportError):
         return True, f"Network error while downloading the snapshot: {exc!r}"
     if isinstance(exc, httpx.HTTPStatusError):

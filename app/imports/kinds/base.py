@@ -123,6 +123,8 @@ class Importer:
 
     kind: str
     shop_id: int
+    # Tables whose planner statistics a large import must keep fresh (see app/imports/statistics.py).
+    analyzed_tables: tuple[str, ...] = ()
 
     def prepare(self, obj: dict):  # pragma: no cover - interface
         raise NotImplementedError

@@ -53,6 +53,7 @@ def main_account(obj: dict) -> dict:
 
 class CustomerImporter(Importer):
     kind = "customers"
+    analyzed_tables = ("customers",)
 
     def __init__(self, shop_id: int):
         self.shop_id = shop_id

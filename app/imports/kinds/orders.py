@@ -88,6 +88,7 @@ def _item_row(code: str, position: int, item: dict, item_json: str) -> tuple:
 
 class OrderImporter(Importer):
     kind = "orders"
+    analyzed_tables = ("orders",)
 
     def __init__(self, shop_id: int):
         self.shop_id = shop_id

@@ -102,6 +102,7 @@ class ProductRecord:
 
 class ProductImporter(Importer):
     kind = "products"
+    analyzed_tables = ("products", "product_variants")
 
     def __init__(self, shop_id: int, *, language: str, is_default: bool):
         self.shop_id = shop_id
