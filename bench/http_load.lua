@@ -4,7 +4,6 @@
 -- Environment: HUB_LOAD_URLS (a file of paths, one per line), HUB_LOAD_COOKIES (a file of Cookie header
 -- values, one per user), HUB_LOAD_THINK_MS (mean pause; 0 for none). `done` prints one JSON line.
 
-local threads = {}
 local counter = 0
 
 local function lines(path)
@@ -20,7 +19,6 @@ function setup(thread)
   counter = counter + 1
   thread:set("id", counter)
   thread:set("cookie", cookies[((counter - 1) % #cookies) + 1])
-  table.insert(threads, thread)
 end
 
 function init(args)
@@ -29,6 +27,9 @@ function init(args)
   math.randomseed(id * 7919)
   position = math.random(#paths)
   wrk.headers["Cookie"] = cookie
+  for name, value in string.gmatch(os.getenv("HUB_LOAD_HEADERS") or "", "([^:\n]+): ([^\n]+)") do
+    wrk.headers[name] = value
+  end
 end
 
 function request()

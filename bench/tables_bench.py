@@ -191,13 +191,26 @@ def sample_requests(app, per_kind: int, deep_offset: int) -> dict[str, list[str]
         customer_search.append(f"/customers?q={quote(term)}")
     return {
         "first page": ["/orders"] * per_kind,
-        f"page after {deep_offset:,} rows": deep_urls,
-        "filtered + searched page": filtered,
+        f"page after {deep_offset:,} rows (htmx)": deep_urls,
+        "filtered + searched (htmx)": filtered,
         "order detail": [f"/orders/{order.id}" for order in orders[per_kind:per_kind * 2]],
         "customer detail": [f"/customers/{customer.id}" for customer in customers[per_kind:per_kind * 2]],
-        "customer search": customer_search,
+        "customer search (htmx)": customer_search,
         "customers first page": ["/customers"] * per_kind,
     }
+
+
+# Paging, filtering and searching swap the table in place: htmx asks for the table alone, as the browser does.
+# First pages and details are whole pages.
+TABLE_PARTIALS = {"page after": "orders-table", "filtered + searched": "orders-table",
+                  "customer search": "customers-table"}
+
+
+def headers_for(kind: str) -> dict[str, str]:
+    for prefix, target in TABLE_PARTIALS.items():
+        if kind.startswith(prefix):
+            return {"HX-Request": "true", "HX-Target": target}
+    return {}
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -215,15 +228,15 @@ def _login(client) -> None:
 def server_times(app, requests_by_kind: dict[str, list[str]]) -> dict[str, list[tuple[float, str]]]:
     client = app.test_client()
     _login(client)
-    for urls in requests_by_kind.values():  # one warm-up pass: connections, templates, caches
+    for kind, urls in requests_by_kind.items():  # one warm-up pass: connections, templates, caches
         for url in urls[:3]:
-            client.get(url)
+            client.get(url, headers=headers_for(kind))
     times: dict[str, list[float]] = {}
     for kind, urls in requests_by_kind.items():
         times[kind] = []
         for url in urls:
             started = time.perf_counter()
-            response = client.get(url)
+            response = client.get(url, headers=headers_for(kind))
             times[kind].append(((time.perf_counter() - started) * 1000, url))
             if response.status_code != 200:
                 raise RuntimeError(f"{url}: {response.status_code}")
@@ -252,7 +265,7 @@ def explain_pages(app, requests_by_kind: dict[str, list[str]]) -> None:
             engine = db.engine
         event.listen(engine, "before_cursor_execute", capture)
         try:
-            client.get(urls[len(urls) // 2])
+            client.get(urls[len(urls) // 2], headers=headers_for(kind))
         finally:
             event.remove(engine, "before_cursor_execute", capture)
         print(f"\n  {kind}: {urls[len(urls) // 2][:100]}")
@@ -299,11 +312,13 @@ def _login_cookies(base: str, users: int) -> list[str]:
     return cookies
 
 
-def _wrk(base: str, urls_file: Path, cookies_file: Path, users: int, seconds: float, think_ms: float):
+def _wrk(base: str, urls_file: Path, cookies_file: Path, users: int, seconds: float, think_ms: float,
+         headers: dict[str, str] | None = None):
     command = ["wrk", "-t", str(users), "-c", str(users), "-d", f"{seconds:.0f}s", "--timeout", "10s",
                "-s", str(ROOT / "bench" / "http_load.lua"), base]
     env = dict(os.environ, HUB_LOAD_URLS=str(urls_file), HUB_LOAD_COOKIES=str(cookies_file),
-               HUB_LOAD_THINK_MS=str(think_ms))
+               HUB_LOAD_THINK_MS=str(think_ms),
+               HUB_LOAD_HEADERS="\n".join(f"{name}: {value}" for name, value in (headers or {}).items()))
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -366,8 +381,8 @@ def http_load(database: str, requests_by_kind: dict[str, list[str]], users: int,
             every_url = Path(folder) / "urls-all"
             every_url.write_text("\n".join(url for urls in requests_by_kind.values() for url in urls) + "\n")
             _wrk(base, every_url, cookies_file, users, 5, think_ms).communicate()  # warm-up, not measured
-            runs = {kind: _wrk(base, urls_files[kind], cookies_file, share[kind], seconds, think_ms)
-                    for kind in kinds if share[kind]}
+            runs = {kind: _wrk(base, urls_files[kind], cookies_file, share[kind], seconds, think_ms,
+                               headers_for(kind)) for kind in kinds if share[kind]}
             parts = {}
             for kind, run in runs.items():
                 out, err = run.communicate()

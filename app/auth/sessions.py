@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.auth.models import LoginSession, User
 
@@ -31,6 +31,7 @@ def load_user(session: Session, token: str, idle_timeout: timedelta) -> User | N
     now = datetime.now(UTC)
     row = session.execute(
         select(LoginSession).where(LoginSession.token_hash == _hash(token), LoginSession.revoked_at.is_(None))
+        .options(joinedload(LoginSession.user))  # every request: one statement, not two
     ).scalar_one_or_none()
     if row is None or row.last_seen_at < now - idle_timeout:
         return None

@@ -26,15 +26,19 @@ def index():
     cursor = pages.parse_cursor(queries.TABLE, queries.SORTS[filters.sort])
     settings = pages.table_settings()
     page = queries.customers_page(db.session, shop_ids, filters, settings.zone, cursor, settings.page_size)
+    query = urlencode(list(filters.query_args().items(multi=True)))
     context = dict(
         filters=filters, page=page, shops={shop.id: shop for shop in shops}, zone=settings.zone,
-        estimate=pages.round_estimate(queries.estimate_customers(db.session, shop_ids, filters, settings.zone)),
-        query=urlencode(list(filters.query_args().items(multi=True))), columns=queries.COLUMNS,
+        estimate=pages.round_estimate(pages.cached_choices(
+            f"customers estimate {query}", shop_ids,
+            lambda: queries.estimate_customers(db.session, shop_ids, filters, settings.zone))),
+        query=query, columns=queries.COLUMNS,
         sorts=queries.SORTS,
         shops_by_email=queries.shops_by_email(db.session, shop_ids, {row.email for row in page.rows}),
     )
     if request.headers.get("HX-Target") != "customers-table":
-        context.update(groups=queries.recent_groups(db.session, shop_ids),
+        context.update(groups=pages.cached_choices("customer groups", shop_ids,
+                                                   lambda: queries.recent_groups(db.session, shop_ids)),
                        views=pages.saved_views("customers", current_user.id))
     return pages.render_table_page("customers/index.html", "customers/_table.html", "customers-table", **context)
 

@@ -28,6 +28,7 @@ import orjson
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ColumnElement, Select, literal, select, text, tuple_, union_all
+from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Session
 
 VALUE_SEGMENT, NULL_SEGMENT = "value", "null"
@@ -130,6 +131,9 @@ class _PageQuery:
         self.columns, self.id_column, self.sort, self.cursor, self.size = columns, id_column, sort, cursor, size
         self.backward = cursor is not None and cursor.backward
         self.ascending = sort.descending == self.backward
+        # The columns by name, for selects over a subquery of the parts: plain `column()` clauses, since
+        # building a subquery's `.c` collection for every part cost more than running the walk.
+        self.names = {column.key: sql_column(column.key, column.type) for column in columns}
 
     def parts(self, branches: Sequence[Sequence[ColumnElement]]) -> list[list[ColumnElement]]:
         sort, cursor, id_column = self.sort, self.cursor, self.id_column
@@ -167,17 +171,20 @@ class _PageQuery:
         window = (select(*self.columns, search.label("search_hit")).where(*part, *conditions)
                   .order_by(*self._order(self.sort.column, self.id_column))
                   .limit(window_rows).subquery("window"))
-        value, row_id = window.c[self.sort.column.key], window.c[self.id_column.key]
-        return (select(*(window.c[column.key] for column in self.columns), literal(number).label(PART_LABEL))
-                .where(window.c.search_hit.is_(True)).order_by(*self._order(value, row_id)).limit(self.size + 1))
+        names = self.names
+        value, row_id = names[self.sort.column.key], names[self.id_column.key]
+        return (select(*names.values(), literal(number).label(PART_LABEL)).select_from(window)
+                .where(sql_column("search_hit").is_(True)).order_by(*self._order(value, row_id))
+                .limit(self.size + 1))
 
     def merged(self, selects: list[Select]) -> Select:
         """The parts' rows in walking order, size + 1 of them (to know whether there is more)."""
         merged = (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("page")
-        value, row_id = merged.c[self.sort.column.key], merged.c[self.id_column.key]
+        value, row_id = self.names[self.sort.column.key], self.names[self.id_column.key]
         value_order, id_order = self._order(value, row_id)
         value_order = value_order.nulls_first() if self.backward else value_order.nulls_last()
-        return select(merged).order_by(value_order, id_order).limit(self.size + 1)
+        return (select(*self.names.values(), sql_column(PART_LABEL)).select_from(merged)
+                .order_by(value_order, id_order).limit(self.size + 1))
 
     def in_walking_order(self, rows: list) -> list:
         key, row_id = self.sort.column.key, self.id_column.key

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from cachetools import TTLCache
 from flask import abort, request
 from markupsafe import Markup
 from sqlalchemy import or_, select
@@ -18,6 +22,33 @@ from app.orders.keyset import BadCursor, Cursor, Sort, decode_cursor
 from app.orders.models import SavedView
 from app.orgs.scoping import current_org, current_org_shops
 from app.settings.cache import settings_cache
+
+T = TypeVar("T")
+
+
+# Filter-form choices (statuses in use, recent payment and shipping methods, customer groups) and a filter's row
+# estimate, per set of shops, kept a minute per process: they change rarely, each costs a statement (and its
+# Python) on every page, and a stale one only lists an option, or says "≈ 1.4 M", a minute too long or too late.
+CHOICES_TTL_SECONDS = 60
+_choices: TTLCache = TTLCache(maxsize=4096, ttl=CHOICES_TTL_SECONDS)
+_choices_lock = threading.Lock()
+
+
+def cached_choices(kind: str, shop_ids: list[int], compute: Callable[[], T]) -> T:
+    """`compute()` once a minute per `kind` and set of shops (the kind names the filter where it matters)."""
+    key = (kind, tuple(sorted(shop_ids)))
+    with _choices_lock:
+        if key in _choices:
+            return _choices[key]
+    value = compute()
+    with _choices_lock:
+        _choices[key] = value
+    return value
+
+
+def forget_choices() -> None:
+    with _choices_lock:
+        _choices.clear()
 
 
 @dataclass(frozen=True)
@@ -78,7 +109,8 @@ def saved_views(table_name: str, user_id: int) -> list[SavedView]:
 def local_time(value: datetime | None, zone: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M") -> Markup:
     if value is None:
         return Markup("")
-    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), value.astimezone(zone).strftime(fmt))
+    # Both parts are digits and punctuation (no escaping needed); Markup.format cost a fifth of a table's rendering.
+    return Markup(f'<time datetime="{value.isoformat()}">{value.astimezone(zone).strftime(fmt)}</time>')  # noqa: S704
 
 
 def money(value: Decimal | None, currency: str | None = "") -> str:

@@ -137,3 +137,19 @@ def test_a_search_pages_the_same_whether_walked_or_found_through_the_search_inde
     second, links2 = _page(client, f"q=horvátová&cursor={links['next']}")
     back, _ = _page(client, f"q=horvátová&cursor={links2['prev']}")
     assert back == first
+
+
+def test_filter_choices_and_the_estimate_are_read_once_a_minute_not_on_every_page(client, db, tenant,
+                                                                                  count_queries):
+    from app.orders import pages
+
+    add_order(db.session, tenant.shop_a, payment_method="Kartou")
+    client.get("/customers")  # warms the settings cache, which the first request fills from the database
+    with count_queries() as first:
+        assert "Kartou" in client.get("/orders").get_data(as_text=True)
+    add_order(db.session, tenant.shop_a, payment_method="Hotově")
+    with count_queries() as second:
+        assert "Hotově" not in client.get("/orders").get_data(as_text=True)  # a minute old, by design
+    assert second.count == first.count - 3  # statuses in use, recent methods, the row estimate
+    pages.forget_choices()
+    assert "Hotově" in client.get("/orders").get_data(as_text=True)
