@@ -33,12 +33,8 @@ from sqlalchemy.orm import Session
 
 VALUE_SEGMENT, NULL_SEGMENT = "value", "null"
 PART_LABEL = "keyset_part"  # which part (index range) of the page a row came from
-# A searched page first walks a short stretch of each part's sort index: a common term fills the page right
-# there, and the hits seen tell the term's density. Walking costs ~4 µs a row; the search indexes cost about as
-# much per matching row. At 1.7 % density (5 in 300) a shop of 466 k orders holds ~8 k matches, where a walk to
-# fill 51 rows reads ~3 k: walk on; below it the search indexes cost less (measured by `make bench-tables`).
-SEARCH_WINDOW = 300  # rows of the sort index a searched page walks first
-DENSE_SEARCH_HITS = 5  # hits in that first walk that make a longer walk cheaper than the search indexes
+SEARCH_WINDOW = 2000  # rows of the sort index a searched page walks first
+DENSE_SEARCH_HITS = 10  # hits in that first walk that make a longer walk cheaper than the search indexes
 MAX_SEARCH_WALK = 40_000  # the longest walk a searched page makes before asking the search indexes
 
 
@@ -125,7 +121,7 @@ def _segments(sort: Sort, cursor: Cursor | None) -> list[tuple[str, bool]]:
 
 def search_window(size: int) -> int:
     """Rows of the sort index a searched page walks before asking the search indexes (more for export batches)."""
-    return max(SEARCH_WINDOW, 6 * (size + 1))
+    return max(SEARCH_WINDOW, 20 * (size + 1))
 
 
 class _PageQuery:
