@@ -11,8 +11,9 @@
 3. Server time (the app and the database, in process, no network), p50/p95 over many samples of: the first
    orders page, a page after 1 M rows (a cursor positioned there), a filtered + searched page, an order
    detail, a customer detail and a customer search. Paging, filtering and searching are requested as htmx
-   asks for them in the browser (the table alone, `HX-Target`); first pages and details as whole pages. Prints EXPLAIN of every query a sample page runs on
-   orders/customers/order_items and whether each uses an index.
+   asks for them in the browser (the table alone, `HX-Target`); first pages and details as whole pages.
+   Prints EXPLAIN of every query a sample page runs on orders/customers/order_items and whether each uses
+   an index.
 4. HTTP: gunicorn on loopback with the VPS's settings (deploy/gunicorn.conf.py), 20 users driven by wrk (each a
    wrk thread with one connection and its own login; the users shared out over the page kinds) requesting
    the same pages: once pausing between requests as people do (--think-ms), once without pauses (the
