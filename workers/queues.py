@@ -44,16 +44,12 @@ def get_queue(name: str, connection: Redis) -> Queue:
 LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
-def job_is_live(redis: Redis, job_id: str) -> bool:
-    """True while job `job_id` waits on a queue or runs on a worker that is still alive.
+def _live(job: Job, redis: Redis) -> bool:
+    """True while the job waits on a queue or runs on a worker that is still alive.
 
     A started job whose worker is gone (killed; its key expires when heartbeats stop) is not live, even
     though RQ still calls it "started" until its own registry cleanup runs.
     """
-    try:
-        job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
-    except NoSuchJobError:
-        return False
     status = job.get_status(refresh=False)
     if status == JobStatus.STARTED and job.worker_name:
         return Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name, connection=redis) is not None
@@ -71,7 +67,7 @@ def enqueue_unless_live(redis: Redis, queue_name: str, function: str, args: list
     """
     try:
         job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
-        if not replace_live and job_is_live(redis, job_id):
+        if not replace_live and _live(job, redis):
             return False
         job.delete()
     except NoSuchJobError:

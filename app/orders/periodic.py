@@ -16,7 +16,6 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.orders import services
 from app.orders.models import OrderStatusChange, TableExport
-from workers.queues import job_is_live
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +29,13 @@ def requeue_lost_jobs(app) -> int:
     redis = app.extensions["redis"]
     young = text(f"now() - interval '{GRACE_SECONDS} seconds'")
     requeued = 0
-    for model, job_id, enqueue in (
-        (OrderStatusChange, services.status_change_job_id, services.enqueue_status_change),
-        (TableExport, services.export_job_id, services.enqueue_export),
-    ):
+    for model, enqueue in ((OrderStatusChange, services.enqueue_status_change),
+                           (TableExport, services.enqueue_export)):
         ids = db.session.execute(
             select(model.id).where(model.status.in_(UNFINISHED), model.created_at < young).order_by(model.id)
         ).scalars().all()
         for row_id in ids:
-            if not job_is_live(redis, job_id(row_id)) and enqueue(redis, row_id):
+            if enqueue(redis, row_id):  # False while its job waits or runs on a live worker
                 requeued += 1
                 log.warning("re-enqueued %s %s: its job was lost", model.__tablename__, row_id)
     return requeued
