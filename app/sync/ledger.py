@@ -87,6 +87,13 @@ def fence(session: Session, run_id: int, token: int, **values) -> None:
     """Renew the lease and store progress, only if we still hold it. Run this first in every batch
     transaction: the row lock it takes orders us against a claimant, so either our batch commits while
     we hold the lease, or we see the new token and roll back."""
+    # A worker that stops mid-transaction (paused, hung, stuck mid-COPY) would hold this row's lock and
+    # block the worker taking over; PostgreSQL ends such a transaction once it waits as long as a lease.
+    # Set before the row is locked: a worker paused between the two statements must not hold the lock
+    # with no timeout (a CI run caught one paused exactly there).
+    milliseconds = str(int(lease_seconds() * 1000))
+    session.execute(select(func.set_config("idle_in_transaction_session_timeout", milliseconds, True),
+                           func.set_config("statement_timeout", milliseconds, True)))
     result = session.execute(
         update(SyncRun)
         .where(SyncRun.id == run_id, SyncRun.lease_token == token, SyncRun.status == "running")
@@ -96,11 +103,6 @@ def fence(session: Session, run_id: int, token: int, **values) -> None:
     )
     if result.rowcount != 1:
         raise LeaseLost(f"run {run_id}: lease token {token} is no longer valid")
-    # A worker that stops mid-transaction (paused, hung, stuck mid-COPY) would hold this row's lock and
-    # block the worker taking over; PostgreSQL ends such a transaction once it waits as long as a lease.
-    milliseconds = str(int(lease_seconds() * 1000))
-    session.execute(select(func.set_config("idle_in_transaction_session_timeout", milliseconds, True),
-                           func.set_config("statement_timeout", milliseconds, True)))
 
 
 def finish(session: Session, run_id: int, token: int, **values) -> None:
