@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.databases import bench_database_url, recreate_database
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 
@@ -43,24 +45,6 @@ def snapshot_file(orders: int) -> Path:
         print(f"generated {path.name} ({path.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - started:.0f} s",
               flush=True)
     return path
-
-
-def bench_database_url() -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from app.embedded import ensure_services
-
-    urls = ensure_services(os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"))
-    os.environ.setdefault("REDIS_URL", urls.redis_url)
-    url = make_url(urls.database_url).set(drivername="postgresql+psycopg")
-    url = url.set(database=f"{url.database or 'hub'}_bench")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    return url.render_as_string(hide_password=False)
 
 
 # --- steps, each run in a child process ----------------------------------------------------------
@@ -149,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     path = snapshot_file(args.orders)
-    database_url = bench_database_url()
+    database_url = bench_database_url("bench")
+    recreate_database(database_url)
     env = dict(os.environ, DATABASE_URL=database_url)
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=env, check=True,
                    capture_output=True)

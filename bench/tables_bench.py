@@ -36,6 +36,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from bench.databases import bench_database_url, recreate_database
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 FULL_ORDERS, FULL_CUSTOMERS, SHOPS = 1_400_000, 661_000, 3
@@ -74,36 +76,6 @@ def snapshot_files(orders: int, customers: int) -> list[tuple[int, Path, Path]]:
         files.append((shop, _generate("customers", shop, shop_customers, None),
                       _generate("orders", shop, shop_orders, shop_customers)))
     return files
-
-
-def database_url() -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from app.embedded import ensure_services
-
-    urls = ensure_services(os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"))
-    os.environ.setdefault("REDIS_URL", urls.redis_url)
-    url = make_url(urls.database_url).set(drivername="postgresql+psycopg")
-    url = url.set(database=f"{url.database or 'hub'}_tables_bench")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}).scalar():
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    return url.render_as_string(hide_password=False)
-
-
-def _drop_database(url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
 
 
 def loaded_sizes(app) -> dict | None:
@@ -415,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"tables bench: {args.orders:,} orders, {customers:,} customers over {SHOPS} shops", flush=True)
     files = snapshot_files(args.orders, customers)
-    database = database_url()
+    database = bench_database_url("tables_bench")
     os.environ["DATABASE_URL"] = database
     os.environ.setdefault("HUB_ENV", "development")
     from app import create_app
@@ -426,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
 
         with app.app_context():
             db.engine.dispose()
-        _drop_database(database)
+        recreate_database(database)
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=dict(os.environ),
                        check=True, capture_output=True, cwd=str(ROOT))
         started = time.monotonic()

@@ -121,7 +121,7 @@ def redis_client(app):
 def db(app, redis_client):
     """A session whose work is rolled back after the test (services' commits become savepoints)."""
     from app.extensions import db as _db
-    from app.orders.pages import forget_choices
+    from app.orders.pages import forget_cached_per_shops
 
     with app.app_context():
         engines = _db._app_engines[app]
@@ -132,7 +132,7 @@ def db(app, redis_client):
         engines[None] = connection  # Flask-SQLAlchemy picks its bind here; the session joins our transaction
         _db.session = _db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
         app.extensions["settings_cache"]._local.clear()
-        forget_choices()  # the filter-form choices cached per set of shops: no test sees another's
+        forget_cached_per_shops()  # the filter-form choices cached per set of shops: no test sees another's
         try:
             yield _db
         finally:

@@ -29,7 +29,7 @@ def index():
     query = urlencode(list(filters.query_args().items(multi=True)))
     context = dict(
         filters=filters, page=page, shops={shop.id: shop for shop in shops}, zone=settings.zone,
-        estimate=pages.round_estimate(pages.cached_choices(
+        estimate=pages.round_estimate(pages.cached_per_shops(
             f"customers estimate {query}", shop_ids,
             lambda: queries.estimate_customers(db.session, shop_ids, filters, settings.zone))),
         query=query, columns=queries.COLUMNS,
@@ -37,7 +37,7 @@ def index():
         shops_by_email=queries.shops_by_email(db.session, shop_ids, {row.email for row in page.rows}),
     )
     if request.headers.get("HX-Target") != "customers-table":
-        context.update(groups=pages.cached_choices("customer groups", shop_ids,
+        context.update(groups=pages.cached_per_shops("customer groups", shop_ids,
                                                    lambda: queries.recent_groups(db.session, shop_ids)),
                        views=pages.saved_views("customers", current_user.id))
     return pages.render_table_page("customers/index.html", "customers/_table.html", "customers-table", **context)

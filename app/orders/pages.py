@@ -34,7 +34,7 @@ _choices: TTLCache = TTLCache(maxsize=4096, ttl=CHOICES_TTL_SECONDS)
 _choices_lock = threading.Lock()
 
 
-def cached_choices(kind: str, shop_ids: list[int], compute: Callable[[], T]) -> T:
+def cached_per_shops(kind: str, shop_ids: list[int], compute: Callable[[], T]) -> T:
     """`compute()` once a minute per `kind` and set of shops (the kind names the filter where it matters)."""
     key = (kind, tuple(sorted(shop_ids)))
     with _choices_lock:
@@ -46,7 +46,7 @@ def cached_choices(kind: str, shop_ids: list[int], compute: Callable[[], T]) -> 
     return value
 
 
-def forget_choices() -> None:
+def forget_cached_per_shops() -> None:
     with _choices_lock:
         _choices.clear()
 

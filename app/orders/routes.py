@@ -33,15 +33,15 @@ def index():
     query = urlencode(list(filters.query_args().items(multi=True)))
     context = dict(
         filters=filters, page=page, shops={shop.id: shop for shop in shops}, zone=settings.zone,
-        estimate=pages.round_estimate(pages.cached_choices(
+        estimate=pages.round_estimate(pages.cached_per_shops(
             f"orders estimate {query}", shop_ids,
             lambda: queries.estimate_orders(db.session, shop_ids, filters, settings.zone))),
         query=query, columns=queries.COLUMNS,
         sorts=queries.SORTS, can_edit=can("orders.edit"),
-        statuses=pages.cached_choices("statuses", shop_ids, lambda: queries.known_statuses(db.session, shop_ids)),
+        statuses=pages.cached_per_shops("statuses", shop_ids, lambda: queries.known_statuses(db.session, shop_ids)),
     )
     if request.headers.get("HX-Target") != "orders-table":  # the form around the table, only on full pages
-        context.update(choices=pages.cached_choices("order values", shop_ids,
+        context.update(choices=pages.cached_per_shops("order values", shop_ids,
                                                     lambda: queries.recent_values(db.session, shop_ids)),
                        views=pages.saved_views("orders", current_user.id))
     return pages.render_table_page("orders/index.html", "orders/_table.html", "orders-table", **context)
@@ -56,7 +56,7 @@ def detail(order_id: int):
         "orders/detail.html", order=order, shop=shops[order.shop_id],
         customer=customer_queries.customer_by_guid(db.session, order.shop_id, order.customer_guid),
         items=queries.order_items(db.session, order), history=queries.status_history(db.session, order.id),
-        statuses=pages.cached_choices("statuses", [order.shop_id],
+        statuses=pages.cached_per_shops("statuses", [order.shop_id],
                                       lambda: queries.known_statuses(db.session, [order.shop_id]))
         if can("orders.edit") else [],
         zone=pages.table_settings().zone, admin_url=_admin_url(order.raw),

@@ -15,12 +15,7 @@ from app.orders.models import TableExport
 from tests.factories import csrf_token
 from tests.orders.tables import add_customer, add_order
 
-
-@pytest.fixture(autouse=True)
-def exports_dir(app, tmp_path):
-    app.config["EXPORTS_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config.pop("EXPORTS_DIR")
+pytestmark = pytest.mark.usefixtures("exports_dir")  # tests/orders/conftest.py
 
 
 def _start(client, table, query):

@@ -16,11 +16,7 @@ from tests.orders.tables import add_order
 LONG_AGO = datetime.now(UTC) - timedelta(minutes=5)
 
 
-@pytest.fixture(autouse=True)
-def exports_dir(app, tmp_path):
-    app.config["EXPORTS_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config["EXPORTS_DIR"] = ""
+pytestmark = pytest.mark.usefixtures("exports_dir")  # tests/orders/conftest.py
 
 
 def _export(db, tenant, **fields) -> int:

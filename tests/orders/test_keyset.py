@@ -151,5 +151,5 @@ def test_filter_choices_and_the_estimate_are_read_once_a_minute_not_on_every_pag
     with count_queries() as second:
         assert "Hotově" not in client.get("/orders").get_data(as_text=True)  # a minute old, by design
     assert second.count == first.count - 3  # statuses in use, recent methods, the row estimate
-    pages.forget_choices()
+    pages.forget_cached_per_shops()
     assert "Hotově" in client.get("/orders").get_data(as_text=True)
