@@ -63,8 +63,27 @@ def trigger(session: Session, shop, kind: str, *, mode: str = "snapshot", source
     return session.get(SyncRun, new_id), True
 
 
+def holder_tag(run_id: int, token: int) -> str:
+    """The application_name a lease holder's batch transaction carries, so a claimant can find it."""
+    return f"hub-run-{run_id}-{token}"
+
+
+def _end_expired_holder(session: Session, run_id: int) -> None:
+    """End the backend of a holder whose lease expired mid-batch. A worker paused inside a COPY keeps its
+    backend waiting on the client, where PostgreSQL applies neither statement_timeout nor
+    idle_in_transaction_session_timeout, so the run's row lock would be held until the process resumes.
+    Its lease has expired, so by the lease's contract it is gone; its batch rolls back."""
+    session.execute(text(
+        "SELECT pg_terminate_backend(activity.pid) FROM pg_stat_activity activity JOIN sync_runs run"
+        "  ON activity.application_name = 'hub-run-' || run.id || '-' || run.lease_token"
+        " WHERE run.id = :run_id AND run.status = 'running' AND run.lease_expires_at < now()"
+        "   AND activity.datname = current_database() AND activity.pid <> pg_backend_pid()"),
+        {"run_id": run_id})
+
+
 def claim(session: Session, run_id: int) -> SyncRun | None:
     """Take the run for this worker: a new lease token, unless another live lease holds it."""
+    _end_expired_holder(session, run_id)
     row = session.execute(
         update(SyncRun)
         .where(SyncRun.id == run_id,
@@ -87,13 +106,15 @@ def fence(session: Session, run_id: int, token: int, **values) -> None:
     """Renew the lease and store progress, only if we still hold it. Run this first in every batch
     transaction: the row lock it takes orders us against a claimant, so either our batch commits while
     we hold the lease, or we see the new token and roll back."""
-    # A worker that stops mid-transaction (paused, hung, stuck mid-COPY) would hold this row's lock and
-    # block the worker taking over; PostgreSQL ends such a transaction once it waits as long as a lease.
+    # A worker that stops mid-transaction (paused, hung) would hold this row's lock and block the worker
+    # taking over; PostgreSQL ends such a transaction once it waits as long as a lease. A COPY waiting on
+    # its client escapes both timeouts: the tag lets a claimant end it (_end_expired_holder).
     # Set before the row is locked: a worker paused between the two statements must not hold the lock
     # with no timeout (a CI run caught one paused exactly there).
     milliseconds = str(int(lease_seconds() * 1000))
     session.execute(select(func.set_config("idle_in_transaction_session_timeout", milliseconds, True),
-                           func.set_config("statement_timeout", milliseconds, True)))
+                           func.set_config("statement_timeout", milliseconds, True),
+                           func.set_config("application_name", holder_tag(run_id, token), True)))
     result = session.execute(
         update(SyncRun)
         .where(SyncRun.id == run_id, SyncRun.lease_token == token, SyncRun.status == "running")

@@ -1,7 +1,12 @@
 """The fence takes the run's row lock only once the transaction has its timeouts: a worker paused (SIGSTOP,
 a hung host) between the two would otherwise hold the lock with none, and no other worker could take over."""
 
-from sqlalchemy import event
+import time
+
+import psycopg
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from app.extensions import db as _db
 from app.sync import ledger
@@ -28,3 +33,36 @@ def test_the_lease_timeouts_are_set_before_the_run_row_is_locked(app, db):
     lease_ms = int(ledger.lease_seconds() * 1000)
     assert seen and all(value in (f"{lease_ms}ms", f"{lease_ms // 1000}s", f"{lease_ms // 60000}min")
                         for value in seen), seen
+
+
+def test_a_claim_ends_a_holder_stuck_in_a_copy_after_its_lease_expired(app, live_db, monkeypatch):
+    """A worker paused mid-COPY leaves its backend waiting on the client, where PostgreSQL applies no
+    statement or idle timeout: without the claimant ending that backend, it would wait for ever (a CI run
+    caught a paused worker's COPY holding the run's row lock for the whole test)."""
+    monkeypatch.setitem(app.config, "LEASE_SECONDS", 1.0)
+    with app.app_context():
+        shop = make_shop(live_db.session, make_org(live_db.session))
+        run, _ = ledger.trigger(live_db.session, shop, "orders", mode="file", source_path="/tmp/none.jsonl.gz")
+        token = ledger.claim(live_db.session, run.id).lease_token
+        run_id = run.id
+        live_db.session.commit()
+
+        holder = Session(live_db.engine)
+        ledger.fence(holder, run_id, token)  # the batch's transaction: tagged, the run's row locked
+        raw = holder.connection().connection.dbapi_connection
+        raw.execute("CREATE TEMP TABLE staged (line text)")
+        copying = raw.cursor().copy("COPY staged (line) FROM STDIN")
+        copy = copying.__enter__()  # the server now waits for rows that never come
+        try:
+            time.sleep(1.5)  # past the lease
+            claimant = Session(live_db.engine)
+            claimant.execute(text("SET lock_timeout = '10s'"))  # without the fix: fail here, do not hang
+            taken = ledger.claim(claimant, run_id)
+            claimant.commit()
+            assert taken is not None and taken.lease_token == token + 1
+            with pytest.raises(psycopg.OperationalError):
+                copy.write_row(("late",))
+                copying.__exit__(None, None, None)
+        finally:
+            holder.invalidate()
+            claimant.close()
