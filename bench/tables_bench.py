@@ -14,7 +14,9 @@
    asks for them in the browser (the table alone, `HX-Target`); first pages and details as whole pages.
    Prints EXPLAIN of every query a sample page runs on orders/customers/order_items and whether each uses
    an index.
-4. HTTP: gunicorn on loopback with the VPS's settings (deploy/gunicorn.conf.py), 20 users driven by wrk (each a
+4. The CSV export of one shop and of all three (bench/export_bench.py): time against a raw COPY of the same
+   rows, and memory growth against the row count.
+5. HTTP: gunicorn on loopback with the VPS's settings (deploy/gunicorn.conf.py), 20 users driven by wrk (each a
    wrk thread with one connection and its own login; the users shared out over the page kinds) requesting
    the same pages: once pausing between requests as people do (--think-ms), once without pauses (the
    machine's saturation point); p50/p95 per page kind and overall, and requests/s.
@@ -37,6 +39,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from bench.databases import bench_database_url, recreate_database
+from bench.export_bench import export_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -381,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think-ms", type=float, default=500.0, help="users' mean pause between requests")
     parser.add_argument("--reload", action="store_true", help="load the data again even if it is there")
     parser.add_argument("--no-http", action="store_true", help="server times only (quicker)")
+    parser.add_argument("--no-export", action="store_true", help="skip the CSV export's speed and memory")
     args = parser.parse_args(argv)
     customers = args.customers or max(SHOPS * 20, round(args.orders * FULL_CUSTOMERS / FULL_ORDERS))
     sizes = {"orders": args.orders, "customers": customers, "shops": SHOPS, "seed": SEED}
@@ -424,6 +428,9 @@ def main(argv: list[str] | None = None) -> int:
         slowest = max(samples)
         print(f"  {kind:34s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   "
               f"{'ok' if p95 < SERVER_TARGET_MS else 'OVER':4s}  slowest {slowest[0]:6.1f} ms {slowest[1][:70]}")
+
+    if not args.no_export:
+        export_figures(app, USER)
 
     http_p95 = {}
     for think_ms in (args.think_ms, 0.0) if not args.no_http else ():

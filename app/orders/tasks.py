@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
@@ -102,6 +103,8 @@ class RowContext:
     shops_of_email: dict[str, set[int]] = field(default_factory=dict)
 
 
+# A CSV field of a row. Text cells (what a shopper or merchant typed) pass through spreadsheet_safe; times,
+# numbers and yes/no cannot start a formula.
 Cell = Callable[[object, RowContext], object]
 
 
@@ -143,24 +146,28 @@ def _yes_no(value: bool | None) -> str:
 
 
 def _text(name: str) -> Cell:
-    return lambda row, ctx: getattr(row, name) or ""
+    value = attrgetter(name)
+    return lambda row, ctx: spreadsheet_safe(value(row) or "")
 
 
 def _number(name: str) -> Cell:
-    return lambda row, ctx: "" if getattr(row, name) is None else getattr(row, name)
+    value = attrgetter(name)
+    return lambda row, ctx: "" if (number := value(row)) is None else number
 
 
 def _time(name: str) -> Cell:
-    return lambda row, ctx: _when(getattr(row, name), ctx.zone)
+    value = attrgetter(name)
+    return lambda row, ctx: _when(value(row), ctx.zone)
 
 
 def _shop(row, ctx: RowContext) -> str:
-    return ctx.shop_names.get(row.shop_id, "")
+    return spreadsheet_safe(ctx.shop_names.get(row.shop_id, ""))
 
 
 def _also_in(row, ctx: RowContext) -> str:
     others = ctx.shops_of_email.get(row.email, set()) - {row.shop_id} if row.email else set()
-    return "; ".join(sorted(ctx.shop_names[shop_id] for shop_id in others if shop_id in ctx.shop_names))
+    return spreadsheet_safe("; ".join(sorted(ctx.shop_names[shop_id] for shop_id in others
+                                             if shop_id in ctx.shop_names)))
 
 
 def _average(row, ctx: RowContext):
@@ -265,7 +272,7 @@ def _write_csv(session: Session, export: TableExport, path: Path, partial: Path)
         for rows in spec.batches(session, shop_ids, filters, zone):
             context = RowContext(shop_names, zone, shops_by_email(session, shop_ids, {row.email for row in rows})
                                  if wants_other_shops else {})
-            writer.writerows([spreadsheet_safe(cell(row, context)) for _, cell in fields] for row in rows)
+            writer.writerows([cell(row, context) for _, cell in fields] for row in rows)
             export.rows_done += len(rows)
             session.commit()  # the progress the page polls; ends the read transaction between batches
     os.replace(partial, path)

@@ -82,6 +82,20 @@ def test_cells_that_would_run_as_formulas_are_neutralised():
     assert tasks.spreadsheet_safe("Jana") == "Jana" and tasks.spreadsheet_safe(12) == 12
 
 
+def test_typed_text_cannot_run_as_a_formula_in_the_exported_file(client, db, tenant):
+    """Names, companies and shop names are typed by people; numbers and times are not, and stay numbers."""
+    tenant.shop_a.name = "=Shop A"
+    add_order(db.session, tenant.shop_a, full_name='=HYPERLINK("http://evil","x")', company="@SUM(1)",
+              phone="+420 777 123 456", total_with_vat=Decimal("-5.00"))
+    _start(client, "orders", "cols=shop&cols=customer&cols=phone&cols=total")
+    export_id = db.session.execute(select(TableExport.id)).scalar_one()
+    assert tasks.run_export(export_id) == "done"
+    with client.get(f"/exports/{export_id}/download") as download:
+        rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
+    assert rows == [{"shop": "'=Shop A", "name": '\'=HYPERLINK("http://evil","x")', "company": "'@SUM(1)",
+                     "phone": "+420 777 123 456", "total_with_vat": "-5.00", "currency": "CZK"}]
+
+
 def test_customers_export(client, db, tenant):
     add_customer(db.session, tenant.shop_a, email="vip@example.com", orders_count=3, total_spent=Decimal("900"))
     add_customer(db.session, tenant.shop_b, orders_count=0)
