@@ -73,12 +73,16 @@ def _end_expired_holder(session: Session, run_id: int) -> None:
     backend waiting on the client, where PostgreSQL applies neither statement_timeout nor
     idle_in_transaction_session_timeout, so the run's row lock would be held until the process resumes.
     Its lease has expired, so by the lease's contract it is gone; its batch rolls back."""
+    expired_token = session.execute(
+        select(SyncRun.lease_token).where(SyncRun.id == run_id, SyncRun.status == "running",
+                                          SyncRun.lease_expires_at < func.now())
+    ).scalar_one_or_none()
+    if expired_token is None:
+        return
     session.execute(text(
-        "SELECT pg_terminate_backend(activity.pid) FROM pg_stat_activity activity JOIN sync_runs run"
-        "  ON activity.application_name = 'hub-run-' || run.id || '-' || run.lease_token"
-        " WHERE run.id = :run_id AND run.status = 'running' AND run.lease_expires_at < now()"
-        "   AND activity.datname = current_database() AND activity.pid <> pg_backend_pid()"),
-        {"run_id": run_id})
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :tag"
+        " AND datname = current_database() AND pid <> pg_backend_pid()"),
+        {"tag": holder_tag(run_id, expired_token)})
 
 
 def claim(session: Session, run_id: int) -> SyncRun | None:
