@@ -1,5 +1,6 @@
-"""The fence takes the run's row lock only once the transaction has its timeouts: a worker paused (SIGSTOP,
-a hung host) between the two would otherwise hold the lock with none, and no other worker could take over."""
+"""A paused lease holder never blocks the worker taking over: the fence takes the run's row lock only once the
+transaction has its timeouts (a worker paused between the two would hold the lock with none), and a claim ends
+a holder whose lease expired while it sat in a COPY (which no timeout reaches)."""
 
 import time
 
@@ -53,10 +54,10 @@ def test_a_claim_ends_a_holder_stuck_in_a_copy_after_its_lease_expired(app, live
         raw.execute("CREATE TEMP TABLE staged (line text)")
         copying = raw.cursor().copy("COPY staged (line) FROM STDIN")
         copy = copying.__enter__()  # the server now waits for rows that never come
+        claimant = Session(live_db.engine)
         try:
             time.sleep(1.5)  # past the lease
-            claimant = Session(live_db.engine)
-            claimant.execute(text("SET lock_timeout = '10s'"))  # without the fix: fail here, do not hang
+            claimant.execute(text("SET LOCAL lock_timeout = '10s'"))  # without the fix: fail here, do not hang
             taken = ledger.claim(claimant, run_id)
             claimant.commit()
             assert taken is not None and taken.lease_token == token + 1
