@@ -21,10 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
 
         urls = ensure_services(config.DATABASE_URL, config.REDIS_URL)
         config.DATABASE_URL, config.REDIS_URL = urls.database_url, urls.redis_url
-    if not config.SECRET_KEY:
-        if config.ENV == "production":
-            raise RuntimeError("SECRET_KEY must be set in production (e.g. `python -c 'import secrets; "
-                               "print(secrets.token_urlsafe(48))'`).")
+    if not config.SECRET_KEY:  # production has one (Config refuses to load without it)
         from app.embedded import local_secret_key
 
         config.SECRET_KEY = local_secret_key()

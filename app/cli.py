@@ -67,6 +67,23 @@ def member_add(org_id: int, role: str, email: str) -> None:
     click.echo(f"{email} is now {role} of organization {org_id}")
 
 
+@hub_cli.command("env-example")
+@click.option("--check", is_flag=True, help="only check: exit 2 if either file is out of date")
+def env_example(check: bool) -> None:
+    """Write deploy/hub.env.example and the README's settings table from the declarations in app/config.py."""
+    import json
+
+    from app.config_docs import stale_files, write_files
+
+    if check:
+        stale = stale_files()
+        if stale:
+            _fail(f"out of date: {', '.join(path.name for path in stale)}; run `flask hub env-example`")
+        click.echo(json.dumps({"stale": []}))
+        return
+    click.echo(json.dumps({"written": [path.name for path in write_files()]}))
+
+
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (the published demo login)
 

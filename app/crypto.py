@@ -2,7 +2,7 @@
 
 Keys come from TOKEN_ENCRYPTION_KEYS (comma-separated, newest first; MultiFernet decrypts with any and
 encrypts with the first, and `rotate()` re-encrypts old values). Local runs without the variable keep a
-generated key in var/; production refuses to start without one.
+generated key in var/; production refuses to start without one (app/config.py).
 """
 
 from __future__ import annotations
@@ -20,10 +20,7 @@ def _fernet() -> MultiFernet:
     if cached is None:
         raw = current_app.config.get("TOKEN_ENCRYPTION_KEYS") or ""
         keys = [k.strip() for k in raw.split(",") if k.strip()]
-        if not keys:
-            if current_app.config.get("HUB_ENV") == "production":
-                raise RuntimeError("TOKEN_ENCRYPTION_KEYS must be set in production; make one with: python -c "
-                                   "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
+        if not keys:  # a local run: production has keys (Config refuses to load without them)
             from app.embedded import local_encryption_key
 
             keys = [local_encryption_key()]

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.config import Config, ConfigError
+
 DATABASE_NAME = "hub"
 
 
@@ -37,8 +39,11 @@ class ServiceUrls:
 
 
 def var_dir() -> Path:
-    """Where the embedded servers keep their data (HUB_VAR_DIR overrides, e.g. for a second checkout)."""
-    root = os.environ.get("HUB_VAR_DIR") or Path(__file__).resolve().parent.parent / "var"
+    """Where the embedded servers keep their data (HUB_VAR_DIR overrides, e.g. for a second checkout).
+
+    Read from the environment, not the app's config: the servers start before the app exists.
+    """
+    root = Config.env_value("VAR_DIR") or Path(__file__).resolve().parent.parent / "var"
     path = Path(root).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -217,8 +222,8 @@ def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "up"
     if command == "up":
         try:
-            urls = ensure_services(os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"))
-        except EmbeddedServiceError as exc:
+            urls = ensure_services(Config.env_value("DATABASE_URL"), Config.env_value("REDIS_URL"))
+        except (EmbeddedServiceError, ConfigError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         print(f"DATABASE_URL={urls.database_url}")

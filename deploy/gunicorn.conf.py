@@ -6,10 +6,12 @@ manual start. Behind nginx on the same machine: trust its X-Forwarded-* headers 
 
 import os
 
-bind = os.environ.get("HUB_WEB_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("HUB_WEB_WORKERS", "3"))
+from app.config import Config  # gunicorn puts the working directory (the release) on sys.path first
+
+bind = Config.env_value("WEB_BIND")
+workers = Config.env_value("WEB_WORKERS")
 worker_class = "gthread"
-threads = int(os.environ.get("HUB_WEB_THREADS", "4"))
+threads = Config.env_value("WEB_THREADS")
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
@@ -22,7 +24,10 @@ errorlog = "-"
 
 
 def child_exit(server, worker):
-    """A dead worker's latency samples stay summed but stop counting as live gauges."""
+    """A dead worker's latency samples stay summed but stop counting as live gauges.
+
+    PROMETHEUS_MULTIPROC_DIR is prometheus_client's own variable (set by the systemd unit), not a hub setting.
+    """
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 

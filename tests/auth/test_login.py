@@ -1,5 +1,7 @@
 """Logging in and out: Argon2id, throttling, cookie flags, server-side revocation."""
 
+from cryptography.fernet import Fernet
+
 from app.auth.models import User
 from app.config import Config
 from tests.factories import PASSWORD, login, make_org, make_user
@@ -66,7 +68,8 @@ def test_session_cookie_flags(app, client, db):
 
 
 def test_production_cookies_are_secure_and_host_prefixed():
-    flask_config = Config(ENV="production", SECRET_KEY="x", DATABASE_URL="postgresql://h/db").to_flask()
+    flask_config = Config(ENV="production", SECRET_KEY="x", DATABASE_URL="postgresql://h/db", REDIS_URL="redis://h",
+                          TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode()).to_flask()
     assert flask_config["SESSION_COOKIE_SECURE"] is True
     assert flask_config["SESSION_COOKIE_NAME"].startswith("__Host-")
     assert flask_config["SESSION_COOKIE_HTTPONLY"] is True and flask_config["SESSION_COOKIE_SAMESITE"] == "Lax"
