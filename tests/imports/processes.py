@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,18 +11,18 @@ from collections.abc import Callable
 import psutil
 from sqlalchemy import create_engine, text
 
+from tests.environ import hub_environ
+
 
 def worker_env(test_config, **extra) -> dict:
-    env = dict(os.environ)
-    env.update({
+    return hub_environ(**{
         "DATABASE_URL": test_config.DATABASE_URL, "REDIS_URL": test_config.REDIS_URL,
         "SECRET_KEY": test_config.SECRET_KEY, "TOKEN_ENCRYPTION_KEYS": test_config.TOKEN_ENCRYPTION_KEYS,
         "HUB_ENV": "test", "HUB_LEASE_SECONDS": "3", "HUB_IMPORT_BATCH_SIZE": "25",
         "HUB_SNAPSHOT_FIRST_POLL_SECONDS": "0.3",
         "HUB_PUBLIC_URL": "http://127.0.0.1:9",  # webhooks from the sandbox go nowhere
+        **extra,
     })
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
 
 
 def start_worker(env: dict, *queues: str) -> subprocess.Popen:
