@@ -8,8 +8,11 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
+from app.settings.cli import COMMANDS as SETTINGS_COMMANDS
 
 hub_cli = AppGroup("hub", help="Commerce Hub administration.")
+for _command in SETTINGS_COMMANDS:
+    hub_cli.add_command(_command)
 
 
 def _fail(message: str) -> None:

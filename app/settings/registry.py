@@ -22,6 +22,13 @@ class SettingDef:
     maximum: int | None = None
     max_length: int = 200
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # A secret (an API key) is stored encrypted, never shown again (the page says "set"), masked in the audit
+    # log and in `flask hub settings-get`; code that needs it reads it with app.settings.secrets.reveal().
+    secret: bool = False
+
+    def __post_init__(self):
+        if self.secret and (self.type is not str or self.default != ""):
+            raise ValueError(f"{self.key}: a secret setting is a str whose default is \"\" (not set).")
 
     def parse(self, raw: object) -> object:
         """Turn form input (strings, checkboxes) or JSON into a valid typed value, or raise SettingError."""
@@ -71,11 +78,21 @@ SETTINGS: dict[str, SettingDef] = {
 }
 
 
+MASK = "********"
+
+
+def shown(setting: SettingDef, value: object) -> object:
+    """The value as people may see it: a secret becomes MASK when set, "" when not."""
+    if setting.secret:
+        return MASK if value else ""
+    return value
+
+
 def definition(key: str) -> SettingDef:
     try:
         return SETTINGS[key]
     except KeyError:
-        raise SettingError(f"Unknown setting '{key}'.") from None
+        raise SettingError(f"Unknown setting '{key}'; known: {', '.join(SETTINGS)}.") from None
 
 
 def defaults_for(shop: bool) -> dict[str, object]:

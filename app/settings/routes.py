@@ -9,7 +9,7 @@ from app.extensions import db
 from app.orgs.scoping import can, current_org, get_scoped_or_404, require, scoped
 from app.settings import services
 from app.settings.cache import settings_cache
-from app.settings.registry import SETTINGS, SettingError
+from app.settings.registry import SETTINGS, SettingError, shown
 from app.shops.models import Shop
 
 bp = Blueprint("settings", __name__)
@@ -27,6 +27,7 @@ def index():
     shop = get_scoped_or_404(Shop, shop_id) if shop_id else None
     shops = db.session.execute(scoped(Shop).order_by(Shop.name)).scalars().all()
     values = settings_cache().values(db.session, org.id, shop.id if shop else None)
+    values = {key: shown(SETTINGS[key], value) for key, value in values.items()}  # never a secret's value
     return render_template("settings/index.html", shop=shop, shops=shops, values=values,
                            definitions=_definitions(shop is not None), can_edit=can("settings.edit"))
 
@@ -41,6 +42,11 @@ def update():
     for definition in _definitions(shop is not None):
         if definition.type is bool:
             changes[definition.key] = definition.key in request.form
+        elif definition.secret:  # an empty field keeps the secret; "clear" removes it
+            if f"{definition.key}__clear" in request.form:
+                changes[definition.key] = ""
+            elif request.form.get(definition.key):
+                changes[definition.key] = request.form[definition.key]
         elif definition.key in request.form:
             changes[definition.key] = request.form[definition.key]
     try:
