@@ -161,13 +161,6 @@ def failed_runs(session: Session, org_id: int | None, limit: int = 20) -> list[R
     return [RunView(run, shop, org) for run, shop, org in rows]
 
 
-def run_in_scope(session: Session, run_id: int, org_id: int | None) -> SyncRun | None:
-    run = session.get(SyncRun, run_id)
-    if run is None or (org_id is not None and run.organization_id != org_id):
-        return None
-    return run
-
-
 # --- sync lag ----------------------------------------------------------------------------------------
 
 @dataclass

@@ -1,19 +1,17 @@
-"""Probes (/healthz, /readyz), /metrics, and the monitoring page with retry/cancel of runs."""
+"""Probes (/healthz, /readyz), /metrics, and the monitoring page (its retry/cancel post to app/sync/routes.py)."""
 
 from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, url_for
+from flask import Blueprint, abort, current_app, jsonify
 from flask import request as flask_request
 from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.htmx import render_page_or_partial
-from app.monitoring import health, metrics, overview, queries
+from app.monitoring import health, metrics, overview
 from app.orgs.scoping import can, current_org
-from app.sync import services as sync_services
-from app.sync.ledger import LedgerError
 
 bp = Blueprint("monitoring", __name__)
 
@@ -57,37 +55,3 @@ def index():
     view = (overview.live_overview if flask_request.headers.get("HX-Request") else overview.full_overview)(
         db.session, redis, scope, operator=operator)
     return render_page_or_partial("monitoring/index.html", "monitoring/_live.html", view=view)
-
-
-def _run_or_404(run_id: int):
-    run = queries.run_in_scope(db.session, run_id, monitoring_scope())
-    if run is None:
-        abort(404)
-    return run
-
-
-@bp.post("/monitoring/runs/<int:run_id>/cancel")
-@login_required
-def cancel_run(run_id: int):
-    run = _run_or_404(run_id)
-    if sync_services.cancel_run(db.session, run, actor_id=current_user.id):
-        flash(f"Run #{run.id} cancelled. Rows already imported stay.", "info")
-    else:
-        flash(f"Run #{run.id} had already ended.", "info")
-    db.session.commit()
-    return redirect(url_for("monitoring.index")), 303
-
-
-@bp.post("/monitoring/runs/<int:run_id>/retry")
-@login_required
-def retry_run(run_id: int):
-    run = _run_or_404(run_id)
-    try:
-        sync_services.retry_run(db.session, run, actor_id=current_user.id)
-    except LedgerError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("monitoring.index")), 303
-    db.session.commit()
-    flash(f"Run #{run.id} queued again; it resumes from its checkpoint.", "success")
-    return redirect(url_for("monitoring.index")), 303

@@ -56,14 +56,20 @@ def can(permission: str) -> bool:
     return role_allows(current_role(), permission)
 
 
-def require(permission: str):
-    """Route decorator: 403 unless the user's role in the current organization allows `permission`."""
+def require(permission: str, *, operators: bool = False):
+    """Route decorator: 403 unless the user's role in the current organization allows `permission`.
+
+    `operators`: platform operators pass without a role (pages that reach every organization's rows, such as
+    the runs the monitoring page lists; the route reads them with `get_scoped_or_404(..., operators=True)`).
+    """
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 abort(401)
+            if operators and current_user.is_operator:
+                return view(*args, **kwargs)
             current_org()
             if not can(permission):
                 abort(403)
@@ -80,8 +86,10 @@ def scoped(model, statement: Select | None = None) -> Select:
     return statement.where(model.organization_id == current_org().id)
 
 
-def get_scoped_or_404(model, object_id: int):
-    row = db.session.execute(scoped(model).where(model.id == object_id)).scalar_one_or_none()
+def get_scoped_or_404(model, object_id: int, *, operators: bool = False):
+    """The current organization's row; with `operators`, a platform operator reaches any organization's."""
+    statement = select(model) if operators and current_user.is_operator else scoped(model)
+    row = db.session.execute(statement.where(model.id == object_id)).scalar_one_or_none()
     if row is None:
         abort(404)
     return row

@@ -1,4 +1,4 @@
-"""Shops: the list, a shop's page with its imports (live progress over HTMX), retry and cancel."""
+"""Shops: the list, a shop's page with its imports (their progress, cancel and retry are app/sync/routes.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from app.extensions import db
-from app.htmx import STOP_POLLING, is_htmx
 from app.orgs.scoping import can, current_org, get_scoped_or_404, require, scoped
 from app.shops import install
 from app.shops import services as shop_services
@@ -17,7 +16,6 @@ from app.shops.models import Shop
 from app.shoptet import ShoptetError
 from app.sync import queries, services
 from app.sync.ledger import KINDS, LedgerError
-from app.sync.models import SyncRun
 from app.webhooks.services import webhook_url
 
 bp = Blueprint("shops", __name__)
@@ -103,49 +101,3 @@ def start_import(shop_id: int, kind: str):
     flash(f"Import of {kind} started." if created else f"An import of {kind} is already running; showing it.",
           "success" if created else "info")
     return redirect(url_for("shops.detail", shop_id=shop.id)), 303
-
-
-@bp.get("/runs/<int:run_id>/progress")
-@require("org.view")
-def run_progress(run_id: int):
-    """The progress fragment; polled by htmx every second while the run is active."""
-    run = get_scoped_or_404(SyncRun, run_id)
-    body = render_template("shops/_run_progress.html", run=run, speed=queries.run_speed(run),
-                           can_run=can("imports.run"))
-    status = STOP_POLLING if is_htmx() and not run.is_active else 200
-    return body, status
-
-
-@bp.post("/runs/<int:run_id>/cancel")
-@require("imports.run")
-def cancel(run_id: int):
-    run = get_scoped_or_404(SyncRun, run_id)
-    if services.cancel_run(db.session, run, actor_id=current_user.id):
-        flash("Import cancelled. Rows already imported stay.", "info")
-    else:
-        flash("That import had already ended.", "info")
-    db.session.commit()
-    return redirect(url_for("shops.detail", shop_id=run.shop_id)), 303
-
-
-@bp.post("/runs/<int:run_id>/retry")
-@require("imports.run")
-def retry(run_id: int):
-    run = get_scoped_or_404(SyncRun, run_id)
-    try:
-        services.retry_run(db.session, run, actor_id=current_user.id)
-    except LedgerError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("shops.detail", shop_id=run.shop_id)), 303
-    db.session.commit()
-    flash("Import queued again; it resumes where it stopped.", "success")
-    return redirect(url_for("shops.detail", shop_id=run.shop_id)), 303
-
-
-@bp.get("/runs/<int:run_id>")
-@require("org.view")
-def run_detail(run_id: int):
-    run = get_scoped_or_404(SyncRun, run_id)
-    return render_template("shops/run.html", run=run, bad_lines=queries.bad_lines(db.session, run.id),
-                           speed=queries.run_speed(run), can_run=can("imports.run"))

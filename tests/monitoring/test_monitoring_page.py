@@ -65,8 +65,8 @@ def test_cancel_from_the_page_uses_the_ledger_and_is_audited(tenants, db, login_
     run = make_run(db.session, tenants["shops"][1], status="running")
     client = login_as(tenants["operator"])
     token = csrf_token(client, "/monitoring")
-    response = client.post(f"/monitoring/runs/{run.id}/cancel", data={"csrf_token": token})
-    assert response.status_code == 303
+    response = client.post(f"/runs/{run.id}/cancel", data={"csrf_token": token, "back": "monitoring"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/monitoring")
     db.session.expire_all()
     assert db.session.get(SyncRun, run.id).status == "cancelled"
     event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "import.cancelled")).scalar_one()
@@ -77,7 +77,7 @@ def test_retry_from_the_page_requeues_a_failed_run(tenants, db, login_as, redis_
     run = make_run(db.session, tenants["shops"][0], status="failed", error="boom")
     client = login_as(tenants["owner"])
     token = csrf_token(client, "/monitoring")
-    assert client.post(f"/monitoring/runs/{run.id}/retry", data={"csrf_token": token}).status_code == 303
+    assert client.post(f"/runs/{run.id}/retry", data={"csrf_token": token, "back": "monitoring"}).status_code == 303
     db.session.expire_all()
     assert db.session.get(SyncRun, run.id).status == "queued"
     assert db.session.execute(select(AuditEvent).where(AuditEvent.action == "import.retried")).scalar_one()
@@ -87,7 +87,8 @@ def test_an_owner_cannot_touch_another_organizations_run(tenants, db, login_as):
     foreign = make_run(db.session, tenants["shops"][1], status="running")
     client = login_as(tenants["owner"])
     token = csrf_token(client, "/monitoring")
-    assert client.post(f"/monitoring/runs/{foreign.id}/cancel", data={"csrf_token": token}).status_code == 404
+    response = client.post(f"/runs/{foreign.id}/cancel", data={"csrf_token": token, "back": "monitoring"})
+    assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(SyncRun, foreign.id).status == "running"
 
