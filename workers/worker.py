@@ -1,6 +1,6 @@
 """Worker entry point: an RQ worker whose jobs run inside the Flask app context.
 
-    python -m workers.worker [queue ...]     # default: every queue in workers.queues
+    python -m workers.worker [queue ...]     # default: every queue in app.queues
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 from rq import Worker
 from rq.serializers import JSONSerializer
 
-from workers.queues import ALL_QUEUE_NAMES, get_queue
+from app.queues import ALL_QUEUE_NAMES, get_queue
 
 
 class AppWorker(Worker):

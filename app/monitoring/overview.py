@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from app.monitoring import charts, queries, trends
+from app.queues import QUEUES
 
 LIVE_HOURS = 6
 TREND_HOURS = 24
@@ -114,8 +115,6 @@ def _lag_chart(redis: Redis, lag: list[queries.LagRow], end: float) -> charts.Ch
 
 
 def _queue_chart(redis: Redis, end: float) -> charts.Chart:
-    from workers.queues import QUEUES
-
     start = end - LIVE_HOURS * 3600
     series = {name: [(point.at, point.value) for point in trends.read(redis, trends.queue_series(name), start)]
               for name in QUEUES}

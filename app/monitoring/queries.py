@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session, aliased
 from app.monitoring import budget, events
 from app.monitoring.models import Incident
 from app.orgs.models import Organization
+from app.queues import QUEUES, get_queue
 from app.shops.models import Shop
 from app.sync.models import ACTIVE_STATUSES, SyncRun
-from workers.queues import QUEUES, get_queue
 
 WORKER_ALIVE_SECONDS = 90  # a worker heartbeats every ~worker_ttl/… seconds; past this it is presumed gone
 QUEUED_TOO_LONG_SECONDS = 600  # a queued run nobody picked up in 10 minutes is stuck

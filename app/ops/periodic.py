@@ -11,12 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from redis import Redis
-from rq.exceptions import DuplicateJobError, NoSuchJobError
-from rq.job import Job
-from rq.serializers import JSONSerializer
 
 from app.ops.backups import Backup, backup_directory, newest_backup
-from workers.queues import get_queue
+from app.queues import enqueue
 
 RETRY_FAILED_AFTER_SECONDS = 3600
 
@@ -25,20 +22,6 @@ def backup_due(newest: Backup | None, now: datetime, hour_utc: int) -> bool:
     if now.hour < hour_utc:
         return False
     return newest is None or newest.taken_at.date() < now.date()
-
-
-def _enqueue_once(redis: Redis, job_id: str, function: str, args: list, description: str) -> bool:
-    try:
-        Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
-        return False  # queued, running, or failed within the last hour
-    except NoSuchJobError:
-        pass
-    try:
-        get_queue("default", redis).enqueue_call(function, args=args, job_id=job_id, unique=True, result_ttl=0,
-                                                 failure_ttl=RETRY_FAILED_AFTER_SECONDS, description=description)
-    except DuplicateJobError:
-        return False
-    return True
 
 
 def schedule_nightly_backup(app) -> bool:
@@ -53,10 +36,12 @@ def enqueue_backup_if_due(app, now: datetime) -> bool:
     """True if the backup job was enqueued by this pass."""
     if not backup_due(newest_backup(backup_directory(app.config)), now, app.config["BACKUP_HOUR_UTC"]):
         return False
-    return _enqueue_once(app.extensions["redis"], f"backup-{now:%Y%m%d}", "app.ops.tasks.nightly_backup", [],
-                         f"nightly backup {now:%Y-%m-%d}")
+    return enqueue(app.extensions["redis"], "default", "app.ops.tasks.nightly_backup", [], f"backup-{now:%Y%m%d}",
+                   failed_blocks=True, failure_ttl=RETRY_FAILED_AFTER_SECONDS,
+                   description=f"nightly backup {now:%Y-%m-%d}")
 
 
 def enqueue_verification(redis: Redis, backup: Backup) -> bool:
-    return _enqueue_once(redis, f"backup-verify-{backup.path.name}", "app.ops.tasks.verify_backup_job",
-                         [str(backup.path)], f"verify backup {backup.path.name}")
+    return enqueue(redis, "default", "app.ops.tasks.verify_backup_job", [str(backup.path)],
+                   f"backup-verify-{backup.path.name}", failed_blocks=True, failure_ttl=RETRY_FAILED_AFTER_SECONDS,
+                   description=f"verify backup {backup.path.name}")

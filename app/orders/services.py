@@ -20,7 +20,7 @@ from app.orders.models import (
     SavedView,
     TableExport,
 )
-from workers.queues import enqueue_unless_live
+from app.queues import enqueue
 
 MAX_STATUS_CHANGE_ORDERS = 100  # one Shoptet bulk call per shop at most
 TABLE_NAMES = ("orders", "customers")
@@ -41,13 +41,12 @@ def export_job_id(export_id: int) -> str:
 
 def enqueue_status_change(redis, change_id: int) -> bool:
     """Idempotent: the route after commit and the scheduler's recovery pass may both call it."""
-    return enqueue_unless_live(redis, "orders", "app.orders.tasks.apply_status_change", [change_id],
-                               status_change_job_id(change_id))
+    return enqueue(redis, "orders", "app.orders.tasks.apply_status_change", [change_id],
+                   status_change_job_id(change_id))
 
 
 def enqueue_export(redis, export_id: int) -> bool:
-    return enqueue_unless_live(redis, "default", "app.orders.tasks.run_export", [export_id],
-                               export_job_id(export_id))
+    return enqueue(redis, "default", "app.orders.tasks.run_export", [export_id], export_job_id(export_id))
 
 
 # --- status changes ------------------------------------------------------------------------------------------

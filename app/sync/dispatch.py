@@ -11,7 +11,7 @@ import logging
 
 from redis import Redis
 
-from workers.queues import enqueue_unless_live
+from app.queues import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -32,5 +32,5 @@ def enqueue_run(redis: Redis, run_id: int, kind: str, mode: str = "snapshot", *,
     `stale` means the ledger says the run's lease expired: its RQ job may still look "started" (RQ
     notices a dead worker only after its TTL), so it is replaced regardless of what RQ says.
     """
-    return enqueue_unless_live(redis, queue_for(kind, mode), "app.sync.tasks.run_sync", [run_id], job_id(run_id),
-                               replace_live=stale, failure_ttl=3600, description=f"sync run {run_id} ({kind})")
+    return enqueue(redis, queue_for(kind, mode), "app.sync.tasks.run_sync", [run_id], job_id(run_id),
+                   replace_live=stale, failure_ttl=3600, description=f"sync run {run_id} ({kind})")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from redis import Redis
 
-from workers.queues import get_queue
+from app.queues import enqueue
 
 MARKER_TTL_SECONDS = 300
 
@@ -21,6 +21,4 @@ def marker_key(shop_id: int) -> str:
 def enqueue_processing(redis: Redis, shop_id: int) -> bool:
     if not redis.set(marker_key(shop_id), 1, nx=True, ex=MARKER_TTL_SECONDS):
         return False
-    get_queue("default", redis).enqueue_call("app.webhooks.tasks.process_shop_events", args=[shop_id],
-                                             result_ttl=0, failure_ttl=3600)
-    return True
+    return enqueue(redis, "default", "app.webhooks.tasks.process_shop_events", [shop_id], failure_ttl=3600)

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from app.monitoring.models import Incident
 from app.monitoring.notify import DeliveryError, check_webhook_url
 from app.monitoring.periodic import evaluate_and_notify
+from app.queues import get_queue
 from app.settings.cache import settings_cache
 from app.settings.services import update_settings
 from tests.monitoring.conftest import make_run
-from workers.queues import get_queue
 
 
 def _set(db, org, shop=None, **changes):

@@ -6,8 +6,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.monitoring.budget import ApiBudgetRecorder
 from app.monitoring.models import Incident
+from app.queues import get_queue
 from tests.monitoring.conftest import make_run
-from workers.queues import get_queue
 
 
 def _samples(response) -> dict[tuple[str, tuple], float]:

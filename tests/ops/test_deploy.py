@@ -1,6 +1,6 @@
 """deploy/: unit files that let jobs finish, a deploy script that plans, switches, and rolls back.
 
-systemd, nginx and a real VPS are not here: the units are checked against workers/queues.py (and by
+systemd, nginx and a real VPS are not here: the units are checked against app/queues.py (and by
 `systemd-analyze verify` where it exists), the nginx site by `nginx -t` where nginx is installed, the
 Redis settings by starting redis-server with them, and deploy.sh end to end with stand-ins for
 make, systemctl and curl that record what they were asked to do.
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.queues import QUEUES
+from app.queues import QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

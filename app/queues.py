@@ -1,4 +1,4 @@
-"""Queue names, timeouts and retry policy: one table, used by enqueue and by the worker CLI."""
+"""Queue names, timeouts and the one enqueue helper: one table, used by every enqueue and by the worker CLI."""
 
 from __future__ import annotations
 
@@ -56,25 +56,33 @@ def _live(job: Job, redis: Redis) -> bool:
     return status in LIVE_JOB_STATUSES
 
 
-def enqueue_unless_live(redis: Redis, queue_name: str, function: str, args: list, job_id: str, *,
-                        replace_live: bool = False, failure_ttl: int = 24 * 3600, description: str = "") -> bool:
-    """Enqueue `function(*args)` as job `job_id` unless a live job with that id exists; True if enqueued now.
+def enqueue(redis: Redis, queue_name: str, function: str, args: list, job_id: str | None = None, *,
+            replace_live: bool = False, failed_blocks: bool = False, failure_ttl: int = 24 * 3600,
+            description: str = "") -> bool:
+    """The one way the hub enqueues work: `function(*args)` on `queue_name`; True if a job was enqueued now.
 
-    The database row a job works on is the truth; this only puts (back) the message. A finished or failed
-    job with the id is deleted first, or its id would block the re-enqueue until its TTL ran out;
-    `unique=True` makes two callers racing here enqueue one job. `replace_live` is for a caller that knows
-    better than RQ that the job is dead (an expired lease in the ledger).
+    With a `job_id` (deterministic per unit of work: a run, an export, a day's backup) it is idempotent: no
+    second job while a live one with the id waits or runs. The database row the job works on is the truth;
+    this only puts (back) the message. A finished or failed job with the id is deleted first, or its id would
+    block the re-enqueue until its TTL ran out; `unique=True` makes two callers racing here enqueue one job.
+    `replace_live` is for a caller that knows better than RQ that the job is dead (an expired lease in the
+    ledger); `failed_blocks` keeps a failed job's id blocking until its `failure_ttl` ends (a failing nightly
+    backup is retried hourly, not on every tick). Without a `job_id` every call enqueues a job: the caller
+    deduplicates (the webhook inbox's marker).
     """
+    if job_id is not None:
+        try:
+            job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
+            failed = job.get_status(refresh=False) == JobStatus.FAILED
+            if not replace_live and (_live(job, redis) or (failed_blocks and failed)):
+                return False
+            job.delete()
+        except NoSuchJobError:
+            pass
     try:
-        job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
-        if not replace_live and _live(job, redis):
-            return False
-        job.delete()
-    except NoSuchJobError:
-        pass
-    try:
-        get_queue(queue_name, redis).enqueue_call(function, args=args, job_id=job_id, unique=True, result_ttl=0,
-                                                  failure_ttl=failure_ttl, description=description or job_id)
+        get_queue(queue_name, redis).enqueue_call(function, args=args, job_id=job_id, unique=job_id is not None,
+                                                  result_ttl=0, failure_ttl=failure_ttl,
+                                                  description=description or job_id)
     except DuplicateJobError:
         return False
     return True
