@@ -16,11 +16,14 @@ from collections.abc import Callable
 
 from sqlalchemy import text
 
+from app import create_app
+from app.extensions import db
+from workers.process import configure_logging, set_title
+
 log = logging.getLogger("hub.scheduler")
 
 TICK_SECONDS = 5.0
 SCHEDULER_LOCK_ID = 0x48554253  # "HUBS": one advisory lock for the whole tick
-
 
 
 def periodic_tasks() -> list[Callable]:
@@ -45,8 +48,6 @@ def tick(app, tasks: list[Callable] | None = None) -> bool:
     The lock is a session-level advisory lock on a connection of its own, so each task can commit its
     work (and the jobs it enqueues after commit see committed rows) while the lock is still held.
     """
-    from app.extensions import db
-
     with app.app_context(), db.engine.connect() as lock_connection:
         locked = lock_connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": SCHEDULER_LOCK_ID}).scalar()
         lock_connection.commit()
@@ -69,17 +70,25 @@ def tick(app, tasks: list[Callable] | None = None) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    from app import create_app
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging("scheduler")
+    set_title("hub-scheduler starting")
     app = create_app()
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     log.info("scheduler started, tick every %.0f s", TICK_SECONDS)
+    number = 0
     while not stopping.is_set():
-        tick(app)
+        number += 1
+        started, clock = time.monotonic(), time.strftime("%H:%M:%S")
+        set_title(f"hub-scheduler tick {number} at {clock}")
+        ran = tick(app)
+        took = time.monotonic() - started
+        outcome = f"took {took:.1f} s" if ran else "skipped: another scheduler holds the lock"
+        set_title(f"hub-scheduler idle; tick {number} at {clock} {outcome}")
+        if took > TICK_SECONDS:
+            log.warning("tick %s took %.1f s, longer than the %.0f s between ticks", number, took, TICK_SECONDS,
+                        extra={"tick": number, "seconds": round(took, 3)})
         stopping.wait(TICK_SECONDS)
     log.info("scheduler stopped")
     return 0

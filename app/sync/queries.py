@@ -68,3 +68,9 @@ def sync_cursors(session: Session, shop_id: int) -> list[SyncCursor]:
     return list(session.execute(
         select(SyncCursor).where(SyncCursor.shop_id == shop_id).order_by(SyncCursor.stream)
     ).scalars())
+
+
+def run_label(session: Session, run_id: int) -> str:
+    """A run in a few words for a process title: `run 42 orders shop 3`."""
+    row = session.execute(select(SyncRun.kind, SyncRun.shop_id).where(SyncRun.id == run_id)).one_or_none()
+    return f"run {run_id} {row.kind} shop {row.shop_id}" if row else f"run {run_id}"
