@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from app.config import Config
 from bench.databases import bench_database_url, recreate_database
 from bench.export_bench import export_figures
 
@@ -312,7 +313,7 @@ def _merged_percentile(parts: list[dict], share: float) -> float:
 
 
 def _gunicorn_shape() -> str:
-    return (f"{os.environ.get('HUB_WEB_WORKERS', '3')} workers x {os.environ.get('HUB_WEB_THREADS', '4')} threads, "
+    return (f"{Config.env_value('WEB_WORKERS')} workers x {Config.env_value('WEB_THREADS')} threads, "
             "deploy/gunicorn.conf.py")
 
 
