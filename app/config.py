@@ -222,7 +222,8 @@ class Config(BaseModel):
         try:
             return TypeAdapter(annotation).validate_python(raw)
         except ValidationError as exc:
-            raise ConfigError(f"{env_name(name)}: {exc.errors()[0]['msg']} (got {raw!r})") from None
+            shown = "" if _extra(info)["secret"] else f" (got {raw!r})"
+            raise ConfigError(f"{env_name(name)}: {exc.errors()[0]['msg']}{shown}") from None
 
     def to_flask(self) -> dict:
         """The keys Flask, its extensions and the hub read: each setting under its own name, plus derived ones."""
@@ -264,11 +265,6 @@ def _extra(info) -> dict:
 def env_name(name: str) -> str:
     """The environment variable of setting `name`."""
     return Config.model_fields[name].validation_alias
-
-
-def declarations() -> list[tuple[str, Any]]:
-    """(attribute name, field info) of every setting, in declaration order."""
-    return list(Config.model_fields.items())
 
 
 def explain(exc: ValidationError) -> str:

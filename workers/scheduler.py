@@ -17,6 +17,7 @@ from collections.abc import Callable
 from sqlalchemy import text
 
 from app import create_app
+from app.config import ConfigError
 from app.extensions import db
 from workers.process import configure_logging, set_title
 
@@ -72,7 +73,11 @@ def tick(app, tasks: list[Callable] | None = None) -> bool:
 def main(argv: list[str]) -> int:
     configure_logging("scheduler")
     set_title("hub-scheduler starting")
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())

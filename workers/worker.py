@@ -14,6 +14,7 @@ from rq import Worker
 from rq.serializers import JSONSerializer
 
 from app import create_app
+from app.config import ConfigError
 from app.extensions import db
 from app.queues import ALL_QUEUE_NAMES, get_queue
 from app.sync.queries import run_label
@@ -74,7 +75,11 @@ class AppWorker(Worker):
 
 def main(argv: list[str]) -> int:
     configure_logging("worker")
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     AppWorker.app = app
     connection = app.extensions["redis"]
     names = argv[1:] or ALL_QUEUE_NAMES

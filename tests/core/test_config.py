@@ -1,6 +1,8 @@
 """Settings: declared once in app/config.py, loaded from the environment with errors that name the variable."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ from cryptography.fernet import Fernet
 
 from app.config import Config, ConfigError, env_name
 from app.config_docs import ENV_EXAMPLE, README, readme_with_table, render_env_example
+from tests.environ import hub_environ
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {"HUB_ENV": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql://hub@db/hub",
@@ -113,3 +116,13 @@ def test_the_bootstrap_reads_one_setting_with_the_same_validation(monkeypatch):
 def test_the_cli_checks_and_writes_the_generated_files(app):
     result = app.test_cli_runner().invoke(args=["hub", "env-example", "--check"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("module", ["workers.worker", "workers.scheduler"])
+def test_a_process_with_a_malformed_setting_stops_with_one_clear_line(module):
+    environ = hub_environ(HUB_ENV="production", HUB_LEASE_SECONDS="soon", DATABASE_URL="postgresql://h/db")
+    done = subprocess.run([sys.executable, "-m", module], cwd=ROOT, env=environ, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("error: invalid settings: HUB_LEASE_SECONDS: Input should be a valid number, "
+                                   "unable to parse string as a number (got 'soon')")
