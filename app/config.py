@@ -62,7 +62,7 @@ FernetKeys = Annotated[str, AfterValidator(_fernet_keys)]
 def setting(default: Any, env: str, help: str, *, section: str, example: str | None = None,
             required_in_production: bool = False, secret: bool = False, read_by: str = "app", **constraints):
     """One declaration: the variable, its default, what it means (README and hub.env.example show `help`)."""
-    return Field(default, validation_alias=env, description=help, json_schema_extra={
+    return Field(default, validation_alias=env, description=help, repr=not secret, json_schema_extra={
         "section": section, "example": example, "required_in_production": required_in_production,
         "secret": secret, "read_by": read_by}, **constraints)
 
