@@ -11,8 +11,12 @@ from __future__ import annotations
 import logging
 import sys
 
+from flask import Flask
 from pythonjsonlogger.json import JsonFormatter
 from setproctitle import setproctitle
+
+from app import create_app
+from app.config import ConfigError
 
 
 def configure_logging(process: str, level: int = logging.INFO) -> None:
@@ -30,3 +34,12 @@ def configure_logging(process: str, level: int = logging.INFO) -> None:
 def set_title(title: str) -> None:
     setproctitle(title)
 
+
+
+def start_app() -> Flask:
+    """The app of a worker or scheduler process; malformed settings end it with one `error:` line, exit 2."""
+    try:
+        return create_app()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -16,10 +16,8 @@ from collections.abc import Callable
 
 from sqlalchemy import text
 
-from app import create_app
-from app.config import ConfigError
 from app.extensions import db
-from workers.process import configure_logging, set_title
+from workers.process import configure_logging, set_title, start_app
 
 log = logging.getLogger("hub.scheduler")
 
@@ -73,11 +71,7 @@ def tick(app, tasks: list[Callable] | None = None) -> bool:
 def main(argv: list[str]) -> int:
     configure_logging("scheduler")
     set_title("hub-scheduler starting")
-    try:
-        app = create_app()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    app = start_app()
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())

@@ -13,12 +13,10 @@ import sys
 from rq import Worker
 from rq.serializers import JSONSerializer
 
-from app import create_app
-from app.config import ConfigError
 from app.extensions import db
 from app.queues import ALL_QUEUE_NAMES, get_queue
 from app.sync.queries import run_label
-from workers.process import configure_logging, set_title
+from workers.process import configure_logging, set_title, start_app
 
 
 def job_label(job) -> str:
@@ -75,11 +73,7 @@ class AppWorker(Worker):
 
 def main(argv: list[str]) -> int:
     configure_logging("worker")
-    try:
-        app = create_app()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    app = start_app()
     AppWorker.app = app
     connection = app.extensions["redis"]
     names = argv[1:] or ALL_QUEUE_NAMES
