@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := wsgi
 
-.PHONY: setup demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables clean help
+.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables clean help
 ORDERS ?= 100000
 
 help:
@@ -28,7 +28,25 @@ static/vendor/.installed: package.json package-lock.json
 	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico.min.css
 	@touch $@
 
-setup: $(VENV)/.installed static/vendor/.installed
+# The interface's catalogs (app/translations/<lang>/LC_MESSAGES/messages.po) compiled for Flask-Babel; the .mo
+# files are build output (git-ignored).
+CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+app/translations/.compiled: $(VENV)/.installed $(CATALOGS)
+	$(VENV)/bin/pybabel -q compile -d app/translations
+	@touch $@
+
+# After adding or changing strings: extract them and update every catalog, then translate the new msgids (cs, sk).
+# Sorted and without source locations, so two changes that add strings rarely touch the same lines.
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel -q extract -F app/babel.cfg --ignore-dirs='.* __pycache__' -k _l -k lazy_gettext --sort-output --no-location --no-wrap \
+	  --omit-header -o app/translations/messages.pot app templates
+	$(VENV)/bin/pybabel -q update -i app/translations/messages.pot -d app/translations --no-wrap \
+	  --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	rm -f app/translations/messages.pot
+	$(VENV)/bin/pybabel -q compile -d app/translations
+	@touch app/translations/.compiled
+
+setup: $(VENV)/.installed static/vendor/.installed app/translations/.compiled
 
 # Starts the embedded PostgreSQL and Valkey unless DATABASE_URL / REDIS_URL are set.
 services: setup

@@ -44,6 +44,7 @@ def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table on the metadata)
     from app.auth import sessions
     from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.i18n import init_i18n
     from app.imports.partitions import include_in_migrations
     from app.orgs.scoping import load_current_org
     from app.security import init_security_headers
@@ -54,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    init_i18n(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in to continue."
     login_manager.session_protection = None  # the server-side session row is the protection

@@ -1,5 +1,6 @@
 """Extension objects, created here and bound to the app in create_app; nothing here does I/O at import."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -9,6 +10,7 @@ from flask_wtf import CSRFProtect
 
 from app.db import Base
 
+babel = Babel()
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
