@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from app.orders.models import SavedView
 from app.orgs.models import Role
+from app.tables.models import SavedView
 from tests.factories import csrf_token, login, make_member
 
 
