@@ -2,7 +2,8 @@
 whose cells need more than their row.
 
 How a cell looks on the page is the table's rows template (one per table, e.g. templates/orders/_rows.html):
-the rows are drawn in one template loop, since a macro call per cell costs ten times more on a 50-row page.
+the rows are drawn in one template loop (a macro call per cell made 50 rows × 13 columns render in 7.0 ms
+instead of 3.3 ms).
 """
 
 from __future__ import annotations
