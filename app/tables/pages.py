@@ -1,8 +1,9 @@
 """A declared table's page: `/<name>` on the table's blueprint, the whole page or, for htmx, the table alone.
 
-What a page reads, and what it costs: the org's shops and the settings (cached), one keyset page (one
-statement; a searched page up to four), the estimate and the form's choices (cached a minute per set of
-shops), each shown column's per-page hook, and on whole pages the saved views. Nothing per row but drawing it.
+What a page reads: the organization's shops, the settings (cached), one keyset page (one statement; a searched
+page a few, app/tables/keyset.py), the row estimate and the form's choices (cached a minute per set of shops),
+a statement per shown column with a per-page hook, and on whole pages the saved views. Nothing per row but
+drawing it.
 """
 
 from __future__ import annotations
