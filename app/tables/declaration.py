@@ -58,7 +58,8 @@ class BulkAction:
     """Checkboxes on the rows and a form around the table that posts the chosen ids (`field`) to `endpoint`.
 
     `template` holds the form's controls, `context` what they need (read only for people with `permission`);
-    the answer is swapped into `#result_id`. The rows template draws each row's checkbox when `bulk_allowed`.
+    the answer is swapped into `#result_id`. The rows template draws each row's checkbox, named `field`, when
+    `bulk_allowed`.
     """
 
     name: str
