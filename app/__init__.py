@@ -97,9 +97,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.settings.routes import bp as settings_bp
     from app.shops.routes import bp as shops_bp
     from app.sync.routes import bp as runs_bp
+    from app.tables.routes import bp as tables_bp
     from app.webhooks.routes import bp as webhooks_bp
 
     for blueprint in (core_bp, auth_bp, orgs_bp, settings_bp, audit_bp, shops_bp, runs_bp, webhooks_bp,
-                      orders_bp, customers_bp, monitoring_bp):
+                      orders_bp, customers_bp, tables_bp, monitoring_bp):
         app.register_blueprint(blueprint)
     register_error_pages(app)

@@ -5,14 +5,7 @@ from app.auth.models import LoginSession, User  # noqa: F401
 from app.catalog.models import Product, ProductText, ProductVariant, VariantStock  # noqa: F401
 from app.customers.models import Customer  # noqa: F401
 from app.monitoring.models import Incident  # noqa: F401
-from app.orders.models import (  # noqa: F401
-    Order,
-    OrderItem,
-    OrderStatusChange,
-    OrderStatusChangeItem,
-    SavedView,
-    TableExport,
-)
+from app.orders.models import Order, OrderItem, OrderStatusChange, OrderStatusChangeItem  # noqa: F401
 from app.orgs.models import Invitation, Membership, Organization  # noqa: F401
 from app.settings.models import SettingValue  # noqa: F401
 from app.shops.models import Shop, ShopInstall  # noqa: F401
@@ -21,4 +14,5 @@ from app.sync.models import (  # noqa: F401
     SyncCursor,  # noqa: F401
     SyncRun,
 )
+from app.tables.models import SavedView, TableExport  # noqa: F401
 from app.webhooks.models import WebhookEvent  # noqa: F401

@@ -2,7 +2,7 @@
 and memory against the row count (the export streams in keyset batches, so a run over three times the rows
 should need no more memory than the smaller one).
 
-Both exports are the job's own function (`app.orders.tasks.run_export`) with every column chosen, each in a
+Both exports are the job's own function (`app.tables.exports.run_export`) with every column chosen, each in a
 process of its own: one shop, then all three. The limit for speed is PostgreSQL writing the same columns of the
 same rows, in the same order, as CSV (`COPY (SELECT …) TO STDOUT`), to a file on the same disk.
 """
@@ -66,8 +66,8 @@ def _run_export(org_id: int, query: str, folder: Path) -> dict:
 def _export_in_this_process(org_id: int, query: str, folder: Path) -> dict:
     from app import create_app
     from app.extensions import db
-    from app.orders.models import TableExport
-    from app.orders.tasks import run_export
+    from app.tables.exports import run_export
+    from app.tables.models import TableExport
 
     app = create_app()
     app.config["EXPORTS_DIR"] = str(folder)
@@ -121,7 +121,7 @@ def export_figures(app, user_email: str) -> None:
 
     from app.auth.models import User
     from app.extensions import db
-    from app.orders.queries import COLUMNS
+    from app.orders.table import ORDERS
     from app.orgs.models import Membership
     from app.shops.models import Shop
 
@@ -130,7 +130,7 @@ def export_figures(app, user_email: str) -> None:
                                     .where(User.email == user_email)).scalar_one()
         shop_ids = list(db.session.execute(select(Shop.id).where(Shop.organization_id == org_id)
                                            .order_by(Shop.id)).scalars())
-    every_column = "&".join(f"cols={key}" for key in COLUMNS)
+    every_column = "&".join(f"cols={column.key}" for column in ORDERS.columns)
     print("\nCSV export (the job's run_export, every column, a process each) against a raw COPY of the same rows:")
     with tempfile.TemporaryDirectory(dir=ROOT / "bench" / "out") as name:
         folder = Path(name)

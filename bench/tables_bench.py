@@ -136,8 +136,8 @@ def sample_requests(app, per_kind: int, deep_offset: int) -> dict[str, list[str]
     from sqlalchemy import text
 
     from app.extensions import db
-    from app.orders import queries
-    from app.orders.keyset import Cursor, encode_cursor
+    from app.orders.table import ORDERS
+    from app.tables.keyset import Cursor, encode_cursor
 
     rng = random.Random(7)
     with app.app_context(), app.test_request_context():
@@ -146,8 +146,8 @@ def sample_requests(app, per_kind: int, deep_offset: int) -> dict[str, list[str]
         deep = session.execute(text(
             "SELECT creation_time, id FROM orders WHERE deleted_at IS NULL "
             "ORDER BY creation_time DESC, id DESC OFFSET :offset LIMIT 2000"), {"offset": deep_offset}).all()
-        sort = queries.SORTS["newest"]
-        deep_urls = [f"/orders?cursor={encode_cursor(queries.TABLE, sort, Cursor(False, when, row_id))}"
+        sort = ORDERS.sorts_by_key["newest"]
+        deep_urls = [f"/orders?cursor={encode_cursor(ORDERS.name, sort, Cursor(False, when, row_id))}"
                      for when, row_id in rng.sample(deep, min(per_kind, len(deep)))]
         orders = session.execute(text(
             "SELECT id, code, email, full_name, phone, status_id, shop_id FROM orders "

@@ -121,7 +121,7 @@ def redis_client(app):
 def db(app, redis_client):
     """A session whose work is rolled back after the test (services' commits become savepoints)."""
     from app.extensions import db as _db
-    from app.orders.pages import forget_cached_per_shops
+    from app.tables.cache import forget_cached_per_shops
 
     with app.app_context():
         engines = _db._app_engines[app]

@@ -29,16 +29,18 @@ def periodic_tasks() -> list[Callable]:
     """Each task takes the app and does one pass; it must be safe to run again at any time."""
     from app.monitoring.periodic import run_alert_pass, sample_trends
     from app.ops.periodic import schedule_nightly_backup
-    from app.orders.periodic import delete_expired_exports, requeue_lost_jobs
+    from app.orders.periodic import requeue_lost_status_changes
     from app.sync.periodic import (
         enqueue_due_runs,
         keep_partitions_ahead,
         process_waiting_webhooks,
         schedule_incremental_syncs,
     )
+    from app.tables.periodic import delete_expired_exports, requeue_lost_exports
 
     return [process_waiting_webhooks, schedule_incremental_syncs, enqueue_due_runs, keep_partitions_ahead,
-            requeue_lost_jobs, delete_expired_exports, sample_trends, run_alert_pass, schedule_nightly_backup]
+            requeue_lost_status_changes, requeue_lost_exports, delete_expired_exports, sample_trends, run_alert_pass,
+            schedule_nightly_backup]
 
 
 def tick(app, tasks: list[Callable] | None = None) -> bool:

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, IdMixin, TimestampMixin
+from app.db import Base, IdMixin
 
 Money = Numeric(14, 2)
 Amount = Numeric(14, 3)
@@ -109,23 +109,6 @@ class OrderItem(Base):
     raw: Mapped[dict] = mapped_column(JSONB)
 
 
-class SavedView(IdMixin, TimestampMixin, Base):
-    """A named query string of the orders or customers table: the user's own, or shared in the organization."""
-
-    __tablename__ = "saved_views"
-    __table_args__ = (
-        UniqueConstraint("organization_id", "user_id", "table_name", "name"),
-        Index("ix_saved_views_org_table", "organization_id", "table_name"),
-    )
-
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    table_name: Mapped[str] = mapped_column(String(20))  # orders | customers
-    name: Mapped[str] = mapped_column(String(100))
-    query: Mapped[str] = mapped_column(Text)  # filters, sort and columns; never a cursor
-    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
-
-
 class OrderStatusChange(IdMixin, Base):
     """A request to set one status on up to 100 orders; the ledger the page polls, one row per order below."""
 
@@ -157,22 +140,3 @@ class OrderStatusChangeItem(Base):
     previous_status_name: Mapped[str | None] = mapped_column(String(200))
     outcome: Mapped[str] = mapped_column(String(20), default="pending")  # pending | changed | failed
     error: Mapped[str | None] = mapped_column(Text)
-
-
-class TableExport(IdMixin, Base):
-    """A CSV export of a table's filter, written in the background; the row is the progress the page polls."""
-
-    __tablename__ = "table_exports"
-    __table_args__ = (Index("ix_table_exports_org_created", "organization_id", "created_at"),)
-
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    table_name: Mapped[str] = mapped_column(String(20))  # orders | customers
-    query: Mapped[str] = mapped_column(Text)  # the filter's query string
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | done | failed
-    rows_done: Mapped[int] = mapped_column(BigInteger, default=0)
-    rows_estimate: Mapped[int | None] = mapped_column(BigInteger)
-    file_path: Mapped[str | None] = mapped_column(Text)
-    error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,58 +1,12 @@
-"""The scheduler's passes for the tables' background work: status changes and exports.
-
-Their rows are the truth about work in progress. A row that is queued or running with no live RQ job
-(Redis flushed or restarted without its data, the worker killed) is put back on its queue: a status change
-then sends only the orders still pending (setting a status twice at Shoptet is harmless), an export writes
-its file again from the start. Finished exports' files are deleted after EXPORT_KEEP_HOURS.
-"""
+"""The scheduler's pass for status changes: one whose job was lost (Redis flushed, the worker killed) is put back
+on its queue, and sends only the orders still pending (setting a status twice at Shoptet is harmless)."""
 
 from __future__ import annotations
 
-import logging
-from datetime import UTC, datetime, timedelta
-
-from sqlalchemy import select, text
-
-from app.extensions import db
 from app.orders import services
-from app.orders.models import OrderStatusChange, TableExport
-
-log = logging.getLogger(__name__)
-
-# A row this young may still be between its commit and the route's enqueue; leave it to the route.
-GRACE_SECONDS = 30
-UNFINISHED = ("queued", "running")
+from app.orders.models import OrderStatusChange
+from app.tables.periodic import requeue_lost
 
 
-def requeue_lost_jobs(app) -> int:
-    """Re-enqueue status changes and exports whose job is gone; returns how many were put back."""
-    redis = app.extensions["redis"]
-    young = text(f"now() - interval '{GRACE_SECONDS} seconds'")
-    requeued = 0
-    for model, enqueue in ((OrderStatusChange, services.enqueue_status_change),
-                           (TableExport, services.enqueue_export)):
-        ids = db.session.execute(
-            select(model.id).where(model.status.in_(UNFINISHED), model.created_at < young).order_by(model.id)
-        ).scalars().all()
-        for row_id in ids:
-            if enqueue(redis, row_id):  # False while its job waits or runs on a live worker
-                requeued += 1
-                log.warning("re-enqueued %s %s: its job was lost", model.__tablename__, row_id)
-    return requeued
-
-
-def delete_expired_exports(app) -> int:
-    """Delete the files of exports finished more than EXPORT_KEEP_HOURS ago; their rows say "expired"."""
-    from app.orders.tasks import export_paths
-
-    cutoff = datetime.now(UTC) - timedelta(hours=float(app.config["EXPORT_KEEP_HOURS"]))
-    expired = db.session.execute(
-        select(TableExport).where(TableExport.status == "done", TableExport.finished_at < cutoff)
-        .order_by(TableExport.id).limit(500)
-    ).scalars().all()
-    for export in expired:
-        for path in export_paths(export):
-            path.unlink(missing_ok=True)
-        export.status, export.file_path = "expired", None
-    db.session.commit()
-    return len(expired)
+def requeue_lost_status_changes(app) -> int:
+    return requeue_lost(app, OrderStatusChange, services.enqueue_status_change)

@@ -1,5 +1,5 @@
-"""Writes of the orders (and customers) tables: status changes, exports, saved views. They flush; the route
-or the job commits, and jobs are enqueued only once the rows they carry are committed."""
+"""Writes of the orders: status changes. They flush; the route or the job commits, and the job is enqueued only
+once the rows it carries are committed."""
 
 from __future__ import annotations
 
@@ -13,18 +13,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from app.db import run_after_commit
-from app.orders.models import (
-    Order,
-    OrderStatusChange,
-    OrderStatusChangeItem,
-    SavedView,
-    TableExport,
-)
+from app.orders.models import Order, OrderStatusChange, OrderStatusChangeItem
 from app.queues import enqueue
 
 MAX_STATUS_CHANGE_ORDERS = 100  # one Shoptet bulk call per shop at most
-TABLE_NAMES = ("orders", "customers")
-FINISHED = ("done", "failed", "expired")  # expired: an export whose file was deleted
+FINISHED = ("done", "failed")
 
 
 class StatusChangeRefused(ValueError):
@@ -35,18 +28,10 @@ def status_change_job_id(change_id: int) -> str:
     return f"order-status-change-{change_id}"
 
 
-def export_job_id(export_id: int) -> str:
-    return f"table-export-{export_id}"
-
-
 def enqueue_status_change(redis, change_id: int) -> bool:
     """Idempotent: the route after commit and the scheduler's recovery pass may both call it."""
     return enqueue(redis, "orders", "app.orders.tasks.apply_status_change", [change_id],
                    status_change_job_id(change_id))
-
-
-def enqueue_export(redis, export_id: int) -> bool:
-    return enqueue(redis, "default", "app.orders.tasks.run_export", [export_id], export_job_id(export_id))
 
 
 # --- status changes ------------------------------------------------------------------------------------------
@@ -113,43 +98,3 @@ def finish_status_change(session: Session, change: OrderStatusChange, error: str
 
 def _jsonb(value: dict):
     return cast(literal(orjson.dumps(value).decode()), JSONB)
-
-
-# --- exports --------------------------------------------------------------------------------------------------
-
-def start_export(session: Session, org_id: int, user_id: int | None, table_name: str, query: str,
-                 rows_estimate: int | None) -> TableExport:
-    """Record the export (its row is the progress the page polls) and write the CSV through a job."""
-    if table_name not in TABLE_NAMES:
-        raise ValueError(f"unknown table {table_name!r}")
-    export = TableExport(organization_id=org_id, requested_by_id=user_id, table_name=table_name, query=query,
-                         status="queued", rows_done=0, rows_estimate=rows_estimate)
-    session.add(export)
-    session.flush()
-    export_id = export.id
-    run_after_commit(session, lambda: enqueue_export(current_app.extensions["redis"], export_id))
-    return export
-
-
-# --- saved views ----------------------------------------------------------------------------------------------
-
-def save_view(session: Session, org_id: int, user_id: int, table_name: str, name: str, query: str,
-              shared: bool) -> SavedView:
-    """Save (or overwrite, by name) the user's view of a table: its query string, cursor left out."""
-    if table_name not in TABLE_NAMES:
-        raise ValueError(f"unknown table {table_name!r}")
-    view = session.execute(
-        select(SavedView).where(SavedView.organization_id == org_id, SavedView.user_id == user_id,
-                                SavedView.table_name == table_name, SavedView.name == name)
-    ).scalar_one_or_none()
-    if view is None:
-        view = SavedView(organization_id=org_id, user_id=user_id, table_name=table_name, name=name)
-        session.add(view)
-    view.query, view.shared = query, shared
-    session.flush()
-    return view
-
-
-def delete_view(session: Session, view: SavedView) -> None:
-    session.delete(view)
-    session.flush()

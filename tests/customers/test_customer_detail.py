@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from app.customers.models import Customer
 from app.orders.models import Order
-from app.orders.pages import money
 from app.settings.services import update_settings
+from app.tables.formatting import money
 from tests.orders.tables import cursors
 
 

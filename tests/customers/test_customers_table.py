@@ -104,6 +104,19 @@ def test_the_same_person_in_several_shops(client, db, tenant, stranger):
     assert f"/customers/{foreign.id}" not in detail
 
 
+def test_the_other_shops_are_read_once_per_page_and_only_when_shown(client, db, tenant, count_queries):
+    for n in range(3):
+        add_customer(db.session, tenant.shop_a if n % 2 else tenant.shop_b, email="same@example.com")
+
+    def probes(query: str) -> int:
+        with count_queries() as counter:
+            assert client.get(f"/customers?{query}").status_code == 200
+        return sum(1 for statement in counter.statements if "customers.email IN" in statement)
+
+    assert probes("") == 1  # "also in" is a default column: one probe for the whole page
+    assert probes("cols=name&cols=email") == 0
+
+
 def test_another_organizations_customer_is_404(client, db, tenant, stranger):
     foreign = add_customer(db.session, stranger)
     assert client.get(f"/customers/{foreign.id}").status_code == 404

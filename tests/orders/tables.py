@@ -84,6 +84,14 @@ def tenant(db, client):
 
 
 @pytest.fixture
+def exports_dir(app, tmp_path):
+    """Exports are written to the test's own folder."""
+    app.config["EXPORTS_DIR"] = str(tmp_path)
+    yield tmp_path
+    app.config["EXPORTS_DIR"] = ""
+
+
+@pytest.fixture
 def stranger(db):
     """Another organization with a shop of its own."""
     org = make_org(db.session)

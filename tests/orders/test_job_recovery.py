@@ -9,14 +9,19 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
-from app.orders import periodic, services, tasks
-from app.orders.models import OrderStatusChange, TableExport
+from app.orders import periodic as order_periodic
+from app.orders import services
+from app.orders.models import OrderStatusChange
+from app.tables import exports
+from app.tables import periodic as table_periodic
+from app.tables import services as table_services
+from app.tables.models import TableExport
 from tests.orders.tables import add_order
 
 LONG_AGO = datetime.now(UTC) - timedelta(minutes=5)
 
 
-pytestmark = pytest.mark.usefixtures("exports_dir")  # tests/orders/conftest.py
+pytestmark = pytest.mark.usefixtures("exports_dir")  # tests/orders/tables.py
 
 
 def _export(db, tenant, **fields) -> int:
@@ -38,6 +43,11 @@ def _status_change(db, tenant, **fields) -> int:
     return change.id
 
 
+def _requeue_lost(app) -> int:
+    """The scheduler's two recovery passes, as one tick runs them."""
+    return order_periodic.requeue_lost_status_changes(app) + table_periodic.requeue_lost_exports(app)
+
+
 def _job(app, job_id: str) -> Job:
     return Job.fetch(job_id, connection=app.extensions["redis"], serializer=JSONSerializer)
 
@@ -48,20 +58,20 @@ def test_jobs_lost_with_redis_are_put_back_once(app, db, tenant, redis_client):
     finished_id = _export(db, tenant, status="done")
     redis_client.flushdb()  # Redis lost everything it held
 
-    assert periodic.requeue_lost_jobs(app) == 2
+    assert _requeue_lost(app) == 2
     assert _job(app, services.status_change_job_id(change_id)).origin == "orders"
-    assert _job(app, services.export_job_id(export_id)).args == [export_id]
-    assert not Job.exists(services.export_job_id(finished_id), connection=redis_client)
-    assert periodic.requeue_lost_jobs(app) == 0  # now on the queue: not enqueued twice
+    assert _job(app, table_services.export_job_id(export_id)).args == [export_id]
+    assert not Job.exists(table_services.export_job_id(finished_id), connection=redis_client)
+    assert _requeue_lost(app) == 0  # now on the queue: not enqueued twice
 
-    assert tasks.run_export(export_id) == "done"  # the re-enqueued job does the work
+    assert exports.run_export(export_id) == "done"  # the re-enqueued job does the work
     assert db.session.get(TableExport, export_id).rows_done == 1  # the status change's order
 
 
 def test_a_row_just_committed_is_left_to_the_route_that_enqueues_it(app, db, tenant, redis_client):
     _export(db, tenant, created_at=datetime.now(UTC))
     redis_client.flushdb()
-    assert periodic.requeue_lost_jobs(app) == 0
+    assert _requeue_lost(app) == 0
 
 
 def test_a_job_whose_worker_died_is_put_back_and_one_on_a_live_worker_is_not(app, db, tenant, redis_client):
@@ -72,11 +82,11 @@ def test_a_job_whose_worker_died_is_put_back_and_one_on_a_live_worker_is_not(app
     job.set_status("started")
     job.worker_name = "alive-worker"
     job.save()
-    assert periodic.requeue_lost_jobs(app) == 0
+    assert _requeue_lost(app) == 0
 
     job.worker_name = "killed-worker"  # its key expired with its heartbeats
     job.save()
-    assert periodic.requeue_lost_jobs(app) == 1
+    assert _requeue_lost(app) == 1
     assert _job(app, services.status_change_job_id(change_id)).get_status() == "queued"
     assert db.session.get(OrderStatusChange, change_id).status == "running"  # the job sends what is pending
 
@@ -87,12 +97,12 @@ def test_finished_exports_files_are_deleted_after_their_retention_time(app, clie
     new_id = _export(db, tenant, status="done", finished_at=datetime.now(UTC) - timedelta(hours=1))
     for export_id in (old_id, new_id):
         export = db.session.get(TableExport, export_id)
-        path, _ = tasks.export_paths(export)
+        path, _ = exports.export_paths(export)
         path.write_text("code\n")
         export.file_path = str(path)
     db.session.commit()
 
-    assert periodic.delete_expired_exports(app) == 1
+    assert table_periodic.delete_expired_exports(app) == 1
     assert [path.name for path in exports_dir.iterdir()] == [f"orders-{new_id}.csv"]
     old = db.session.get(TableExport, old_id)
     assert (old.status, old.file_path) == ("expired", None)
@@ -101,5 +111,5 @@ def test_finished_exports_files_are_deleted_after_their_retention_time(app, clie
     assert progress.status_code == 286 and "export the table again" in progress.get_data(as_text=True)
     with client.get(f"/exports/{new_id}/download") as download:
         assert download.status_code == 200
-    assert periodic.delete_expired_exports(app) == 0
+    assert table_periodic.delete_expired_exports(app) == 0
     assert db.session.execute(select(TableExport.status).where(TableExport.id == new_id)).scalar_one() == "done"

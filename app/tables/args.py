@@ -1,4 +1,4 @@
-"""Table filters from the query string (bookmarkable, shareable), parsed and validated in one place.
+"""Query-string values of a table (bookmarkable, shareable), parsed and validated: one function per kind of input.
 
 Values that cannot be what the form sends (a letter in a number, a date that is not a date) answer 400;
 a shop that is not the organization's answers 404 like any other foreign id.
@@ -6,10 +6,8 @@ a shop that is not the organization's answers 404 like any other foreign id.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
@@ -115,47 +113,3 @@ def day_start(day: date, zone: ZoneInfo) -> datetime:
 def day_end(day: date, zone: ZoneInfo) -> datetime:
     """The first instant after `day` (filters use `< day_end`, so the whole day is in)."""
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-
-
-def _arg_text(value) -> list[str]:
-    if value is None or value == [] or value == "":
-        return []
-    if isinstance(value, bool):
-        return ["yes" if value else "no"]
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return [value.isoformat() if isinstance(value, date) else str(value)]
-
-
-@dataclass
-class TableState:
-    """What every table page shares: search, sort and chosen columns; subclasses add their filters.
-
-    `query_args()` turns the state back into the query string (without the cursor), for the links of
-    the next page, the other sorts, the export and a saved view.
-    """
-
-    q: str | None = None
-    sort: str = ""
-    columns: list[str] = field(default_factory=list)
-
-    ARG_NAMES: ClassVar[dict[str, str]] = {"columns": "cols"}
-    DEFAULT_SORT: ClassVar[str] = ""
-    DEFAULT_COLUMNS: ClassVar[tuple[str, ...]] = ()
-
-    def query_args(self, **changes) -> MultiDict:
-        """Only what differs from the defaults, so links and saved views stay short."""
-        args = MultiDict()
-        for spec in fields(self):
-            value = changes.get(spec.name, getattr(self, spec.name))
-            if (spec.name == "sort" and value == self.DEFAULT_SORT) or (
-                    spec.name == "columns" and tuple(value) == self.DEFAULT_COLUMNS):
-                continue
-            for text in _arg_text(value):
-                args.add(self.ARG_NAMES.get(spec.name, spec.name), text)
-        return args
-
-    def active_filters(self) -> int:
-        """How many filters (not sort, columns or search) narrow the table: the page shows it."""
-        ignored = {"q", "sort", "columns"}
-        return sum(1 for spec in fields(self) if spec.name not in ignored and _arg_text(getattr(self, spec.name)))

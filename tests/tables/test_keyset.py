@@ -121,7 +121,7 @@ def test_a_search_pages_the_same_whether_walked_or_found_through_the_search_inde
         client, db, tenant, page_size_10, monkeypatch, window):
     """A term common in one shop and rare in the other: each shop's hits come from the sort index walk or
     from the search indexes (a window of 3 rows forces the latter); the pages are the same either way."""
-    from app.orders import keyset
+    from app.tables import keyset
 
     monkeypatch.setattr(keyset, "search_window", lambda size: window)
     common = [add_order(db.session, tenant.shop_a, full_name=f"Eva Horvátová {n}",
@@ -141,7 +141,7 @@ def test_a_search_pages_the_same_whether_walked_or_found_through_the_search_inde
 
 def test_filter_choices_and_the_estimate_are_read_once_a_minute_not_on_every_page(client, db, tenant,
                                                                                   count_queries):
-    from app.orders import pages
+    from app.tables import cache
 
     add_order(db.session, tenant.shop_a, payment_method="Kartou")
     client.get("/customers")  # warms the settings cache, which the first request fills from the database
@@ -151,5 +151,5 @@ def test_filter_choices_and_the_estimate_are_read_once_a_minute_not_on_every_pag
     with count_queries() as second:
         assert "Hotově" not in client.get("/orders").get_data(as_text=True)  # a minute old, by design
     assert second.count == first.count - 3  # statuses in use, recent methods, the row estimate
-    pages.forget_cached_per_shops()
+    cache.forget_cached_per_shops()
     assert "Hotově" in client.get("/orders").get_data(as_text=True)

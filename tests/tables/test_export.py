@@ -10,12 +10,12 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
-from app.orders import queries, tasks
-from app.orders.models import TableExport
+from app.tables import columns, exports, queries
+from app.tables.models import TableExport
 from tests.factories import csrf_token
 from tests.orders.tables import add_customer, add_order
 
-pytestmark = pytest.mark.usefixtures("exports_dir")  # tests/orders/conftest.py
+pytestmark = pytest.mark.usefixtures("exports_dir")  # tests/orders/tables.py
 
 
 def _start(client, table, query):
@@ -37,7 +37,7 @@ def test_export_of_the_filter_is_written_by_the_job_and_downloaded(app, client, 
     job = Job.fetch(f"table-export-{export_id}", connection=app.extensions["redis"], serializer=JSONSerializer)
     assert job.args == [export_id] and job.origin == "default"
 
-    assert tasks.run_export(export_id) == "done"
+    assert exports.run_export(export_id) == "done"
 
     export = db.session.get(TableExport, export_id)
     assert export.rows_done == 6 and export.file_path.endswith(f"orders-{export_id}.csv")
@@ -69,17 +69,17 @@ def test_the_export_streams_in_batches(db, tenant, monkeypatch):
 
     monkeypatch.setattr(queries, "export_batches", small_batches)
     export_id = export.id
-    assert tasks.run_export(export_id) == "done"
+    assert exports.run_export(export_id) == "done"
     assert max(batches) == 5 and sum(batches) == 23
     with open(db.session.get(TableExport, export_id).file_path, encoding="utf-8") as handle:
         assert len(handle.read().splitlines()) == 24
 
 
 def test_cells_that_would_run_as_formulas_are_neutralised():
-    assert tasks.spreadsheet_safe('=HYPERLINK("http://evil","x")') == '\'=HYPERLINK("http://evil","x")'
-    assert tasks.spreadsheet_safe("-2+3") == "'-2+3"
-    assert tasks.spreadsheet_safe("+420 777 123 456") == "+420 777 123 456"
-    assert tasks.spreadsheet_safe("Jana") == "Jana" and tasks.spreadsheet_safe(12) == 12
+    assert columns.spreadsheet_safe('=HYPERLINK("http://evil","x")') == '\'=HYPERLINK("http://evil","x")'
+    assert columns.spreadsheet_safe("-2+3") == "'-2+3"
+    assert columns.spreadsheet_safe("+420 777 123 456") == "+420 777 123 456"
+    assert columns.spreadsheet_safe("Jana") == "Jana" and columns.spreadsheet_safe(12) == 12
 
 
 def test_typed_text_cannot_run_as_a_formula_in_the_exported_file(client, db, tenant):
@@ -89,7 +89,7 @@ def test_typed_text_cannot_run_as_a_formula_in_the_exported_file(client, db, ten
               phone="+420 777 123 456", total_with_vat=Decimal("-5.00"))
     _start(client, "orders", "cols=shop&cols=customer&cols=phone&cols=total")
     export_id = db.session.execute(select(TableExport.id)).scalar_one()
-    assert tasks.run_export(export_id) == "done"
+    assert exports.run_export(export_id) == "done"
     with client.get(f"/exports/{export_id}/download") as download:
         rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
     assert rows == [{"shop": "'=Shop A", "name": '\'=HYPERLINK("http://evil","x")', "company": "'@SUM(1)",
@@ -102,7 +102,7 @@ def test_customers_export(client, db, tenant):
     add_customer(db.session, tenant.shop_b, email="vip@example.com", orders_count=0)  # the same person
     _start(client, "customers", "has_orders=yes&cols=email&cols=orders&cols=spent&cols=average&cols=also_in")
     export_id = db.session.execute(select(TableExport.id)).scalar_one()
-    assert tasks.run_export(export_id) == "done"
+    assert exports.run_export(export_id) == "done"
     with client.get(f"/exports/{export_id}/download") as download:
         rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
     assert rows == [{"email": "vip@example.com", "orders": "3", "total_spent": "900.00", "average_order": "300.00",
@@ -113,7 +113,7 @@ def test_default_columns_are_exported_when_none_were_chosen(client, db, tenant):
     add_order(db.session, tenant.shop_a)
     _start(client, "orders", "")
     export_id = db.session.execute(select(TableExport.id)).scalar_one()
-    assert tasks.run_export(export_id) == "done"
+    assert exports.run_export(export_id) == "done"
     with open(db.session.get(TableExport, export_id).file_path, encoding="utf-8") as handle:
         header = handle.readline().strip()
     assert header == "code,created,shop,status,paid,name,company,total_with_vat,currency"
@@ -132,7 +132,7 @@ def test_a_failed_export_leaves_no_partial_file(db, tenant, exports_dir, monkeyp
 
     monkeypatch.setattr(queries, "export_batches", broken)
     with pytest.raises(RuntimeError):
-        tasks.run_export(export_id)
+        exports.run_export(export_id)
     export = db.session.get(TableExport, export_id)
     assert export.status == "failed" and "disk full" in export.error
     assert list(exports_dir.iterdir()) == []

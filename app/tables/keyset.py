@@ -1,4 +1,4 @@
-"""Keyset pages over tables keyed by shop (orders, customers): any page costs what the first costs.
+"""Keyset pages over tables keyed by shop (orders, customers, ...): any page costs what the first costs.
 
 A page is the UNION ALL of one small index range scan per *branch* (a shop, or a shop and a status: the
 equality prefix of a composite index such as `(shop_id, creation_time, id)`), each limited to `size + 1`
@@ -17,9 +17,9 @@ walks a bounded window first and asks the search indexes only where the term tur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -44,12 +44,21 @@ class BadCursor(ValueError):
 
 @dataclass(frozen=True)
 class Sort:
+    """One order of a table, and the index its walk reads.
+
+    `index` is `(shop_id, column, id)`; `split` names, per filter, the index `(shop_id, <the filter's column>,
+    column, id)` that lets the walk take one branch per shop and filter value (see app/tables/queries.py).
+    tests/tables/test_declarations.py checks that every named index exists with exactly those columns.
+    """
+
     key: str
     label: str
     column: Any  # the mapped column the index orders by, after the branch's equality prefix
     descending: bool
     parse: Callable[[str], Any]  # cursor text → value (datetime.fromisoformat, Decimal, int)
     nullable: bool = False
+    index: str = ""
+    split: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from app.orders.models import SavedView
 from app.orgs.models import Role
+from app.tables.models import SavedView
 from tests.factories import csrf_token, login, make_member
 
 
@@ -40,3 +40,9 @@ def test_shared_views_are_seen_by_colleagues_only(app, client, db, tenant, stran
     assert client.post(f"/views/{team.id}/delete",
                        data={"csrf_token": csrf_token(client, "/customers")}).status_code == 303
     assert db.session.execute(select(SavedView.name)).scalars().all() == ["Mine"]
+
+
+def test_only_declared_tables_have_views_and_exports(client, tenant):
+    token = csrf_token(client, "/orders")
+    assert client.post("/views/users", data={"name": "x", "query": "", "csrf_token": token}).status_code == 404
+    assert client.post("/exports/users", data={"query": "", "csrf_token": token}).status_code == 404
