@@ -84,18 +84,11 @@ class SandboxHandle:
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
         self._admin.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        terminate(self.process)
 
 
-def _flags(options: dict) -> list[str]:
+def cli_flags(options: dict) -> list[str]:
+    """Keyword options as CLI flags: `bucket_leak=100` -> `--bucket-leak 100`; True -> a bare flag."""
     args: list[str] = []
     for key, value in options.items():
         if value is None or value is False:
@@ -112,19 +105,34 @@ def _flags(options: dict) -> list[str]:
 def run_sandbox(seed: int = 1, shops: int = 2, orders: int = 200, faults: dict | list | None = None,
                 **opts) -> Iterator[SandboxHandle]:
     """Start `python -m sandbox` on a free loopback port; terminate it on exit."""
-    args = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", "0", "--seed", str(seed),
+    args = ["-m", "sandbox", "--host", "127.0.0.1", "--port", "0", "--seed", str(seed),
             "--shops", str(shops), "--orders", str(orders), "--exit-with-parent"]
     if faults:
         args += ["--faults", json.dumps(faults)]
-    args += _flags(opts)
+    process, description, log_path = spawn(args + cli_flags(opts), "shoptet-sandbox-")
+    handle = SandboxHandle(process, description, log_path)
+    try:
+        yield handle
+    finally:
+        handle.close()
+        with contextlib.suppress(OSError):
+            os.unlink(log_path)
+
+
+def spawn(args: list[str], log_prefix: str) -> tuple[subprocess.Popen, dict, str]:
+    """Run `python <args>` from the repo root; return it with the JSON line it printed and its log file.
+
+    Shared by the Shoptet and WooCommerce sandboxes: both print one JSON line once they serve.
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    log = tempfile.NamedTemporaryFile(prefix="shoptet-sandbox-", suffix=".log", delete=False)
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, env=env, cwd=str(REPO_ROOT))
+    log = tempfile.NamedTemporaryFile(prefix=log_prefix, suffix=".log", delete=False)
+    process = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=log, env=env,
+                               cwd=str(REPO_ROOT))
     log.close()
     line = _first_line(process)
     try:
-        description = json.loads(line)
+        return process, json.loads(line), log.name
     except ValueError:
         process.kill()
         process.wait()
@@ -133,13 +141,18 @@ def run_sandbox(seed: int = 1, shops: int = 2, orders: int = 200, faults: dict |
         with contextlib.suppress(OSError):
             os.unlink(log.name)
         raise RuntimeError(f"sandbox did not start (exit {process.returncode}): {line[:200]!r}\n{details}") from None
-    handle = SandboxHandle(process, description, log.name)
-    try:
-        yield handle
-    finally:
-        handle.close()
-        with contextlib.suppress(OSError):
-            os.unlink(log.name)
+
+
+def terminate(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 def _first_line(process: subprocess.Popen) -> bytes:

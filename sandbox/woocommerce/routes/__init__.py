@@ -1,0 +1,68 @@
+"""HTTP routes: `/wp-json/wc/v3/...` (one module per resource), `/wc-auth/v1/...` and `/_sandbox/...`.
+
+Helpers here are what every REST view does: the endpoint's own permission check
+(anonymous -> 401 `woocommerce_rest_cannot_*`), the render context, `_fields`,
+and list answers with their paging headers.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+from sandbox.woocommerce.render import Context
+from sandbox.woocommerce.rest import Args, Paging, WooError, json_response
+
+API_PREFIX = "/wp-json/wc/v3"
+_DENIED = {
+    "list": ("woocommerce_rest_cannot_view", "Sorry, you cannot list resources."),
+    "view": ("woocommerce_rest_cannot_view", "Sorry, you cannot view this resource."),
+    "create": ("woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources."),
+    "edit": ("woocommerce_rest_cannot_edit", "Sorry, you are not allowed to edit this resource."),
+    "delete": ("woocommerce_rest_cannot_delete", "Sorry, you are not allowed to delete this resource."),
+    "batch": ("woocommerce_rest_cannot_batch", "Sorry, you are not allowed to batch manipulate this resource."),
+}
+EDIT_METHODS = ["POST", "PUT", "PATCH"]
+
+
+def register_all(app: Flask) -> None:
+    from sandbox.woocommerce.routes import admin, customers, index, orders, products, wcauth, webhooks
+
+    for module in (admin, wcauth, index, orders, customers, products, webhooks):
+        app.register_blueprint(module.bp)
+
+
+def require(action: str) -> None:
+    """The endpoint's permission callback: a logged-out request may do nothing."""
+    if g.get("user") is None:
+        code, message = _DENIED[action]
+        raise WooError(401, code, message)
+
+
+def context(args: Args | None = None) -> Context:
+    dp = args.int("dp", None, minimum=0) if args is not None else None
+    return Context(g.sandbox.store.clock, request.host_url.rstrip("/") + API_PREFIX,
+                   2 if dp is None else dp)
+
+
+def trim(item: dict, fields: tuple[str, ...] | None) -> dict:
+    """`_fields=a,b`: only those keys (`id` is always kept)."""
+    if not fields:
+        return item
+    wanted = {*fields, "id"}
+    return {k: v for k, v in item.items() if k in wanted}
+
+
+def one(item: dict, status: int = 200, headers: dict | None = None):
+    return json_response(trim(item, Args().strings("_fields")), status, headers)
+
+
+def listing(items: list[dict], total: int, paging: Paging):
+    fields = Args().strings("_fields")
+    return json_response([trim(item, fields) for item in items], headers=paging.headers(total))
+
+
+def force_arg() -> bool:
+    args = Args()
+    force = args.bool("force", False)
+    args.check()
+    return force
