@@ -29,11 +29,17 @@ class StoreClock:
     def __init__(self, timezone: str):
         self.name = timezone
         self.zone = ZoneInfo(timezone)
+        self._offsets: dict[int, int] = {}  # UTC hour -> the zone's offset then (transitions fall on full hours)
 
     def fmt_local(self, ts: int | None) -> str | None:
         if ts is None:
             return None
-        return datetime.fromtimestamp(ts, self.zone).strftime("%Y-%m-%dT%H:%M:%S")
+        hour = ts // 3600
+        offset = self._offsets.get(hour)
+        if offset is None:
+            offset = int(datetime.fromtimestamp(hour * 3600, self.zone).utcoffset().total_seconds())
+            self._offsets[hour] = offset
+        return fmt_gmt(ts + offset)
 
     def pair(self, out: dict, name: str, ts: int | None) -> None:
         """Write `date_<name>` (site time) and `date_<name>_gmt` into a response dict."""

@@ -1,16 +1,16 @@
 """Order lines and totals, shared by the generator and the order write endpoints.
 
-Prices include VAT: a line's gross amount (unit price x quantity) is split into
-its net `total` and `total_tax`; the order's totals and `tax_lines` are sums of
-its lines.  Internal keys (`_gross`, `_rate`) ride along in raw records and are
-dropped when rendered.
+Prices include VAT: a line's gross amount (unit price x quantity, or a shipping
+or fee price) is split into its net `total` and `total_tax` when the line is
+made; the order's totals and `tax_lines` are sums of its lines.  This is the hot
+path of every order list, hence integer money and no Decimal.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandbox.woocommerce.money import money, parse_money, split_tax, unrounded_tax
+from sandbox.woocommerce.money import cents, money, parse_money, split_tax, unrounded_tax
 
 # tax_class -> (rate id, basis points, rate code)
 TAX_RATES = {"": (1, 2100, "CZ-DPH-1"), "reduced-rate": (2, 1200, "CZ-DPH SNIZENA-1")}
@@ -67,54 +67,58 @@ def product_line(item: Sellable, quantity: int, item_id: int, net_total: int | N
         net = net_total
         tax = (net * rate + 5000) // 10000
         gross = net + tax
+    tax_text = unrounded_tax(gross, rate)
+    net_text, tax_money = money(net), money(tax)
     return {
         "id": item_id, "name": item.name, "product_id": item.product_id, "variation_id": item.variation_id,
-        "quantity": quantity, "tax_class": item.tax_class, "subtotal": money(net), "subtotal_tax": money(tax),
-        "total": money(net), "total_tax": money(tax),
-        "taxes": [{"id": rate_id, "total": unrounded_tax(gross, rate), "subtotal": unrounded_tax(gross, rate)}],
+        "quantity": quantity, "tax_class": item.tax_class, "subtotal": net_text, "subtotal_tax": tax_money,
+        "total": net_text, "total_tax": tax_money, "taxes": [{"id": rate_id, "total": tax_text, "subtotal": tax_text}],
         "meta_data": [], "sku": item.sku, "global_unique_id": item.gtin,
-        "price": (net / quantity / 100) if quantity else 0, "image": dict(item.image),
-        "parent_name": item.parent_name, "_gross": gross, "_rate": rate,
+        "price": (net / quantity / 100) if quantity else 0, "image": dict(item.image), "parent_name": item.parent_name,
     }
+
+
+def _priced(line: dict, gross: int, tax_class: str = "") -> dict:
+    """Set a shipping or fee line's net total and tax from its gross price."""
+    rate_id, rate, _code = TAX_RATES.get(tax_class, TAX_RATES[""])
+    net, tax = split_tax(gross, rate)
+    line.update(total=money(net), total_tax=money(tax),
+                taxes=[{"id": rate_id, "total": unrounded_tax(gross, rate), "subtotal": ""}] if tax else [])
+    return line
 
 
 def shipping_line(method: int, item_id: int) -> dict:
     method_id, title, instance, gross = SHIPPING_METHODS[method]
-    return {"id": item_id, "method_title": title, "method_id": method_id, "instance_id": instance,
-            "_gross": gross, "_rate": TAX_RATES[""][1], "tax_status": "taxable", "meta_data": []}
+    return _priced({"id": item_id, "method_title": title, "method_id": method_id, "instance_id": instance,
+                    "tax_status": "taxable", "meta_data": []}, gross)
+
+
+def fee_line(name: str, gross: int, item_id: int, tax_class: str = "") -> dict:
+    return _priced({"id": item_id, "name": name, "tax_class": tax_class, "tax_status": "taxable",
+                    "amount": money(gross).removesuffix(".00"), "meta_data": []}, gross, tax_class)
+
+
+def reprice(line: dict, net_total: str) -> dict:
+    """A client changed a shipping or fee line's (net) `total`: prices include 21 % VAT here."""
+    net = parse_money(net_total)
+    return _priced(line, net + (net * 2100 + 5000) // 10000, line.get("tax_class", ""))
 
 
 def finish_order(order: dict, tax_line_id: int) -> None:
-    """Recompute shipping/fee lines, the order totals and `tax_lines` from the lines."""
-    by_rate: dict[int, list[int]] = {}  # rate id -> [item tax, shipping tax]
-    rate_of = {bp: (rid, code) for rid, bp, code in TAX_RATES.values()}
-    items_net = cart_tax = 0
-    for line in order["line_items"]:
-        net, tax = parse_money(line["total"]), parse_money(line["total_tax"])
-        items_net += net
-        cart_tax += tax
-        rid = line["taxes"][0]["id"] if line.get("taxes") else 1
-        by_rate.setdefault(rid, [0, 0])[0] += tax
-    ship_net = ship_tax = 0
-    for line in order["shipping_lines"]:
-        rate = line.get("_rate", TAX_RATES[""][1])
-        net, tax = split_tax(line.get("_gross", 0), rate)
-        line.update(total=money(net), total_tax=money(tax),
-                    taxes=[{"id": rate_of[rate][0], "total": unrounded_tax(line.get("_gross", 0), rate),
-                            "subtotal": ""}] if tax else [])
-        ship_net += net
-        ship_tax += tax
-        by_rate.setdefault(rate_of[rate][0], [0, 0])[1] += tax
-    fee_net = fee_tax = 0
-    for line in order["fee_lines"]:
-        rate = TAX_RATES.get(line.get("tax_class", ""), TAX_RATES[""])[1]
-        net, tax = split_tax(line.get("_gross", 0), rate)
-        line.update(total=money(net), total_tax=money(tax), meta_data=line.get("meta_data", []),
-                    taxes=[{"id": rate_of[rate][0], "total": unrounded_tax(line.get("_gross", 0), rate),
-                            "subtotal": ""}])
-        fee_net += net
-        fee_tax += tax
-        by_rate.setdefault(rate_of[rate][0], [0, 0])[0] += tax
+    """Recompute the order totals and `tax_lines` from its lines."""
+    by_rate: dict[int, list[int]] = {}  # rate id -> [item and fee tax, shipping tax]
+    items_net = cart_tax = ship_net = ship_tax = fee_net = fee_tax = 0
+    for key, slot in (("line_items", 0), ("fee_lines", 0), ("shipping_lines", 1)):
+        for line in order[key]:
+            net, tax = cents(line["total"]), cents(line["total_tax"])
+            if key == "line_items":
+                items_net, cart_tax = items_net + net, cart_tax + tax
+            elif key == "fee_lines":
+                fee_net, fee_tax = fee_net + net, fee_tax + tax
+            else:
+                ship_net, ship_tax = ship_net + net, ship_tax + tax
+            if tax:
+                by_rate.setdefault(line["taxes"][0]["id"] if line.get("taxes") else 1, [0, 0])[slot] += tax
     total_tax = cart_tax + ship_tax + fee_tax
     order.update(
         discount_total="0.00", discount_tax="0.00", shipping_total=money(ship_net), shipping_tax=money(ship_tax),

@@ -24,12 +24,19 @@ EDITABLE = {"pending", "on-hold", "auto-draft", "checkout-draft"}
 @dataclass(frozen=True)
 class Context:
     clock: StoreClock
-    api: str  # e.g. http://127.0.0.1:PORT/wp-json/wc/v3
+    api: str  # e.g. http://127.0.0.1:PORT/wp-json/wc/v3, for _links
+    home: str  # the store's public URL inside records (payment URLs, permalinks)
     dp: int = STORE_DP
 
 
+INTERNAL = ("_ts", "_refunds", "_trash_status", "_stock_reduced")
+
+
 def _public(raw: dict) -> dict:
-    return {k: v for k, v in raw.items() if not k.startswith("_")}
+    out = dict(raw)
+    for key in INTERNAL:
+        out.pop(key, None)
+    return out
 
 
 def _links(ctx: Context, path: str, collection: str, **extra: str) -> dict:
@@ -45,12 +52,10 @@ def order(raw: dict, ctx: Context) -> dict:
     ts = raw["_ts"]
     for name in ("created", "modified", "completed", "paid"):
         ctx.clock.pair(out, name, ts.get(name))
-    for key in ("line_items", "shipping_lines", "fee_lines", "coupon_lines", "tax_lines"):
-        out[key] = [_public(line) for line in raw[key]]
     out["refunds"] = [{"id": r["id"], "reason": r["reason"], "total": money(-r["amount"])} for r in raw["_refunds"]]
     status = raw["status"]
     out["currency_symbol"] = CURRENCY_SYMBOLS.get(raw["currency"], raw["currency"])
-    out["payment_url"] = f"{_home(ctx)}/pokladna/order-pay/{raw['id']}/?pay_for_order=true&key={raw['order_key']}"
+    out["payment_url"] = f"{ctx.home}/pokladna/order-pay/{raw['id']}/?pay_for_order=true&key={raw['order_key']}"
     out["is_editable"] = status in EDITABLE
     out["needs_payment"] = status in ("pending", "failed") and raw["total"] != "0.00"
     out["needs_processing"] = True
@@ -61,11 +66,9 @@ def order(raw: dict, ctx: Context) -> dict:
     return out
 
 
-def _home(ctx: Context) -> str:
-    return ctx.api.split("/wp-json/", 1)[0]
-
-
 def _apply_dp(out: dict, dp: int) -> None:
+    for key in ("line_items", "shipping_lines", "fee_lines", "tax_lines"):  # copies: the raw lines are shared
+        out[key] = [dict(line) for line in out[key]]
     for key in ORDER_MONEY:
         out[key] = with_dp(out[key], dp)
     for line in (*out["line_items"], *out["shipping_lines"], *out["fee_lines"]):

@@ -51,7 +51,7 @@ class WooSandbox:
     def _payload(self, resource: str, rid: int) -> dict | None:
         """A webhook payload: the REST GET representation at delivery time."""
         store = self.store
-        ctx = render.Context(store.clock, self.base_url + API_PREFIX)
+        ctx = render.Context(store.clock, self.base_url + API_PREFIX, store.home)
         if resource == "order":
             raw = store.orders.get(rid)
             return render.order(raw, ctx) if raw else None

@@ -3,7 +3,7 @@
     from sandbox.woocommerce.testing import run_woo_sandbox
 
     with run_woo_sandbox(seed=1, orders=500, webhook_delay=0.05) as store:
-        store.base_url, store.https_url, store.ca_file        # plain HTTP (OAuth 1.0a) / HTTPS (Basic)
+        store.base_url, store.https_url, store.tls_context()  # plain HTTP (OAuth 1.0a) / HTTPS (Basic)
         store.consumer_key, store.consumer_secret            # read_write; store.key("read") for the others
         store.set_faults(throttle_after=2, throttle_count=1); store.reset_faults()
         store.mutate(orders_updated=5, orders_trashed=1)     # -> what changed
@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import ssl
 from collections.abc import Iterator
 
 import httpx
@@ -40,6 +41,10 @@ class WooSandboxHandle:
 
     def api_url(self, path: str = "", tls: bool = False) -> str:
         return (self.https_url if tls else self.base_url) + self.description["api_path"] + path
+
+    def tls_context(self) -> ssl.SSLContext:
+        """What httpx needs as `verify=` to trust the store's self-signed certificate."""
+        return ssl.create_default_context(cafile=self.ca_file)
 
     def key(self, permissions: str) -> dict:
         """One of the printed keys: `read_write`, `read` or `write`."""

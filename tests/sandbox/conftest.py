@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from sandbox.testing import run_sandbox
+from sandbox.woocommerce.testing import run_woo_sandbox
 
 
 class Api:
@@ -124,3 +125,24 @@ def module_receiver():
     r = Receiver()
     yield r
     r.close()
+
+
+# -- WooCommerce ------------------------------------------------------------------------------------
+
+WOO_ORDERS = 2500  # enough for a tie group (one second) of more than 100 orders
+
+
+@pytest.fixture(scope="session")
+def woo():
+    """A WooCommerce store shared by the woo sandbox tests (tests that write make their own records)."""
+    with run_woo_sandbox(seed=7, orders=WOO_ORDERS, webhook_delay=0.05) as store:
+        yield store
+
+
+@pytest.fixture(scope="session")
+def woo_api(woo):
+    """httpx on the store's TLS port with HTTP Basic (the read_write key); paths relative to /wp-json/wc/v3."""
+    client = httpx.Client(base_url=woo.api_url(tls=True), verify=woo.tls_context(), timeout=60.0, trust_env=False,
+                          auth=(woo.consumer_key, woo.consumer_secret))
+    yield client
+    client.close()

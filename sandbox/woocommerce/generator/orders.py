@@ -28,7 +28,14 @@ from sandbox.woocommerce.dates import StoreClock
 from sandbox.woocommerce.generator import ids
 from sandbox.woocommerce.generator.catalog import WooCatalog
 from sandbox.woocommerce.generator.customers import WooCustomers, billing, shipping
-from sandbox.woocommerce.orderlines import LineSource, finish_order, product_line, refund_entry, shipping_line
+from sandbox.woocommerce.orderlines import (
+    LineSource,
+    fee_line,
+    finish_order,
+    product_line,
+    refund_entry,
+    shipping_line,
+)
 
 DAY = 86400
 WOO_ORDER = 101
@@ -49,7 +56,6 @@ USER_AGENTS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
     "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
 )
-_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 @dataclass(slots=True)
@@ -156,7 +162,7 @@ class WooOrders:
             lines.append(product_line(self.source.pick(p, variant), quantity, self.ids.item_id(i, k)))
         method = int(rng.random() * 3)
         shipping_lines = [shipping_line(method, self.ids.item_id(i, 12))]
-        key = "".join(_ALNUM[int(rng.random() * 36)] for _ in range(13))
+        key = f"{rng.getrandbits(52):013x}"
         via = "store-api" if STATUSES[head.status] == "checkout-draft" else \
             "admin" if rng.random() < 0.03 else "checkout"
         order = {
@@ -178,8 +184,7 @@ class WooOrders:
             "_refunds": [],
         }
         if payment[0] == "cod":
-            order["fee_lines"].append({"id": self.ids.item_id(i, 13), "name": "Dobírka", "tax_class": "",
-                                       "tax_status": "taxable", "amount": "39", "_gross": 3900})
+            order["fee_lines"].append(fee_line("Dobírka", 3900, self.ids.item_id(i, 13)))
         finish_order(order, self.ids.item_id(i, 14))
         if head.refunded is not None:
             order["_refunds"].append(refund_entry(self.ids.refund_id(i, 0), order["total"], "Vráceno zboží",

@@ -40,8 +40,8 @@ def require(action: str) -> None:
 
 def context(args: Args | None = None) -> Context:
     dp = args.int("dp", None, minimum=0) if args is not None else None
-    return Context(g.sandbox.store.clock, request.host_url.rstrip("/") + API_PREFIX,
-                   2 if dp is None else dp)
+    store = g.sandbox.store
+    return Context(store.clock, request.host_url.rstrip("/") + API_PREFIX, store.home, 2 if dp is None else dp)
 
 
 def trim(item: dict, fields: tuple[str, ...] | None) -> dict:

@@ -47,6 +47,8 @@ def _apply_common(store: Store, raw: dict, body: dict) -> None:
             raw[name] = bool(body[name])
     if "status" in body:
         raw["status"] = enum(body["status"], "status", STATUSES)
+    if "menu_order" in body:
+        raw["menu_order"] = as_int(body["menu_order"], "menu_order")
     if "sku" in body:
         raw["sku"] = _check_sku(store, body["sku"], raw["id"])
     for name in ("regular_price", "sale_price"):

@@ -7,7 +7,7 @@ import secrets
 
 from sandbox.woocommerce.generator.orders import STATUSES
 from sandbox.woocommerce.money import parse_money
-from sandbox.woocommerce.orderlines import Sellable, finish_order, product_line, sellable
+from sandbox.woocommerce.orderlines import Sellable, finish_order, product_line, reprice, sellable
 from sandbox.woocommerce.rest import WooError, invalid_id
 from sandbox.woocommerce.services.common import as_int, enum, merged_address, merged_meta
 from sandbox.woocommerce.store import Store
@@ -193,15 +193,14 @@ def _merge_simple_lines(store: Store, lines: list[dict], changes: list, name_key
             out.remove(line)
             continue
         if line is None:
-            line = {"id": store.new_item_id(), "meta_data": [], "tax_status": "taxable", "tax_class": ""}
+            line = {"id": store.new_item_id(), "meta_data": [], "tax_status": "taxable", "tax_class": "",
+                    "total": "0.00", "total_tax": "0.00", "taxes": []}
             out.append(line)
         for key in ("method_id", "method_title", "instance_id", "name", "tax_class", "tax_status"):
             if key in change and change[key] is not None:
                 line[key] = str(change[key])
-        if "total" in change:  # the client gives the net amount; prices include 21 % VAT here
-            net = parse_money(change["total"])
-            line["_gross"] = net + (net * 2100 + 5000) // 10000
-            line["_rate"] = 2100
+        if "total" in change:
+            reprice(line, change["total"])
     return out
 
 
