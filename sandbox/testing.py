@@ -31,16 +31,41 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
 
 
-class SandboxHandle:
-    """A started sandbox: its printed description plus admin helpers."""
+class ProcessHandle:
+    """A sandbox subprocess (Shoptet's or WooCommerce's): its printed description and its admin endpoints."""
 
     def __init__(self, process: subprocess.Popen, description: dict, log_path: str):
         self.process = process
         self.description = description
         self.base_url: str = description["base_url"]
-        self.shops: list[dict] = description["shops"]
         self.log_path = log_path
-        self._admin = httpx.Client(base_url=self.base_url, timeout=30.0, trust_env=False)
+        self._admin = httpx.Client(base_url=self.base_url, timeout=60.0, trust_env=False)
+
+    def state(self) -> dict:
+        return self._get("/_sandbox/state")
+
+    def _get(self, path: str) -> dict:
+        response = self._admin.get(path)
+        response.raise_for_status()
+        return response.json()
+
+    def _post(self, path: str, payload: dict) -> dict:
+        response = self._admin.post(path, json=payload)
+        if response.status_code >= 400:
+            raise ValueError(f"{path}: {response.status_code} {response.text}")
+        return response.json()
+
+    def close(self) -> None:
+        self._admin.close()
+        terminate(self.process)
+
+
+class SandboxHandle(ProcessHandle):
+    """A started Shoptet sandbox: its printed description plus admin helpers."""
+
+    def __init__(self, process: subprocess.Popen, description: dict, log_path: str):
+        super().__init__(process, description, log_path)
+        self.shops: list[dict] = description["shops"]
 
     # -- convenience -----------------------------------------------------------------------
     def shop(self, index: int = 0) -> dict:
@@ -70,22 +95,6 @@ class SandboxHandle:
     def new_install_code(self, shop: int) -> str:
         return self._post("/_sandbox/install-code", {"shop": shop})["install_code"]
 
-    def state(self) -> dict:
-        response = self._admin.get("/_sandbox/state")
-        response.raise_for_status()
-        return response.json()
-
-    def _post(self, path: str, payload: dict) -> dict:
-        response = self._admin.post(path, json=payload)
-        if response.status_code >= 400:
-            raise ValueError(f"{path}: {response.status_code} {response.text}")
-        return response.json()
-
-    # -- lifecycle -------------------------------------------------------------------------
-    def close(self) -> None:
-        self._admin.close()
-        terminate(self.process)
-
 
 def cli_flags(options: dict) -> list[str]:
     """Keyword options as CLI flags: `bucket_leak=100` -> `--bucket-leak 100`; True -> a bare flag."""
@@ -109,8 +118,15 @@ def run_sandbox(seed: int = 1, shops: int = 2, orders: int = 200, faults: dict |
             "--shops", str(shops), "--orders", str(orders), "--exit-with-parent"]
     if faults:
         args += ["--faults", json.dumps(faults)]
-    process, description, log_path = spawn(args + cli_flags(opts), "shoptet-sandbox-")
-    handle = SandboxHandle(process, description, log_path)
+    with running(SandboxHandle, args + cli_flags(opts), "shoptet-sandbox-") as handle:
+        yield handle
+
+
+@contextlib.contextmanager
+def running(handle_class: type[ProcessHandle], args: list[str], log_prefix: str) -> Iterator:
+    """Spawn a sandbox, hand out its handle, and stop it (and remove its log) on exit."""
+    process, description, log_path = spawn(args, log_prefix)
+    handle = handle_class(process, description, log_path)
     try:
         yield handle
     finally:

@@ -75,11 +75,11 @@ class OAuth1Auth:
 
 
 def auth_for(store_url: str, key: str, secret: str, *, store_sees_tls: bool | None = None,
-             oauth_method: str = HMAC_SHA256, oauth_in_header: bool = False) -> Auth:
+             oauth_method: str = HMAC_SHA256, oauth_in_header: bool = False, basic_in_query: bool = False) -> Auth:
     """Basic when the store will see TLS, OAuth 1.0a otherwise (what the store will accept)."""
     tls = httpx.URL(store_url).scheme == "https" if store_sees_tls is None else store_sees_tls
     if tls:
-        return BasicAuth(key, secret)
+        return BasicAuth(key, secret, in_query=basic_in_query)
     return OAuth1Auth(key, secret, method=oauth_method, in_header=oauth_in_header)
 
 

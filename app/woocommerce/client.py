@@ -26,15 +26,17 @@ from .walk import DEFAULT_OVERLAP, ModifiedWalk, WalkCursor
 class WooClient:
     def __init__(self, store_url: str, consumer_key: str, consumer_secret: str, *,
                  store_sees_tls: bool | None = None, oauth_method: str = HMAC_SHA256, oauth_in_header: bool = False,
+                 basic_in_query: bool = False,
                  http: httpx.Client | None = None, timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
                  retry: RetryPolicy | None = None, clock: Clock = REAL_CLOCK, rng: random.Random | None = None,
                  on_response: Callable[[int, Mapping[str, str]], None] | None = None, verify=True) -> None:
         """`store_url` is the store's home (`https://shop.example`).  Over https the client uses HTTP Basic;
         over plain http OAuth 1.0a, unless `store_sees_tls` says the store is told it runs on TLS (a
-        proxy that sets HTTPS for WordPress)."""
+        proxy that sets HTTPS for WordPress).  `basic_in_query` sends the key pair as query parameters, for
+        hosts that strip the Authorization header."""
         self.store_url = store_url.rstrip("/")
         auth = auth_for(store_url, consumer_key, consumer_secret, store_sees_tls=store_sees_tls,
-                        oauth_method=oauth_method, oauth_in_header=oauth_in_header)
+                        oauth_method=oauth_method, oauth_in_header=oauth_in_header, basic_in_query=basic_in_query)
         self.transport = Transport(store_url, auth, http=http, timeout=timeout, retry=retry, clock=clock, rng=rng,
                                    on_response=on_response, verify=verify)
 

@@ -16,28 +16,21 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import ssl
 from collections.abc import Iterator
 
-import httpx
-
-from sandbox.testing import cli_flags, spawn, terminate
+from sandbox.testing import ProcessHandle, cli_flags, running
 
 
-class WooSandboxHandle:
+class WooSandboxHandle(ProcessHandle):
     """A started store: its printed description plus admin helpers."""
 
     def __init__(self, process, description: dict, log_path: str):
-        self.process = process
-        self.description = description
-        self.base_url: str = description["base_url"]
+        super().__init__(process, description, log_path)
         self.https_url: str = description["https_url"]
         self.ca_file: str = description["ca_file"]
         self.consumer_key: str = description["consumer_key"]
         self.consumer_secret: str = description["consumer_secret"]
-        self.log_path = log_path
-        self._admin = httpx.Client(base_url=self.base_url, timeout=60.0, trust_env=False)
 
     def api_url(self, path: str = "", tls: bool = False) -> str:
         return (self.https_url if tls else self.base_url) + self.description["api_path"] + path
@@ -71,24 +64,6 @@ class WooSandboxHandle:
     def webhooks(self) -> dict:
         return self._get("/_sandbox/webhooks")
 
-    def state(self) -> dict:
-        return self._get("/_sandbox/state")
-
-    def _get(self, path: str) -> dict:
-        response = self._admin.get(path)
-        response.raise_for_status()
-        return response.json()
-
-    def _post(self, path: str, payload: dict) -> dict:
-        response = self._admin.post(path, json=payload)
-        if response.status_code >= 400:
-            raise ValueError(f"{path}: {response.status_code} {response.text}")
-        return response.json()
-
-    def close(self) -> None:
-        self._admin.close()
-        terminate(self.process)
-
 
 @contextlib.contextmanager
 def run_woo_sandbox(seed: int = 1, orders: int = 200, faults: dict | None = None,
@@ -98,11 +73,5 @@ def run_woo_sandbox(seed: int = 1, orders: int = 200, faults: dict | None = None
             "--seed", str(seed), "--orders", str(orders), "--exit-with-parent"]
     if faults:
         args += ["--faults", json.dumps(faults)]
-    process, description, log_path = spawn(args + cli_flags(opts), "woo-sandbox-")
-    handle = WooSandboxHandle(process, description, log_path)
-    try:
+    with running(WooSandboxHandle, args + cli_flags(opts), "woo-sandbox-") as handle:
         yield handle
-    finally:
-        handle.close()
-        with contextlib.suppress(OSError):
-            os.unlink(log_path)

@@ -139,10 +139,24 @@ def woo():
         yield store
 
 
+def woo_http(store) -> httpx.Client:
+    """httpx on a store's TLS port with HTTP Basic (the read_write key); paths relative to /wp-json/wc/v3."""
+    return httpx.Client(base_url=store.api_url(tls=True), verify=store.tls_context(), timeout=60.0,
+                        trust_env=False, auth=(store.consumer_key, store.consumer_secret))
+
+
+@pytest.fixture
+def woo_store_api(store):
+    """`woo_http` on the module's own `store` fixture, with every fault switch off before and after."""
+    store.reset_faults()
+    client = woo_http(store)
+    yield client
+    client.close()
+    store.reset_faults()
+
+
 @pytest.fixture(scope="session")
 def woo_api(woo):
-    """httpx on the store's TLS port with HTTP Basic (the read_write key); paths relative to /wp-json/wc/v3."""
-    client = httpx.Client(base_url=woo.api_url(tls=True), verify=woo.tls_context(), timeout=60.0, trust_env=False,
-                          auth=(woo.consumer_key, woo.consumer_secret))
+    client = woo_http(woo)
     yield client
     client.close()

@@ -7,8 +7,7 @@ from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import httpx
-from conftest import WOO_ORDERS
+from conftest import WOO_ORDERS, woo_http
 
 from sandbox.woocommerce.testing import run_woo_sandbox
 
@@ -130,9 +129,8 @@ def test_customers_ignore_date_filters(woo_api):
 def test_data_is_deterministic(woo):
     """The same seed gives the same store; another seed another one; the time zone is configurable."""
     def page(store, **params):
-        return httpx.get(store.api_url("/orders", tls=True), verify=store.tls_context(), trust_env=False,
-                         auth=(store.consumer_key, store.consumer_secret),
-                         params={"per_page": 20, "orderby": "id", "order": "asc", **params}).json()
+        with woo_http(store) as client:
+            return client.get("/orders", params={"per_page": 20, "orderby": "id", "order": "asc", **params}).json()
 
     ours = page(woo)
     with run_woo_sandbox(seed=7, orders=WOO_ORDERS, timezone="America/New_York") as twin:

@@ -9,7 +9,6 @@ import json
 import time
 from urllib.parse import parse_qs
 
-import httpx
 import pytest
 
 from sandbox.woocommerce.testing import run_woo_sandbox
@@ -24,15 +23,10 @@ def store():
 
 
 @pytest.fixture
-def api(store):
-    store.reset_faults()
-    client = httpx.Client(base_url=store.api_url(tls=True), verify=store.tls_context(), trust_env=False,
-                          auth=(store.consumer_key, store.consumer_secret), timeout=30)
-    yield client
-    for hook in client.get("/webhooks", params={"per_page": 100}).json():
-        client.delete(f"/webhooks/{hook['id']}", params={"force": "true"})
-    client.close()
-    store.reset_faults()
+def api(woo_store_api):
+    yield woo_store_api
+    for hook in woo_store_api.get("/webhooks", params={"per_page": 100}).json():
+        woo_store_api.delete(f"/webhooks/{hook['id']}", params={"force": "true"})
 
 
 def _hook(api, receiver, path: str, topic: str = "order.updated", **extra) -> dict:

@@ -12,7 +12,6 @@ else must validate as written.
 
 from __future__ import annotations
 
-import copy
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import yaml
 from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
+from sandbox_contract import _str_keys
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "woocommerce" / "openapi"
 HAND_WRITTEN = SHARED / "wtx-labs-woocommerce-rest-api-openapi-specification.yml"
@@ -47,19 +47,10 @@ DEVIATIONS = (
 CREATED_AS = {"201": ("201", "200")}
 
 
-def _str_keys(node):
-    if isinstance(node, dict):
-        return {str(k): _str_keys(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_str_keys(v) for v in node]
-    return node
-
-
 @cache
 def document(path: Path) -> dict:
     with open(path, encoding="utf-8") as handle:
         spec = _str_keys(yaml.load(handle, Loader=yaml.CSafeLoader))
-    spec = copy.deepcopy(spec)
     for doc, schema, properties, patch, _reason in DEVIATIONS:
         if doc != path:
             continue

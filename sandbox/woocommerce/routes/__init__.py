@@ -7,10 +7,13 @@ and list answers with their paging headers.
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from collections.abc import Callable
+
+from flask import Blueprint, Flask, g, request
 
 from sandbox.woocommerce.render import Context
-from sandbox.woocommerce.rest import Args, Paging, WooError, json_response
+from sandbox.woocommerce.rest import Args, Paging, WooError, body, json_response
+from sandbox.woocommerce.routes.batch import run_batch
 
 API_PREFIX = "/wp-json/wc/v3"
 _DENIED = {
@@ -66,3 +69,51 @@ def force_arg() -> bool:
     force = args.bool("force", False)
     args.check()
     return force
+
+
+def crud_routes(bp: Blueprint, collection: str, *, find: Callable[[int], object], create: Callable[[dict], object],
+                update: Callable[[int, dict], object], delete: Callable[[int, bool], object],
+                render: Callable[[object, Context, bool], dict]) -> None:
+    """The record endpoints of a collection, the same for every resource: `POST` (201 and `Location`),
+    `GET`, `PUT`/`PATCH`/`POST` and `DELETE` of `<id>`, and `<collection>/batch`.  `render(record, ctx,
+    edit)` draws a record; `edit` is the edit context (answers to writes, `?context=edit`)."""
+    base = API_PREFIX + collection
+
+    def create_view():
+        data = body()
+        require("create")
+        ctx = context()
+        item = render(create(data), ctx, True)
+        return one(item, 201, {"Location": f"{ctx.api}{collection}/{item['id']}"})
+
+    def get_view(rid: int):
+        args = Args()
+        ctx = context(args)
+        edit = args.choice("context", ("view", "edit"), "view") == "edit"
+        args.check()
+        require("view")
+        return one(render(find(rid), ctx, edit))
+
+    def update_view(rid: int):
+        data = body()
+        require("edit")
+        return one(render(update(rid, data), context(), True))
+
+    def delete_view(rid: int):
+        force = force_arg()
+        require("delete")
+        return one(render(delete(rid, force), context(), True))
+
+    def batch_view():
+        data = body()
+        require("batch")
+        ctx = context()
+        return run_batch(data, lambda item: render(create(item), ctx, True),
+                         lambda rid, item: render(update(rid, item), ctx, True),
+                         lambda rid: render(delete(rid, True), ctx, True))
+
+    bp.add_url_rule(base, "create", create_view, methods=["POST"])
+    bp.add_url_rule(f"{base}/<int:rid>", "get", get_view, methods=["GET"])
+    bp.add_url_rule(f"{base}/<int:rid>", "update", update_view, methods=EDIT_METHODS)
+    bp.add_url_rule(f"{base}/<int:rid>", "delete", delete_view, methods=["DELETE"])
+    bp.add_url_rule(f"{base}/batch", "batch", batch_view, methods=EDIT_METHODS)

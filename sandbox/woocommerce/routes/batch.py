@@ -14,8 +14,7 @@ from collections.abc import Callable
 
 from flask import g
 
-from sandbox.woocommerce.rest import WooError, body, json_response
-from sandbox.woocommerce.routes import require
+from sandbox.woocommerce.rest import WooError, json_response
 
 BATCH_LIMIT = 100
 
@@ -28,10 +27,9 @@ def critical_error() -> WooError:
                     "Learn more about troubleshooting WordPress.</a></p>", {"error": {"type": 1}})
 
 
-def run_batch(create: Callable[[dict], dict] | None, update: Callable[[int, dict], dict],
+def run_batch(items: dict, create: Callable[[dict], dict] | None, update: Callable[[int, dict], dict],
               delete: Callable[[int], dict]):
-    items = body()
-    require("batch")
+    """Apply a batch body (the caller has checked the `batch` permission)."""
     groups = {name: items.get(name) or [] for name in ("create", "update", "delete")}
     total = sum(len(v) for v in groups.values() if isinstance(v, list))
     if total > BATCH_LIMIT:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g
 
 from sandbox.woocommerce import render
-from sandbox.woocommerce.rest import Args, Paging, WooError, body
-from sandbox.woocommerce.routes import API_PREFIX, EDIT_METHODS, context, force_arg, listing, one, require
-from sandbox.woocommerce.routes.batch import run_batch
+from sandbox.woocommerce.rest import Args, Paging, WooError
+from sandbox.woocommerce.routes import API_PREFIX, context, crud_routes, listing, require
 from sandbox.woocommerce.services import customers as service
 from sandbox.woocommerce.store.customers import CustomerQuery
 
@@ -32,42 +31,14 @@ def list_customers():
     return listing([render.customer(raw, ctx) for raw in raws], total, paging)
 
 
-@bp.post(API_PREFIX + "/customers")
-def create_customer():
-    data = body()
-    require("create")
-    raw = service.create(g.sandbox.store, data)
-    ctx = context()
-    return one(render.customer(raw, ctx), 201, {"Location": f"{ctx.api}/customers/{raw['id']}"})
-
-
-@bp.get(API_PREFIX + "/customers/<int:cid>")
-def get_customer(cid: int):
-    require("view")
+def _find(cid: int) -> dict:
     raw = g.sandbox.store.customers.get(cid)
     if raw is None:
         raise WooError(404, "woocommerce_rest_invalid_id", "Invalid resource ID.")
-    return one(render.customer(raw, context()))
+    return raw
 
 
-@bp.route(API_PREFIX + "/customers/<int:cid>", methods=EDIT_METHODS)
-def update_customer(cid: int):
-    data = body()
-    require("edit")
-    return one(render.customer(service.update(g.sandbox.store, cid, data), context()))
-
-
-@bp.delete(API_PREFIX + "/customers/<int:cid>")
-def delete_customer(cid: int):
-    force = force_arg()
-    require("delete")
-    return one(render.customer(service.delete(g.sandbox.store, cid, force), context()))
-
-
-@bp.route(API_PREFIX + "/customers/batch", methods=EDIT_METHODS)
-def batch_customers():
-    store = g.sandbox.store
-    ctx = context()
-    return run_batch(lambda item: render.customer(service.create(store, item), ctx),
-                     lambda cid, item: render.customer(service.update(store, cid, item), ctx),
-                     lambda cid: render.customer(service.delete(store, cid, True), ctx))
+crud_routes(bp, "/customers", find=_find, create=lambda data: service.create(g.sandbox.store, data),
+            update=lambda cid, data: service.update(g.sandbox.store, cid, data),
+            delete=lambda cid, force: service.delete(g.sandbox.store, cid, force),
+            render=lambda raw, ctx, _edit: render.customer(raw, ctx))

@@ -6,9 +6,8 @@ from flask import Blueprint, g
 
 from sandbox.woocommerce import render
 from sandbox.woocommerce.generator.orders import CODE, STATUSES, VISIBLE
-from sandbox.woocommerce.rest import Args, Paging, WooError, body, invalid_id
-from sandbox.woocommerce.routes import API_PREFIX, EDIT_METHODS, context, force_arg, listing, one, require
-from sandbox.woocommerce.routes.batch import run_batch
+from sandbox.woocommerce.rest import Args, Paging, WooError, invalid_id
+from sandbox.woocommerce.routes import API_PREFIX, context, crud_routes, listing, one, require
 from sandbox.woocommerce.services import orders as service
 from sandbox.woocommerce.store.orders import OrderQuery
 
@@ -52,48 +51,17 @@ def list_orders():
     return listing([render.order(raw, ctx) for raw in raws], total, paging)
 
 
-@bp.post(API_PREFIX + "/orders")
-def create_order():
-    data = body()
-    require("create")
-    raw = service.create(g.sandbox.store, data)
-    ctx = context()
-    return one(render.order(raw, ctx), 201, {"Location": f"{ctx.api}/orders/{raw['id']}"})
-
-
-@bp.get(API_PREFIX + "/orders/<int:oid>")
-def get_order(oid: int):
-    args = Args()
-    ctx = context(args)
-    args.check()
-    require("view")
+def _find(oid: int) -> dict:
     raw = g.sandbox.store.orders.get(oid)
     if raw is None:
         raise invalid_id("shop_order")
-    return one(render.order(raw, ctx))
+    return raw
 
 
-@bp.route(API_PREFIX + "/orders/<int:oid>", methods=EDIT_METHODS)
-def update_order(oid: int):
-    data = body()
-    require("edit")
-    return one(render.order(service.update(g.sandbox.store, oid, data), context()))
-
-
-@bp.delete(API_PREFIX + "/orders/<int:oid>")
-def delete_order(oid: int):
-    force = force_arg()
-    require("delete")
-    return one(render.order(service.delete(g.sandbox.store, oid, force), context()))
-
-
-@bp.route(API_PREFIX + "/orders/batch", methods=EDIT_METHODS)
-def batch_orders():
-    store = g.sandbox.store
-    ctx = context()
-    return run_batch(lambda item: render.order(service.create(store, item), ctx),
-                     lambda oid, item: render.order(service.update(store, oid, item), ctx),
-                     lambda oid: render.order(service.delete(store, oid, True), ctx))
+crud_routes(bp, "/orders", find=_find, create=lambda data: service.create(g.sandbox.store, data),
+            update=lambda oid, data: service.update(g.sandbox.store, oid, data),
+            delete=lambda oid, force: service.delete(g.sandbox.store, oid, force),
+            render=lambda raw, ctx, _edit: render.order(raw, ctx))
 
 
 # -- refunds (read) -----------------------------------------------------------------------------------

@@ -11,7 +11,16 @@ from flask import Blueprint, g
 
 from sandbox.woocommerce import render
 from sandbox.woocommerce.rest import Args, Paging, body, invalid_id
-from sandbox.woocommerce.routes import API_PREFIX, EDIT_METHODS, context, force_arg, listing, one, require
+from sandbox.woocommerce.routes import (
+    API_PREFIX,
+    EDIT_METHODS,
+    context,
+    crud_routes,
+    force_arg,
+    listing,
+    one,
+    require,
+)
 from sandbox.woocommerce.routes.batch import run_batch
 from sandbox.woocommerce.services import catalog as service
 from sandbox.woocommerce.store.products import ProductQuery
@@ -60,46 +69,18 @@ def list_products():
     return listing([_render(raw, ctx) for raw in raws], total, paging)
 
 
-@bp.post(API_PREFIX + "/products")
-def create_product():
-    data = body()
-    require("create")
-    raw = service.create_product(g.sandbox.store, data)
-    ctx = context()
-    return one(_render(raw, ctx), 201, {"Location": f"{ctx.api}/products/{raw['id']}"})
-
-
-@bp.get(API_PREFIX + "/products/<int:pid>")
-def get_product(pid: int):
-    require("view")
+def _find(pid: int) -> dict:
     products = g.sandbox.store.products
     raw = products.product(pid) or products.variations.get(pid)
     if raw is None:
         raise invalid_id("product")
-    return one(_render(raw, context()))
+    return raw
 
 
-@bp.route(API_PREFIX + "/products/<int:pid>", methods=EDIT_METHODS)
-def update_product(pid: int):
-    data = body()
-    require("edit")
-    return one(_render(service.update_product(g.sandbox.store, pid, data), context()))
-
-
-@bp.delete(API_PREFIX + "/products/<int:pid>")
-def delete_product(pid: int):
-    force = force_arg()
-    require("delete")
-    return one(_render(service.delete_product(g.sandbox.store, pid, force), context()))
-
-
-@bp.route(API_PREFIX + "/products/batch", methods=EDIT_METHODS)
-def batch_products():
-    store = g.sandbox.store
-    ctx = context()
-    return run_batch(lambda item: _render(service.create_product(store, item), ctx),
-                     lambda pid, item: _render(service.update_product(store, pid, item), ctx),
-                     lambda pid: _render(service.delete_product(store, pid, True), ctx))
+crud_routes(bp, "/products", find=_find, create=lambda data: service.create_product(g.sandbox.store, data),
+            update=lambda pid, data: service.update_product(g.sandbox.store, pid, data),
+            delete=lambda pid, force: service.delete_product(g.sandbox.store, pid, force),
+            render=lambda raw, ctx, _edit: _render(raw, ctx))
 
 
 # -- variations ---------------------------------------------------------------------------------------
@@ -157,9 +138,11 @@ def delete_variation(pid: int, vid: int):
 
 @bp.route(API_PREFIX + "/products/<int:pid>/variations/batch", methods=EDIT_METHODS)
 def batch_variations(pid: int):
+    data = body()
+    require("batch")
     store = g.sandbox.store
     ctx = context()
     _parent(pid)
-    return run_batch(lambda item: render.variation(service.create_variation(store, pid, item), ctx),
+    return run_batch(data, lambda item: render.variation(service.create_variation(store, pid, item), ctx),
                      lambda vid, item: render.variation(service.update_variation(store, pid, vid, item), ctx),
                      lambda vid: render.variation(service.delete_variation(store, pid, vid, True), ctx))

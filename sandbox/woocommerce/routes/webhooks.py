@@ -5,9 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, g
 
 from sandbox.woocommerce import render
-from sandbox.woocommerce.rest import Args, Paging, body
-from sandbox.woocommerce.routes import API_PREFIX, EDIT_METHODS, context, force_arg, listing, one, require
-from sandbox.woocommerce.routes.batch import run_batch
+from sandbox.woocommerce.rest import Args, Paging
+from sandbox.woocommerce.routes import API_PREFIX, context, crud_routes, listing, require
 from sandbox.woocommerce.services import webhooks as service
 
 bp = Blueprint("woo_webhooks", __name__)
@@ -35,48 +34,13 @@ def list_webhooks():
     return listing([render.webhook(h, ctx, edit) for h in page], len(hooks), paging)
 
 
-@bp.post(API_PREFIX + "/webhooks")
-def create_webhook():
-    data = body()
-    require("create")
+def _create(data: dict):
     hook = service.create(g.sandbox.store, data)
-    g.sandbox.hub.ping(hook)
-    ctx = context()
-    return one(render.webhook(hook, ctx, edit=True), 201, {"Location": f"{ctx.api}/webhooks/{hook.id}"})
+    g.sandbox.hub.ping(hook)  # synchronous; a failed ping does not fail the create
+    return hook
 
 
-@bp.get(API_PREFIX + "/webhooks/<int:wid>")
-def get_webhook(wid: int):
-    args = Args()
-    edit = args.choice("context", ("view", "edit"), "view") == "edit"
-    args.check()
-    require("view")
-    return one(render.webhook(service.get(g.sandbox.store, wid), context(), edit))
-
-
-@bp.route(API_PREFIX + "/webhooks/<int:wid>", methods=EDIT_METHODS)
-def update_webhook(wid: int):
-    data = body()
-    require("edit")
-    return one(render.webhook(service.update(g.sandbox.store, wid, data), context(), edit=True))
-
-
-@bp.delete(API_PREFIX + "/webhooks/<int:wid>")
-def delete_webhook(wid: int):
-    force = force_arg()
-    require("delete")
-    return one(render.webhook(service.delete(g.sandbox.store, wid, force), context(), edit=True))
-
-
-@bp.route(API_PREFIX + "/webhooks/batch", methods=EDIT_METHODS)
-def batch_webhooks():
-    store, hub = g.sandbox.store, g.sandbox.hub
-    ctx = context()
-
-    def create(item: dict) -> dict:
-        hook = service.create(store, item)
-        hub.ping(hook)
-        return render.webhook(hook, ctx, edit=True)
-
-    return run_batch(create, lambda wid, item: render.webhook(service.update(store, wid, item), ctx, edit=True),
-                     lambda wid: render.webhook(service.delete(store, wid, True), ctx, edit=True))
+crud_routes(bp, "/webhooks", find=lambda wid: service.get(g.sandbox.store, wid), create=_create,
+            update=lambda wid, data: service.update(g.sandbox.store, wid, data),
+            delete=lambda wid, force: service.delete(g.sandbox.store, wid, force),
+            render=lambda hook, ctx, edit: render.webhook(hook, ctx, edit))

@@ -14,7 +14,7 @@ import copy
 
 from sandbox.woocommerce.generator.catalog import parent_stock_status
 from sandbox.woocommerce.rest import WooError, invalid_id
-from sandbox.woocommerce.services.common import as_int, enum, merged_meta
+from sandbox.woocommerce.services.common import as_int, enum, merged_meta, trashed
 from sandbox.woocommerce.store import Store
 
 TYPES = ("simple", "grouped", "external", "variable")
@@ -142,12 +142,7 @@ def delete_product(store: Store, pid: int, force: bool) -> dict:
         if force:
             store.products.remove(current)
             return current
-        if current["status"] == "trash":
-            raise WooError(410, "woocommerce_rest_already_trashed", "The product has already been deleted.")
-        raw = copy.deepcopy(current)
-        raw["_trash_status"], raw["status"] = raw["status"], "trash"
-        raw["_ts"]["modified"] = max(store.now(), raw["_ts"]["modified"])
-        store.products.put(raw)
+        store.products.put(trashed(current, "product", store.now()))
         store.emit("product.deleted", pid)
         return current
 

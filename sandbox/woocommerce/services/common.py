@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from sandbox.woocommerce.rest import WooError
 
 ADDRESS_FIELDS = ("first_name", "last_name", "company", "address_1", "address_2", "city", "state", "postcode",
@@ -33,6 +35,17 @@ def merged_meta(old: list[dict], new, next_id) -> list[dict]:
         else:
             match.update({k: entry[k] for k in ("key", "value") if k in entry})
     return out
+
+
+def trashed(current: dict, post_type: str, now: int) -> dict:
+    """A copy of a record moved to the trash (410 when it is there already); the status it had is kept
+    for a restore, and `date_modified` moves (trashing is a save)."""
+    if current["status"] == "trash":
+        raise WooError(410, "woocommerce_rest_already_trashed", f"The {post_type} has already been deleted.")
+    raw = copy.deepcopy(current)
+    raw["_trash_status"], raw["status"] = raw["status"], "trash"
+    raw["_ts"]["modified"] = max(now, raw["_ts"]["modified"])
+    return raw
 
 
 def invalid_param(name: str, message: str) -> WooError:

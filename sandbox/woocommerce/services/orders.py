@@ -9,12 +9,13 @@ from sandbox.woocommerce.generator.orders import STATUSES
 from sandbox.woocommerce.money import parse_money
 from sandbox.woocommerce.orderlines import Sellable, finish_order, product_line, reprice, sellable
 from sandbox.woocommerce.rest import WooError, invalid_id
-from sandbox.woocommerce.services.common import as_int, enum, merged_address, merged_meta
+from sandbox.woocommerce.services.common import as_int, enum, merged_address, merged_meta, trashed
 from sandbox.woocommerce.store import Store
 
 WRITABLE_STATUSES = tuple(s for s in STATUSES if s != "trash")
 PAID_STATUSES = {"processing", "completed", "on-hold"}
 LINE_KEYS = ("line_items", "shipping_lines", "fee_lines", "coupon_lines")
+TOTALS = ("discount_total", "discount_tax", "shipping_total", "shipping_tax", "cart_tax", "total", "total_tax")
 SIMPLE_FIELDS = ("customer_note", "payment_method", "payment_method_title", "transaction_id", "currency")
 
 
@@ -33,7 +34,7 @@ def create(store: Store, body: dict) -> dict:
             "transaction_id": "", "customer_ip_address": "", "customer_user_agent": "",
             "created_via": str(body.get("created_via") or "rest-api"), "customer_note": "", "cart_hash": "",
             "number": str(oid), "meta_data": [], "line_items": [], "tax_lines": [], "shipping_lines": [],
-            "fee_lines": [], "coupon_lines": [],
+            "fee_lines": [], "coupon_lines": [], **dict.fromkeys(TOTALS, "0.00"),
             "_ts": {"created": now, "modified": now, "paid": None, "completed": None}, "_refunds": [],
         }
         _apply(store, raw, body, now)
@@ -74,35 +75,29 @@ def delete(store: Store, oid: int, force: bool) -> dict:
         if force:
             store.orders.remove(oid)
             return current
-        if current["status"] == "trash":
-            raise WooError(410, "woocommerce_rest_already_trashed", "The shop_order has already been deleted.")
-        raw = copy.deepcopy(current)
-        raw["_trash_status"] = raw["status"]
-        raw["status"] = "trash"
-        raw["_ts"]["modified"] = max(store.now(), raw["_ts"]["modified"])
-        store.orders.put(raw)
+        store.orders.put(trashed(current, "shop_order", store.now()))
         store.emit("order.deleted", oid)
         return current
 
 
 def restore(store: Store, oid: int) -> dict:
     """Untrash (the merchant in wp-admin): back to the status it had, webhook order.restored."""
-    with store.lock:
-        raw = copy.deepcopy(store.orders.get(oid))
-        raw["status"] = raw.pop("_trash_status", "completed") if raw["status"] == "trash" else raw["status"]
-        raw["_ts"]["modified"] = max(store.now(), raw["_ts"]["modified"])
-        store.orders.put(raw)
-        store.emit("order.restored", oid)
-        return raw
+    return _resave(store, oid, "order.restored", restore=True)
 
 
 def touch(store: Store, oid: int) -> dict:
     """A save that changes nothing but `date_modified` (HPOS did this on merely opening an order)."""
+    return _resave(store, oid, "order.updated")
+
+
+def _resave(store: Store, oid: int, topic: str, restore: bool = False) -> dict:
     with store.lock:
         raw = copy.deepcopy(store.orders.get(oid))
+        if restore and raw["status"] == "trash":
+            raw["status"] = raw.pop("_trash_status", "completed")
         raw["_ts"]["modified"] = max(store.now(), raw["_ts"]["modified"])
         store.orders.put(raw)
-        store.emit("order.updated", oid)
+        store.emit(topic, oid)
         return raw
 
 
