@@ -8,17 +8,18 @@ shifts up a slot, so one record slips past a page boundary unseen (API notes
 (`orderby=modified`, id as the tie-break), so every record not yet seen sorts
 after the cursor.
 
-* Normally each page is a fresh query from the cursor's second,
-  `modified_after=<cursor second - 1>` (the filter is exclusive, with one-second
-  resolution), page 1; records up to the cursor are skipped.  A record changed
-  meanwhile only moves further ahead, so nothing can slip past, and every query
-  is a cheap index range on the store.
-* When one second holds more records than a restart would skip cheaply (bulk
-  updates and migrations stamp thousands of orders with one second), the walk
-  pages on within the query with `offset`, overlapping one record: the previous
-  page's last record must come back first (or something before it).  If a later
-  record comes back first, records before it were trashed or changed meanwhile,
-  the positions shifted, and the walk re-queries from that record's second.
+* A query asks from the cursor's second, `modified_after=<cursor second - 1>`
+  (the filter is exclusive, with one-second resolution); records up to the
+  cursor are skipped.  A record changed meanwhile only moves further ahead, so
+  nothing can slip past, and the query is a cheap index range on the store.
+* The walk pages on within a query with `offset`, overlapping one record: the
+  previous page's last record must come back first (or something before it).
+  If a later record comes back first, records before it were trashed or changed
+  meanwhile, the positions shifted, and the walk re-queries from that record's
+  second.  Paging on costs one re-read record per page; restarting costs the
+  records of the page's last second (bulk updates and migrations stamp dozens
+  to thousands of orders with one second), so the walk restarts when that is
+  one record, or when the offset grows deep (slow on the store's database).
 * `modified_after` starts `overlap_seconds` before the previous walk's end, for
   changes committed late with an older date; the cursor remembers which
   (id, date_modified_gmt) versions it already handed out in that window, so a
@@ -43,12 +44,15 @@ from .paging import MAX_PER_PAGE
 from .transport import Transport
 
 DEFAULT_OVERLAP = 60
+MAX_OFFSET = 2000  # page on with offsets up to here, then restart (deep offsets are slow on the store)
 STALL_LIMIT = 50  # re-queries after shifts, in a row without progress, before giving up
 
 
 def to_epoch(value: str) -> int:
-    """'2024-05-01T12:00:00' (UTC, no offset, as WooCommerce writes it) -> epoch seconds."""
-    return calendar.timegm(time.strptime(value[:19], "%Y-%m-%dT%H:%M:%S"))
+    """'2024-05-01T12:00:00' (UTC, no offset, as WooCommerce writes it) -> epoch seconds (sliced: strptime
+    would cost more than the rest of the walk's work per record)."""
+    return calendar.timegm((int(value[0:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]),
+                            int(value[14:16]), int(value[17:19])))
 
 
 def from_epoch(ts: int) -> str:
@@ -123,8 +127,8 @@ class ModifiedWalk:
                 after, offset, anchor = anchor[0] - 1, 0, None
                 continue
             progressed = False
-            for item in items:
-                key = self._key(item)
+            keys = [self._key(item) for item in items]
+            for item, key in zip(items, keys, strict=True):
                 if self._last is not None and key <= self._last:
                     self.stats.reread += 1
                     continue
@@ -141,12 +145,13 @@ class ModifiedWalk:
                 return
             if progressed:
                 stalled = 0
-            last_key = self._key(items[-1])
-            same_second = sum(1 for item in items if self._key(item)[0] == last_key[0])
-            if progressed and same_second <= self.per_page // 2:
-                after, offset, anchor = last_key[0] - 1, 0, None  # cheap restart from the cursor's second
+            last_key = keys[-1]
+            # A restart re-reads the page's last second; paging on re-reads one record but deepens the offset.
+            same_second = sum(1 for key in keys if key[0] == last_key[0])
+            if progressed and (same_second <= 1 or (offset >= MAX_OFFSET and same_second <= self.per_page // 2)):
+                after, offset, anchor = last_key[0] - 1, 0, None  # restart from the cursor's second
             else:
-                anchor, offset = last_key, offset + len(items) - 1  # a crowded second: page on, overlapping one
+                anchor, offset = last_key, offset + len(items) - 1  # page on, overlapping one record
 
     def _fetch(self, after: int | None, offset: int) -> list[dict]:
         params = {**self.params, "orderby": "modified", "order": "asc", "dates_are_gmt": True,

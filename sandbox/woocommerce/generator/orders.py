@@ -49,6 +49,7 @@ CODE = {name: k for k, name in enumerate(STATUSES)}
 HIDDEN = frozenset({CODE["trash"], CODE["checkout-draft"]})
 VISIBLE = frozenset(range(len(STATUSES))) - HIDDEN
 FINISHED = frozenset({"completed", "cancelled", "refunded", "failed"})
+TEMPLATE_CACHE = 20_000
 _LINE_COUNTS = (1,) * 30 + (2,) * 25 + (3,) * 18 + (4,) * 12 + (5,) * 8 + (6,) * 4 + (8,) * 3
 PAYMENTS = (("bacs", "Přímá bankovní platba"), ("cod", "Platba při doručení"), ("stripe", "Platební karta"))
 USER_AGENTS = (
@@ -86,6 +87,7 @@ class WooOrders:
         self.ids = ids.OrderIds(seed, n)
         self.timeline = Timeline(n, start, end, mix(seed, WOO_TIME_ORDER), power=0.6)
         self.source = LineSource(catalog)
+        self._templates: dict[tuple[int, int, int], dict] = {}
         # The migration touched orders created before this second, and set their date_modified to it.
         self.migration_at = start + int((end - start) * 0.35)
         eligible = max(1, self.timeline.count_at(self.migration_at))
@@ -159,7 +161,7 @@ class WooOrders:
             p = int(rng.random() * eligible)
             variant = int(rng.random() * 16)
             quantity = 1 + (rng.random() < 0.25) + (rng.random() < 0.08)
-            lines.append(product_line(self.source.pick(p, variant), quantity, self.ids.item_id(i, k)))
+            lines.append(self._line(p, variant, quantity, self.ids.item_id(i, k)))
         method = int(rng.random() * 3)
         shipping_lines = [shipping_line(method, self.ids.item_id(i, 12))]
         key = f"{rng.getrandbits(52):013x}"
@@ -193,6 +195,20 @@ class WooOrders:
             order["_refunds"].append(refund_entry(self.ids.refund_id(i, 0), lines[0]["total"], "Poškozený kus",
                                                   min(self.end - 1, head.completed + DAY), partial=True))
         return order
+
+
+    def _line(self, p: int, variant: int, quantity: int, item_id: int) -> dict:
+        """A line from a shared template per (product, variant, quantity): lines are never changed in place
+        (writes deep-copy the order first), so generated orders may share their nested parts."""
+        key = (p, variant, quantity)
+        template = self._templates.get(key)
+        if template is None:
+            if len(self._templates) >= TEMPLATE_CACHE:
+                self._templates.clear()
+            template = self._templates[key] = product_line(self.source.pick(p, variant), quantity, 0)
+        line = dict(template)
+        line["id"] = item_id
+        return line
 
 
 def _status(r: float, age: int) -> int:
