@@ -105,11 +105,18 @@ class ModifiedWalk:
 
     @property
     def cursor(self) -> WalkCursor:
-        """The cursor to resume from: meaningful once the walk has ended (or between records)."""
-        if self._last is None:
-            return WalkCursor(self.start.modified_gmt, dict(self.start.recent))
-        floor = self._last[0] - self.overlap
-        return WalkCursor(from_epoch(self._last[0]), {i: from_epoch(m) for i, m in self._recent.items() if m > floor})
+        """The cursor to resume from (once the walk has ended, or between records).  It never moves back,
+        even when the newest records the last walk saw have since been deleted, and it keeps the versions
+        handed out by either walk within the overlap window."""
+        tops = [to_epoch(self.start.modified_gmt)] if self.start.modified_gmt else []
+        if self._last is not None:
+            tops.append(self._last[0])
+        if not tops:
+            return WalkCursor()
+        top = max(tops)
+        versions = {i: to_epoch(m) for i, m in self.start.recent.items()}
+        versions.update(self._recent)
+        return WalkCursor(from_epoch(top), {i: from_epoch(m) for i, m in versions.items() if m > top - self.overlap})
 
     def __iter__(self) -> Iterator[dict]:
         seen_before = {i: to_epoch(m) for i, m in self.start.recent.items()}

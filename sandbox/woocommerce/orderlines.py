@@ -134,5 +134,5 @@ def finish_order(order: dict, tax_line_id: int) -> None:
     ]
 
 
-def refund_entry(refund_id: int, amount: str, reason: str, ts: int, partial: bool = False) -> dict:
-    return {"id": refund_id, "reason": reason, "amount": parse_money(amount), "ts": ts, "partial": partial}
+def refund_entry(refund_id: int, amount: str, reason: str, ts: int) -> dict:
+    return {"id": refund_id, "reason": reason, "amount": parse_money(amount), "ts": ts}

@@ -53,9 +53,17 @@ def test_cursor_resumes_and_yields_only_changes(quiet_store):
         again = client.walk_modified("/orders", cursor=cursor)
         assert list(again) == [], "the overlap window does not hand out the same versions again"
         assert again.stats.requests <= 2
-        changed = client.get("/orders", per_page=1, orderby="id", order="asc")[0]
-        client.update(f"/orders/{changed['id']}", {"customer_note": "changed after the walk"})
-        assert [o["id"] for o in client.walk_modified("/orders", cursor=cursor)] == [changed["id"]]
+        older, newer = client.get("/orders", per_page=2, orderby="id", order="asc")
+        client.update(f"/orders/{older['id']}", {"customer_note": "changed after the walk"})
+        time.sleep(1.1)
+        client.update(f"/orders/{newer['id']}", {"customer_note": "changed a second later"})
+        resumed = client.walk_modified("/orders", cursor=cursor)
+        assert [o["id"] for o in resumed] == [older["id"], newer["id"]]
+        top = resumed.cursor
+        client.delete(f"/orders/{newer['id']}", force=True)  # the newest record vanishes
+        after_delete = client.walk_modified("/orders", cursor=top)
+        assert list(after_delete) == [] and after_delete.cursor.modified_gmt == top.modified_gmt, \
+            "the cursor never moves back"
 
 
 def test_walk_under_churn_misses_nothing_and_repeats_nothing():

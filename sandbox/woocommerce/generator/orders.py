@@ -193,7 +193,7 @@ class WooOrders:
                                                   head.refunded))
         elif head.completed is not None and rng.random() < 0.04:
             order["_refunds"].append(refund_entry(self.ids.refund_id(i, 0), lines[0]["total"], "Poškozený kus",
-                                                  min(self.end - 1, head.completed + DAY), partial=True))
+                                                  min(self.end - 1, head.completed + DAY)))
         return order
 
 

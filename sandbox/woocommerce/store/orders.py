@@ -122,7 +122,7 @@ class OrderTable:
             deleted = set(self.deleted)
             masked = {k: list(v) for k, v in self.masked.items()}
             version = self.version
-        if q.fast() and q.include is None:
+        if q.fast():
             total, ids = _FastQuery(self.index, self.gen, q, overlay, masked).page(offset, limit)
         else:
             ids = self._selection(q, overlay, deleted, version)
