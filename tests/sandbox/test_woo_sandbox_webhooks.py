@@ -50,6 +50,17 @@ def _wait(receiver, path: str, count: int, timeout: float = 10.0) -> list[dict]:
     return _deliveries(receiver, path)
 
 
+def _hook_state(store, hook_id: int, until=lambda state: True, timeout: float = 10.0) -> dict:
+    """The store's own view of a webhook (failure count, delivery log), once `until` holds or time is up:
+    a delivery's outcome is recorded after the receiver has answered."""
+    deadline = time.time() + timeout
+    while True:
+        state = {h["id"]: h for h in store.webhooks()["webhooks"]}[hook_id]
+        if until(state) or time.time() > deadline:
+            return state
+        time.sleep(0.02)
+
+
 def _order(api) -> dict:
     return api.get("/orders", params={"per_page": 1, "status": "completed"}).json()[0]
 
@@ -67,6 +78,7 @@ def test_ping_on_create(api, receiver):
 def test_delivery_headers_signature_and_payload_at_send_time(store, api, receiver):
     hook = _hook(api, receiver, "/orders")
     order = _order(api)
+    store.set_faults(webhook_late_ms=1500)  # the delivery waits: both changes happen while it is pending
     api.put(f"/orders/{order['id']}", json={"customer_note": "first"})
     api.put(f"/orders/{order['id']}", json={"customer_note": "second / ž"})
     calls = _wait(receiver, "/orders", 1)
@@ -116,11 +128,10 @@ def test_failures_disable_the_webhook(store, api, receiver):
         before = len(_deliveries(receiver, "/failing"))
         api.put(f"/orders/{order['id']}", json={"customer_note": "x"})
         _wait(receiver, "/failing", before + 1)
-        time.sleep(0.1)
+        return _hook_state(store, hook["id"], lambda s: len(s["deliveries"]) == before + 1)
 
     for order in orders[:6]:
-        fail_once(order)
-    state = {h["id"]: h for h in store.webhooks()["webhooks"]}[hook["id"]]
+        state = fail_once(order)
     assert (state["status"], state["failure_count"]) == ("active", 6)
     fail_once(orders[6])  # a failure while the count is above 5 disables
     assert api.get(f"/webhooks/{hook['id']}").json()["status"] == "disabled"
@@ -128,8 +139,7 @@ def test_failures_disable_the_webhook(store, api, receiver):
     time.sleep(0.8)
     assert len(_deliveries(receiver, "/failing")) == 7, "a disabled webhook delivers nothing"
     api.put(f"/webhooks/{hook['id']}", json={"status": "active"})
-    fail_once(orders[8])
-    assert api.get(f"/webhooks/{hook['id']}").json()["status"] == "disabled", "the count was not reset"
+    assert fail_once(orders[8])["status"] == "disabled", "the count was not reset"
 
 
 def test_success_resets_the_failure_count(store, api, receiver):
@@ -139,8 +149,8 @@ def test_success_resets_the_failure_count(store, api, receiver):
                                                          "offset": 20}).json()):
         api.put(f"/orders/{order['id']}", json={"customer_note": "z"})
         _wait(receiver, "/flaky", k + 1)
-        time.sleep(0.1)
-    state = {h["id"]: h for h in store.webhooks()["webhooks"]}[hook["id"]]
+        _hook_state(store, hook["id"], lambda s, done=k + 1: len(s["deliveries"]) == done)
+    state = _hook_state(store, hook["id"])
     assert state["failure_count"] == 0 and [d["status"] for d in state["deliveries"]] == [500, 500, 200]
 
 
