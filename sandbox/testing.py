@@ -31,16 +31,41 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60.0
 
 
-class SandboxHandle:
-    """A started sandbox: its printed description plus admin helpers."""
+class ProcessHandle:
+    """A sandbox subprocess (Shoptet's or WooCommerce's): its printed description and its admin endpoints."""
 
     def __init__(self, process: subprocess.Popen, description: dict, log_path: str):
         self.process = process
         self.description = description
         self.base_url: str = description["base_url"]
-        self.shops: list[dict] = description["shops"]
         self.log_path = log_path
-        self._admin = httpx.Client(base_url=self.base_url, timeout=30.0, trust_env=False)
+        self._admin = httpx.Client(base_url=self.base_url, timeout=60.0, trust_env=False)
+
+    def state(self) -> dict:
+        return self._get("/_sandbox/state")
+
+    def _get(self, path: str) -> dict:
+        response = self._admin.get(path)
+        response.raise_for_status()
+        return response.json()
+
+    def _post(self, path: str, payload: dict) -> dict:
+        response = self._admin.post(path, json=payload)
+        if response.status_code >= 400:
+            raise ValueError(f"{path}: {response.status_code} {response.text}")
+        return response.json()
+
+    def close(self) -> None:
+        self._admin.close()
+        terminate(self.process)
+
+
+class SandboxHandle(ProcessHandle):
+    """A started Shoptet sandbox: its printed description plus admin helpers."""
+
+    def __init__(self, process: subprocess.Popen, description: dict, log_path: str):
+        super().__init__(process, description, log_path)
+        self.shops: list[dict] = description["shops"]
 
     # -- convenience -----------------------------------------------------------------------
     def shop(self, index: int = 0) -> dict:
@@ -70,32 +95,9 @@ class SandboxHandle:
     def new_install_code(self, shop: int) -> str:
         return self._post("/_sandbox/install-code", {"shop": shop})["install_code"]
 
-    def state(self) -> dict:
-        response = self._admin.get("/_sandbox/state")
-        response.raise_for_status()
-        return response.json()
 
-    def _post(self, path: str, payload: dict) -> dict:
-        response = self._admin.post(path, json=payload)
-        if response.status_code >= 400:
-            raise ValueError(f"{path}: {response.status_code} {response.text}")
-        return response.json()
-
-    # -- lifecycle -------------------------------------------------------------------------
-    def close(self) -> None:
-        self._admin.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-
-
-def _flags(options: dict) -> list[str]:
+def cli_flags(options: dict) -> list[str]:
+    """Keyword options as CLI flags: `bucket_leak=100` -> `--bucket-leak 100`; True -> a bare flag."""
     args: list[str] = []
     for key, value in options.items():
         if value is None or value is False:
@@ -112,19 +114,41 @@ def _flags(options: dict) -> list[str]:
 def run_sandbox(seed: int = 1, shops: int = 2, orders: int = 200, faults: dict | list | None = None,
                 **opts) -> Iterator[SandboxHandle]:
     """Start `python -m sandbox` on a free loopback port; terminate it on exit."""
-    args = [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", "0", "--seed", str(seed),
+    args = ["-m", "sandbox", "--host", "127.0.0.1", "--port", "0", "--seed", str(seed),
             "--shops", str(shops), "--orders", str(orders), "--exit-with-parent"]
     if faults:
         args += ["--faults", json.dumps(faults)]
-    args += _flags(opts)
+    with running(SandboxHandle, args + cli_flags(opts), "shoptet-sandbox-") as handle:
+        yield handle
+
+
+@contextlib.contextmanager
+def running(handle_class: type[ProcessHandle], args: list[str], log_prefix: str) -> Iterator:
+    """Spawn a sandbox, hand out its handle, and stop it (and remove its log) on exit."""
+    process, description, log_path = spawn(args, log_prefix)
+    handle = handle_class(process, description, log_path)
+    try:
+        yield handle
+    finally:
+        handle.close()
+        with contextlib.suppress(OSError):
+            os.unlink(log_path)
+
+
+def spawn(args: list[str], log_prefix: str) -> tuple[subprocess.Popen, dict, str]:
+    """Run `python <args>` from the repo root; return it with the JSON line it printed and its log file.
+
+    Shared by the Shoptet and WooCommerce sandboxes: both print one JSON line once they serve.
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    log = tempfile.NamedTemporaryFile(prefix="shoptet-sandbox-", suffix=".log", delete=False)
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, env=env, cwd=str(REPO_ROOT))
+    log = tempfile.NamedTemporaryFile(prefix=log_prefix, suffix=".log", delete=False)
+    process = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=log, env=env,
+                               cwd=str(REPO_ROOT))
     log.close()
     line = _first_line(process)
     try:
-        description = json.loads(line)
+        return process, json.loads(line), log.name
     except ValueError:
         process.kill()
         process.wait()
@@ -133,13 +157,18 @@ def run_sandbox(seed: int = 1, shops: int = 2, orders: int = 200, faults: dict |
         with contextlib.suppress(OSError):
             os.unlink(log.name)
         raise RuntimeError(f"sandbox did not start (exit {process.returncode}): {line[:200]!r}\n{details}") from None
-    handle = SandboxHandle(process, description, log.name)
-    try:
-        yield handle
-    finally:
-        handle.close()
-        with contextlib.suppress(OSError):
-            os.unlink(log.name)
+
+
+def terminate(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 def _first_line(process: subprocess.Popen) -> bytes:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from sandbox.testing import run_sandbox
+from sandbox.woocommerce.testing import run_woo_sandbox
 
 
 class Api:
@@ -124,3 +125,38 @@ def module_receiver():
     r = Receiver()
     yield r
     r.close()
+
+
+# -- WooCommerce ------------------------------------------------------------------------------------
+
+WOO_ORDERS = 2500  # enough for a tie group (one second) of more than 100 orders
+
+
+@pytest.fixture(scope="session")
+def woo():
+    """A WooCommerce store shared by the woo sandbox tests (tests that write make their own records)."""
+    with run_woo_sandbox(seed=7, orders=WOO_ORDERS, webhook_delay=0.05) as store:
+        yield store
+
+
+def woo_http(store) -> httpx.Client:
+    """httpx on a store's TLS port with HTTP Basic (the read_write key); paths relative to /wp-json/wc/v3."""
+    return httpx.Client(base_url=store.api_url(tls=True), verify=store.tls_context(), timeout=60.0,
+                        trust_env=False, auth=(store.consumer_key, store.consumer_secret))
+
+
+@pytest.fixture
+def woo_store_api(store):
+    """`woo_http` on the module's own `store` fixture, with every fault switch off before and after."""
+    store.reset_faults()
+    client = woo_http(store)
+    yield client
+    client.close()
+    store.reset_faults()
+
+
+@pytest.fixture(scope="session")
+def woo_api(woo):
+    client = woo_http(woo)
+    yield client
+    client.close()

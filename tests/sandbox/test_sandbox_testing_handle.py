@@ -14,8 +14,8 @@ from sandbox.testing import REPO_ROOT, run_sandbox
 
 ORPHAN_SCRIPT = """
 import os
-from sandbox.testing import run_sandbox
-handle = run_sandbox(orders=10).__enter__()
+from {module} import {runner}
+handle = {runner}(orders=10).__enter__()
 print(handle.process.pid, flush=True)
 os._exit(0)  # die without cleaning up, like a killed test runner
 """
@@ -40,10 +40,12 @@ def test_bad_options_fail_fast():
         pass
 
 
-def test_sandbox_exits_when_its_parent_dies():
+@pytest.mark.parametrize(("module", "runner"), [("sandbox.testing", "run_sandbox"),
+                                                ("sandbox.woocommerce.testing", "run_woo_sandbox")])
+def test_sandbox_exits_when_its_parent_dies(module, runner):
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    done = subprocess.run([sys.executable, "-c", ORPHAN_SCRIPT], capture_output=True, env=env, timeout=60,
-                          check=True)
+    script = ORPHAN_SCRIPT.format(module=module, runner=runner)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, env=env, timeout=60, check=True)
     pid = int(done.stdout.strip())
     deadline = time.time() + 10
     while time.time() < deadline:

@@ -1,0 +1,3 @@
+from sandbox.woocommerce.server import main
+
+raise SystemExit(main())

@@ -1,0 +1,26 @@
+"""`GET /wp-json/wc/v3`: the namespace index (no authentication needed), listing the routes served."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from sandbox.woocommerce.rest import json_response
+from sandbox.woocommerce.routes import API_PREFIX
+
+bp = Blueprint("woo_index", __name__)
+
+
+@bp.get(API_PREFIX)
+@bp.get(API_PREFIX + "/")
+def namespace_index():
+    routes = {}
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule.startswith(API_PREFIX + "/") and len(rule.rule) > len(API_PREFIX) + 1:
+            path = "/wc/v3" + rule.rule[len(API_PREFIX):].replace("<int:", "(?P<").replace(">", ">[\\d]+)")
+            methods = sorted(rule.methods - {"OPTIONS", "HEAD"})
+            routes.setdefault(path, {"namespace": "wc/v3", "methods": [], "endpoints": []})
+            routes[path]["methods"] = sorted(set(routes[path]["methods"]) | set(methods))
+            routes[path]["endpoints"].append({"methods": methods, "args": {}})
+    home = request.host_url.rstrip("/")
+    return json_response({"namespace": "wc/v3", "routes": routes,
+                          "_links": {"up": [{"href": f"{home}/wp-json/"}]}})
