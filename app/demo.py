@@ -34,10 +34,10 @@ def start_sandbox(port: int, shops: int, orders: int) -> tuple[subprocess.Popen,
 
 def connect_shops(description: dict) -> list[str]:
     from app import create_app
+    from app.channels.shoptet.api import client_for_shop
     from app.crypto import encrypt
     from app.extensions import db
     from app.orgs.models import Organization
-    from app.shops.clients import client_for_shop
     from app.shops.install import register_webhooks
     from app.shops.models import Shop
     from app.shops.services import add_shop

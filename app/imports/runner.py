@@ -22,10 +22,10 @@ from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app.channels.base import MissingCredentials
 from app.imports.kinds import importer_for
 from app.imports.pipeline import Progress, import_file
 from app.imports.snapshots import acquire_snapshot, forget_download, local_path
-from app.shops.clients import MissingCredentials
 from app.shoptet.errors import JobFailed, ShoptetError, SnapshotCorrupt
 from app.sync import ledger
 from app.sync.incremental import FallbackToSnapshot, run_changes, snapshot_completed, start_fallback_snapshot

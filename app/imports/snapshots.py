@@ -16,8 +16,8 @@ from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from app.channels.shoptet.api import client_for_shop
 from app.embedded import var_dir
-from app.shops.clients import client_for_shop
 from app.shoptet import JobFailed, JobPollLimitExceeded, JobTimeout, SnapshotError, WebhookRequired
 from app.sync import ledger
 from app.sync.models import SyncRun

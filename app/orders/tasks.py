@@ -18,13 +18,14 @@ from flask import current_app
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from app.channels.base import MissingCredentials
+from app.channels.shoptet.api import client_for_shop
 from app.embedded import var_dir
 from app.extensions import db
 from app.orders import queries, services
 from app.orders.models import OrderStatusChange, TableExport
 from app.orgs.scoping import org_shops
 from app.settings.cache import settings_cache
-from app.shops.clients import MissingCredentials, client_for_shop
 from app.shoptet import ShoptetClient
 from app.shoptet.errors import ShoptetError
 

@@ -7,12 +7,12 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.channels.shoptet.api import client_for_shop
 from app.extensions import db
 from app.htmx import STOP_POLLING, is_htmx
 from app.orgs.scoping import can, current_org, get_scoped_or_404, require, scoped
 from app.shops import install
 from app.shops import services as shop_services
-from app.shops.clients import client_for_shop
 from app.shops.models import Shop
 from app.shoptet import ShoptetError
 from app.sync import queries, services

@@ -19,11 +19,11 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from app.channels.shoptet.api import client_for_shop
 from app.db import run_after_commit
 from app.imports.kinds import importer_for
 from app.imports.metrics import refresh_customer_metrics
 from app.imports.partitions import PartitionCache
-from app.shops.clients import client_for_shop
 from app.shoptet import NotFound
 from app.sync import ledger
 from app.sync.ledger import SYNC_KINDS

@@ -1,7 +1,7 @@
 import pytest
 
+from app.channels.shoptet.api import client_for_shop
 from app.imports.runner import execute_run
-from app.shops.clients import client_for_shop
 from app.shops.install import register_webhooks
 from app.shops.services import add_shop
 from app.sync import ledger

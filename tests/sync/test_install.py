@@ -6,9 +6,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from app.channels.shoptet.api import client_for_shop
 from app.imports.runner import execute_run
 from app.orgs.models import Role
-from app.shops.clients import client_for_shop
 from app.shops.install import WEBHOOK_EVENTS
 from app.shops.models import Shop, ShopInstall
 from app.sync.models import SyncRun
