@@ -9,7 +9,7 @@ Index behind each read (migration 0003):
   with shop_id through btree_gin) in a BitmapOr (see app/orders/keyset.py);
 - the same person in other shops (equal e-mail): `ix_customers_shop_email_prefix` probed with
   `shop_id = ANY(...) AND email = ANY(...)`.
-Metrics (orders count, total spent, first/last order) are columns kept by app/imports/metrics.py.
+Metrics (orders count, total spent, first/last order) are columns kept by app/customers/metrics.py.
 The same person across shops is found per page (the "also in" column, the detail page, a search by e-mail),
 never as a filter over the whole table: with no column for it, "in several shops" would read every customer.
 """

@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from app.channels.shoptet.api import client_for_shop
-from app.imports.runner import execute_run
+from app.channels.shoptet.webhooks import EVENTS as WEBHOOK_EVENTS
 from app.orgs.models import Role
-from app.shops.install import WEBHOOK_EVENTS
 from app.shops.models import Shop, ShopInstall
 from app.sync.models import SyncRun
-from app.webhooks.services import webhook_url
+from app.sync.runner import execute_run
+from app.webhooks.urls import webhook_url
 from tests.factories import csrf_token, login, make_member, make_org
 
 
@@ -54,7 +54,7 @@ def test_install_connects_the_shop_registers_webhooks_and_starts_imports(app, cl
     # The webhooks point at this shop's endpoint (read back through the API with the new OAuth token).
     with client_for_shop(shop) as api:
         hooks = {hook["event"]: hook["url"] for hook in api.iter_webhooks()}
-    assert set(WEBHOOK_EVENTS) <= set(hooks) and set(hooks.values()) == {webhook_url(shop.id)}
+    assert set(WEBHOOK_EVENTS) <= set(hooks) and set(hooks.values()) == {webhook_url(shop)}
     # The OAuth token works: an import through access tokens from the partner's OAuth server.
     orders_run = db.session.execute(select(SyncRun.id).where(SyncRun.shop_id == shop.id,
                                                              SyncRun.kind == "orders")).scalar_one()

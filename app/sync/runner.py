@@ -1,9 +1,11 @@
-"""Run one ledger entry from claim to a final state: get the file, import it, record the outcome.
+"""Run one ledger entry from claim to a final state: the one path every import and sync takes.
 
-Used by the RQ task (workers) and by `flask hub import-snapshot` (in-process), so both take the same
-path. Failures are sorted: transient ones (network, 429/5xx, a damaged download, a lost database
-connection) are retried with backoff; permanent ones (bad file, bad credentials) fail the run with a
-message a person can act on.
+The job (tasks.py) or `flask hub import-snapshot` / `flask hub sync` (in-process) → `execute_run` → the shop's
+channel gives the source (a full import, a local file, or the change feed: app/channels/) → the pipeline
+writes it (app/imports/pipeline.py, or incremental.py for changes) → the ledger records the outcome.
+Failures are sorted: transient ones (network, 429/5xx, a damaged download, a lost database connection) are
+retried with backoff; permanent ones (bad file, bad credentials) fail the run with a message a person can
+act on.
 """
 
 from __future__ import annotations
@@ -14,22 +16,24 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
-import httpx
 import psycopg
 from flask import current_app
 from psycopg.errors import QueryCanceled
+from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.channels.base import MissingCredentials
-from app.imports.kinds import importer_for
-from app.imports.pipeline import Progress, import_file
-from app.imports.snapshots import acquire_snapshot, forget_download, local_path
-from app.shoptet.errors import JobFailed, ShoptetError, SnapshotCorrupt
-from app.sync import ledger
-from app.sync.incremental import FallbackToSnapshot, run_changes, snapshot_completed, start_fallback_snapshot
+from app.channels import UnknownPlatform, channel_for
+from app.channels.base import ChannelError, FallbackToFull, ImportContext
+from app.embedded import var_dir
+from app.imports.pipeline import Progress, import_records
+from app.imports.writers import writer_for
+from app.sync import ledger, runlog
+from app.sync.incremental import run_changes, snapshot_completed, start_fallback_import
 from app.sync.models import SyncRun
+from app.webhooks.services import event_received
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,17 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(600, 15 * 2 ** max(0, attempt - 1)))
 
 
+def imports_dir() -> Path:
+    path = Path(current_app.config.get("IMPORTS_DIR") or var_dir() / "imports")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def scratch_path(run_id: int, phase: int) -> Path:
+    """Where a full import's source may keep a download of a phase (deleted when the run succeeds)."""
+    return imports_dir() / f"run-{run_id}-phase-{phase}.download"
+
+
 def run_file_import(session: Session, shop, kind: str, path: str, *, language: str | None = None,
                     on_progress: Callable[[Progress], None] | None = None) -> Progress:
     """Import a local file now, in this process, through the ledger."""
@@ -95,21 +110,24 @@ class Outcome:
     status: str
     progress: Progress | None = None
     error: str | None = None
+    stats: dict | None = None
 
 
-def execute_run(session: Session, run_id: int, *, on_progress: Callable[[Progress], None] | None = None,
-                acquire: Callable | None = None) -> Outcome:
+def execute_run(session: Session, run_id: int, *,
+                on_progress: Callable[[Progress], None] | None = None) -> Outcome:
     run = ledger.claim(session, run_id)
     session.commit()
     if run is None:
         return Outcome("not-claimed")
     token = run.lease_token
+    ref = runlog.RunRef.of(run)
+    runlog.claimed(ref, run.attempt)
     engine = session.get_bind().engine
     with Heartbeat(current_app._get_current_object(), engine, run_id, token):
         try:
             if run.mode == "changes":
-                return _sync_changes(session, run, token)
-            progress = _import_phases(session, run, token, on_progress, acquire or acquire_snapshot)
+                return _sync_changes(session, run, token, ref)
+            progress = _import_phases(session, run, token, on_progress)
             ledger.finish(session, run_id, token)
             if run.mode == "snapshot":
                 requested_at = (run.checkpoint or {}).get("requested_at")
@@ -117,43 +135,47 @@ def execute_run(session: Session, run_id: int, *, on_progress: Callable[[Progres
                                    datetime.fromisoformat(requested_at) if requested_at else None)
             session.commit()
             _remove_downloads(run)
-            return Outcome("succeeded", progress)
+            runlog.finished(ref, "succeeded", **progress.as_stats())
+            return Outcome("succeeded", progress, stats=progress.as_stats())
         except ledger.LeaseLost:
             session.rollback()
             log.warning("run %s: lease lost, stopping without writing", run_id)
             return Outcome("lease-lost")
         except Exception as exc:  # every failure ends in the ledger, never silently
             session.rollback()
-            transient, message = classify(exc, run)
             run = session.get(SyncRun, run_id)
+            transient, message = classify(exc, run)
             try:
                 status = ledger.fail(session, run, token, message, retry_in=backoff(run.attempt) if transient else None)
                 session.commit()
             except ledger.LeaseLost:
                 session.rollback()
                 return Outcome("lease-lost")
-            if not transient:
-                log.warning("run %s failed: %s", run_id, message)
+            if status == "retrying":
+                runlog.retrying(ref, run.attempt, message)
+            else:
+                runlog.failed(ref, run.attempt, message)
             return Outcome(status, error=message)
 
 
-def _sync_changes(session: Session, run: SyncRun, token: int) -> Outcome:
+def _sync_changes(session: Session, run: SyncRun, token: int, ref: runlog.RunRef) -> Outcome:
     try:
-        stats = run_changes(session, run, token)
-    except FallbackToSnapshot as exc:
+        stats = run_changes(session, run, token, ref)
+    except FallbackToFull as exc:
         session.rollback()
         ledger.finish(session, run.id, token, stats={"fallback": str(exc)})
-        start_fallback_snapshot(session, run.shop, run.kind, str(exc))
+        start_fallback_import(session, run.shop, run.kind, str(exc))
         session.commit()
-        log.info("run %s: %s", run.id, exc)
+        runlog.finished(ref, "fallback", reason=str(exc))
         return Outcome("fallback", error=str(exc))
     ledger.finish(session, run.id, token, stats=stats, progress_total=run.progress_done)
     session.commit()
-    return Outcome("succeeded")
+    runlog.finished(ref, "succeeded", **stats)
+    return Outcome("succeeded", stats=stats)
 
 
 def phases(run: SyncRun) -> list[str | None]:
-    """Products come as one snapshot per language (default first); everything else is one file."""
+    """Products come in one pass per shop language (default first); everything else is one."""
     if run.mode == "file":
         return [(run.checkpoint or {}).get("language")]
     if run.kind == "products":
@@ -161,32 +183,44 @@ def phases(run: SyncRun) -> list[str | None]:
     return [None]
 
 
-def _import_phases(session: Session, run: SyncRun, token: int, on_progress, acquire) -> Progress:
+def _import_context(session: Session, run: SyncRun, token: int, phase: int, language: str | None) -> ImportContext:
+    def save(state: dict, *, remote_job_id: str | None = None) -> None:
+        """Commit the source's state now, while we hold the lease."""
+        checkpoint = {**state, "phase": phase}
+        ledger.fence(session, run.id, token)
+        session.execute(update(SyncRun).where(SyncRun.id == run.id).values(
+            checkpoint=checkpoint, remote_job_id=remote_job_id))
+        session.commit()
+        run.checkpoint = checkpoint
+
+    def received(event: str, instance: str) -> bool:
+        found = event_received(session, run.shop_id, event, instance)
+        session.commit()  # no transaction stays open while the source waits
+        return found
+
+    return ImportContext(run_id=run.id, phase=phase, language=language, checkpoint=dict(run.checkpoint or {}),
+                         save=save, scratch=scratch_path(run.id, phase), event_received=received)
+
+
+def _import_phases(session: Session, run: SyncRun, token: int, on_progress) -> Progress:
+    channel = channel_for(run.shop)
     plan = phases(run)
     progress = None
     for phase in range(int((run.checkpoint or {}).get("phase", 0)), len(plan)):
         language = plan[phase]
+        context = _import_context(session, run, token, phase, language)
         if run.mode == "file":
-            path = run.source_path
-            if not path or not os.path.exists(path):
-                raise PermanentImportError(f"The file {path} does not exist (any more).")
+            source = channel.file_import(run.shop, run.kind, run.source_path, context)
         else:
-            path = acquire(session, run, token, phase, language)
-        importer = importer_for(run.kind, run.shop, language=language)
-        try:
-            progress = import_file(session, run.id, token, path, importer, on_progress=on_progress,
-                                   checkpoint_extra={"phase": phase},
-                                   batch_size=int(current_app.config.get("IMPORT_BATCH_SIZE", 2000)))
-        except SnapshotCorrupt:
-            if run.mode != "file":
-                session.rollback()
-                forget_download(session, run, token, phase)
-            raise
+            source = channel.full_import(run.shop, run.kind, context)
+        progress = import_records(session, run.id, token, source, writer_for(run.kind, run.shop, language),
+                                  phase=phase, on_progress=on_progress,
+                                  batch_size=int(current_app.config.get("IMPORT_BATCH_SIZE", 2000)))
         session.refresh(run)
         if phase + 1 < len(plan):
             ledger.fence(session, run.id, token)
-            # The next language starts afresh; when the first snapshot was asked for stays known.
-            run.checkpoint = {"phase": phase + 1, "line_no": 0, "requested_at": run.checkpoint.get("requested_at")}
+            # The next language starts afresh; when the first one was asked for stays known.
+            run.checkpoint = {"phase": phase + 1, "requested_at": run.checkpoint.get("requested_at")}
             session.commit()
     return progress
 
@@ -194,39 +228,23 @@ def _import_phases(session: Session, run: SyncRun, token: int, on_progress, acqu
 def _remove_downloads(run: SyncRun) -> None:
     if run.mode != "file":
         for phase in range(len(phases(run))):
-            local_path(run.id, phase).unlink(missing_ok=True)
-
-
-class PermanentImportError(RuntimeError):
-    """An error retrying cannot fix; the message tells a person what to do."""
+            scratch_path(run.id, phase).unlink(missing_ok=True)
 
 
 def classify(exc: Exception, run: SyncRun) -> tuple[bool, str]:
     """(transient?, message for the run's error column)."""
-    if isinstance(exc, SnapshotCorrupt):
-        if run.mode == "file":
-            return False, f"The snapshot file is damaged: {exc}. Rows from complete lines before the damage " \
-                          "were kept; nothing was deleted. Import a complete file."
-        return True, f"The downloaded snapshot is damaged ({exc}); a new snapshot will be requested."
-    if isinstance(exc, JobFailed):
-        return True, f"Shoptet's snapshot job failed ({exc}); a new one will be requested."
-    if isinstance(exc, ShoptetError):
-        retryable = getattr(exc, "retryable", False)
-        return retryable, f"Shoptet: {exc}"
+    if isinstance(exc, ChannelError):
+        return exc.retryable, str(exc)
     if isinstance(exc, QueryCanceled) or isinstance(getattr(exc, "orig", None), QueryCanceled):
         # a statement ran past the lease (statement_timeout); the batches before it are committed
         return True, f"A batch took longer than the lease and was cancelled ({exc}); the import resumes from " \
                      "its last checkpoint."
     if isinstance(exc, OperationalError | psycopg.OperationalError):
         return True, f"Database unavailable: {getattr(exc, 'orig', exc)}"
-    if isinstance(exc, httpx.TransportError):
-        return True, f"Network error while downloading the snapshot: {exc!r}"
-    if isinstance(exc, httpx.HTTPStatusError):
-        return exc.response.status_code >= 500, f"Snapshot download answered {exc.response.status_code}"
-    if isinstance(exc, MissingCredentials):
-        return False, str(exc)
-    if isinstance(exc, PermanentImportError):
-        return False, str(exc)
+    try:
+        explained = channel_for(run.shop).explain(exc)
+    except UnknownPlatform as unknown:
+        return False, str(unknown)
+    if explained is not None:
+        return explained
     return False, f"Unexpected error ({type(exc).__name__}): {exc}"
-
-
