@@ -20,11 +20,12 @@ from flask import current_app
 from app.channels.base import ImportContext, SourceDamaged
 from app.channels.shoptet.api import client_for_shop
 from app.channels.shoptet.reader import SnapshotFile
+from app.channels.shoptet.webhooks import JOB_FINISHED
+from app.crypto import encrypt
 from app.imports.records import BadRecord, RecordError
 from app.shoptet import JobFailed, JobPollLimitExceeded, JobTimeout, SnapshotCorrupt, SnapshotError, WebhookRequired
 from app.webhooks.urls import webhook_url
 
-JOB_FINISHED_EVENT = "job:finished"
 DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 INCLUDES = {"products": ("perStockAmounts", "variantParameters"), "orders": ("notes", "shippingDetails")}
 
@@ -113,7 +114,7 @@ class SnapshotSource(SnapshotLines):
                         state["requested_at"] = requested_at.isoformat()
                     self._save(state)
                 try:
-                    job = client.wait_for_job(state["job_id"], **_wait_options())
+                    job = client.wait_for_job(state["job_id"], wake=self._job_finished, **_wait_options())
                 except (JobTimeout, JobPollLimitExceeded, JobFailed):
                     # This job is spent (failed, or its poll budget is used up): the next attempt starts a new one.
                     self._save(state | {"job_id": None, "line_no": 0})
@@ -135,7 +136,12 @@ class SnapshotSource(SnapshotLines):
             return client.request_snapshot(self.kind, language=self.context.language, **includes)
         except WebhookRequired:
             ensure_job_finished_webhook(client, self.shop)
+            self._save(self.state)  # the signature key, if one was made, is committed before anything is asked
             return client.request_snapshot(self.kind, language=self.context.language, **includes)
+
+    def _job_finished(self, job_id: str) -> bool:
+        """Has Shoptet's (verified) job:finished webhook for the job reached the inbox? It wakes the wait."""
+        return self.context.event_received(JOB_FINISHED, job_id)
 
     def damaged(self, exc: SnapshotCorrupt) -> SourceDamaged:
         """Delete the download and let the next attempt ask for a new snapshot. A new snapshot's lines need
@@ -149,10 +155,13 @@ class SnapshotSource(SnapshotLines):
 
 
 def ensure_job_finished_webhook(client, shop) -> None:
-    """Shoptet refuses snapshots unless a job:finished webhook is registered for the token."""
-    if any(hook.get("event") == JOB_FINISHED_EVENT for hook in client.iter_webhooks()):
-        return
-    client.register_webhook(JOB_FINISHED_EVENT, webhook_url(shop))
+    """Shoptet refuses snapshots unless a job:finished webhook is registered for the token. Its deliveries are
+    signed with the e-shop's signature key: without one kept on the shop, every delivery would be refused
+    (401), so a shop that has none gets a new one."""
+    if not any(hook.get("event") == JOB_FINISHED for hook in client.iter_webhooks()):
+        client.register_webhook(JOB_FINISHED, webhook_url(shop))
+    if shop.webhook_key_encrypted is None:
+        shop.webhook_key_encrypted = encrypt(client.renew_signature_key())
 
 
 def download(http: httpx.Client, url: str, path: Path) -> None:
