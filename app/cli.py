@@ -152,3 +152,27 @@ def import_snapshot(shop_id: int, kind: str, language: str | None, path: str) ->
             _fail(str(exc))
     summary = {**progress.as_stats(), "seconds": round(time.monotonic() - started, 3)}
     click.echo(json.dumps(summary))
+
+
+@hub_cli.command("sync")
+@click.option("--shop", "shop_id", required=True, type=int)
+@click.option("--kind", required=True, type=click.Choice(["orders", "customers", "products", "stock"]))
+@click.option("--full", is_flag=True, help="a full import (Shoptet: a snapshot) instead of the change feed")
+def sync(shop_id: int, kind: str, full: bool) -> None:
+    """Run one sync of a shop now, in this process, through the run ledger (never beside a worker's run of
+    the same kind); the last line is a JSON summary."""
+    import json
+    import time
+
+    from app.shops.models import Shop
+    from app.sync.runner import ImportFailed, sync_now
+
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        _fail(f"There is no shop with id {shop_id}.")
+    started = time.monotonic()
+    try:
+        counts = sync_now(db.session, shop, kind, full=full)
+    except ImportFailed as exc:
+        _fail(str(exc))
+    click.echo(json.dumps({**counts, "seconds": round(time.monotonic() - started, 3)}))

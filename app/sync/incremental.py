@@ -162,7 +162,7 @@ def _mark_clean(session: Session, shop_id: int, kind: str, started: datetime) ->
 def _sync_stock(session: Session, run: SyncRun, token: int, ref: runlog.RunRef) -> dict:
     """Absolute amounts from the channel's stock streams (one per warehouse), each with its position."""
     shop = run.shop
-    stats = {"movements": 0, "supplies": 0}
+    stats = {"movements": 0, "supplies": 0, "inserted": 0, "updated": 0}
 
     def position_of(stream: str) -> int | None:
         last_id = get_cursor(session, shop.id, stream).last_id
@@ -171,12 +171,14 @@ def _sync_stock(session: Session, run: SyncRun, token: int, ref: runlog.RunRef) 
 
     for batch in channel_for(shop).stock_changes(shop, position_of):
         ledger.fence(session, run.id, token)
-        write_stock(session, shop.id, batch.stock_id, batch.amounts)
+        written = write_stock(session, shop.id, batch.stock_id, batch.amounts)
         session.execute(update(SyncCursor).where(SyncCursor.shop_id == shop.id, SyncCursor.stream == batch.stream)
                         .values(last_id=batch.position))
         session.commit()
         stats["movements"] += batch.movements
         stats["supplies"] += batch.supplies
+        stats["inserted"] += written.inserted
+        stats["updated"] += written.updated
         if batch.amounts:
             runlog.progress(ref, stats["movements"] + stats["supplies"], None, stats)
     get_cursor(session, shop.id, "stock")  # the stream the scheduler and the shop page look at

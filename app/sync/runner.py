@@ -91,16 +91,57 @@ def scratch_path(run_id: int, phase: int) -> Path:
 def run_file_import(session: Session, shop, kind: str, path: str, *, language: str | None = None,
                     on_progress: Callable[[Progress], None] | None = None) -> Progress:
     """Import a local file now, in this process, through the ledger."""
-    run, created = ledger.trigger(session, shop, kind, mode="file", source_path=os.path.abspath(path))
-    if not created:
-        raise ImportFailed(f"An import of {kind} is already active for this shop (run {run.id}, {run.status}); "
-                           "wait for it or cancel it on the shop page.")
-    run.checkpoint = {"language": language} if language else {}
-    session.commit()
-    outcome = execute_run(session, run.id, on_progress=on_progress)
+    outcome = run_in_foreground(session, shop, kind, mode="file", source_path=os.path.abspath(path),
+                                checkpoint={"language": language} if language else {}, on_progress=on_progress)
     if outcome.status != "succeeded":
-        raise ImportFailed(outcome.error or f"run {run.id} ended as {outcome.status}")
+        raise ImportFailed(outcome.error or f"the run ended as {outcome.status}")
     return outcome.progress
+
+
+def sync_now(session: Session, shop, kind: str, *, full: bool = False) -> dict:
+    """One sync of `kind` in this process (`flask hub sync`): the change feed, or with `full` a full import;
+    a change feed that cannot bring the kind up to date falls back to a full import, run here too.
+    Returns the counts written (inserted, updated, unchanged, deleted)."""
+    if shop.status != "active":
+        raise ImportFailed("The shop is disconnected: connect it again before syncing.")
+    if full and kind not in ledger.KINDS:
+        raise ImportFailed(f"{kind} has no full import of its own (products' full import brings it): "
+                           "use --kind products --full.")
+    outcome = run_in_foreground(session, shop, kind, mode="snapshot" if full else "changes")
+    counts = _counts(outcome)
+    if outcome.status == "fallback":
+        fallback = ledger.active_run(session, shop.id, "products" if kind == "stock" else kind)
+        if fallback is None or (outcome := execute_run(session, fallback.id)).status == "not-claimed":
+            raise ImportFailed(f"The change feed fell back to a full import ({counts.get('reason')}), which a "
+                               "worker is running; see the shop page.")
+        counts = {key: counts.get(key, 0) + value for key, value in _counts(outcome).items()}
+    if outcome.status != "succeeded":
+        raise ImportFailed(outcome.error or f"the run ended as {outcome.status}")
+    return {key: counts.get(key, 0) for key in ("inserted", "updated", "unchanged", "deleted")}
+
+
+def _counts(outcome: Outcome) -> dict:
+    stats = dict(outcome.stats or {})
+    if outcome.status == "fallback":
+        return {"reason": outcome.error}
+    return {key: stats.get(key, 0) for key in ("inserted", "updated", "unchanged", "deleted")}
+
+
+def run_in_foreground(session: Session, shop, kind: str, *, mode: str, source_path: str | None = None,
+                      checkpoint: dict | None = None, on_progress: Callable[[Progress], None] | None = None,
+                      ) -> Outcome:
+    """Start a run and carry it out in this process. It is claimed in the transaction that creates it, so no
+    worker picks it up meanwhile; a run of the kind already active is refused (ImportFailed), never joined."""
+    run, created = ledger.trigger(session, shop, kind, mode=mode, source_path=source_path)
+    if not created:
+        session.rollback()
+        raise ImportFailed(f"A run of {kind} is already active for this shop (run {run.id}, {run.mode}, "
+                           f"{run.status}); wait for it or cancel it on the shop page.")
+    run.checkpoint = checkpoint or {}
+    session.flush()
+    run = ledger.claim(session, run.id)
+    session.commit()
+    return _carry(session, run, on_progress)
 
 
 @dataclass
@@ -115,11 +156,16 @@ class Outcome:
 
 def execute_run(session: Session, run_id: int, *,
                 on_progress: Callable[[Progress], None] | None = None) -> Outcome:
+    """Claim run `run_id` (the job's way in) and carry it to a final (or retrying) state."""
     run = ledger.claim(session, run_id)
     session.commit()
     if run is None:
         return Outcome("not-claimed")
-    token = run.lease_token
+    return _carry(session, run, on_progress)
+
+
+def _carry(session: Session, run: SyncRun, on_progress: Callable[[Progress], None] | None) -> Outcome:
+    run_id, token = run.id, run.lease_token
     ref = runlog.RunRef.of(run)
     runlog.claimed(ref, run.attempt)
     engine = session.get_bind().engine
