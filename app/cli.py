@@ -115,6 +115,7 @@ def shop_add(org_id, name, platform, eshop_id, url, private_token, api_url, lang
         connected = connect_shop(db.session, org_id, platform, credentials, name=name, url=url, api_url=api_url,
                                  languages=language_codes(languages), currency=currency)
     except ShopError as exc:
+        db.session.rollback()
         _fail(str(exc))
     db.session.commit()
     for warning in connected.warnings:

@@ -39,11 +39,10 @@ def start_sandbox(port: int, shops: int, orders: int) -> tuple[subprocess.Popen,
     return process, json.loads(line)
 
 
-def connect_shops(description: dict) -> list[str]:
+def connect_shops(app, description: dict) -> list[str]:
     """Each sandbox shop through the one connect service, as an operator's `flask hub shop-add` would: the
     sandbox is new each start, so its URL, token and webhooks are set again; the first imports start only
     for kinds never imported."""
-    app = create_app()
     messages = []
     with app.app_context():
         org = db.session.execute(select(Organization).where(Organization.name == DEMO_ORG)).scalar_one_or_none()
@@ -69,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     process, description = start_sandbox(args.port, args.shops, args.orders)
     print(f"sandbox at {description['base_url']} with {len(description['shops'])} shops", flush=True)
-    for message in connect_shops(description):
+    for message in connect_shops(create_app(), description):
         print(message, flush=True)
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())
     return process.wait()

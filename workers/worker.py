@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from rq import Worker
@@ -26,6 +27,8 @@ class AppWorker(Worker):
 def main(argv: list[str]) -> int:
     from app import create_app
 
+    # One line per event to stdout (journald): RQ's own, and the runs' (app/sync/runlog.py).
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app()
     AppWorker.app = app
     connection = app.extensions["redis"]

@@ -59,22 +59,24 @@ def connect_shop(session: Session, org_id: int, platform: str, credentials, *, n
                target_id=shop.id, platform=platform, external_id=credentials.external_id)
     result = Connected(shop, created)
     try:
-        facts = channel.shop_facts(shop)
+        facts, reachable = channel.shop_facts(shop), True
     except ChannelError as exc:
         if created and not currency:
             raise ShopError(f"The shop's currency could not be read from {channel.title} ({exc}): check the "
                             "credentials and the API URL, or give the currency (--currency).") from exc
-        facts = ShopFacts()
+        facts, reachable = ShopFacts(), False
         result.warnings.append(f"The shop's facts could not be read from {channel.title}: {exc}")
     _apply_facts(shop, facts, languages=languages, currency=currency)
     if created and not name and facts.name:
         shop.name = facts.name
     session.flush()
     try:
+        if not reachable:
+            raise ChannelError(f"{channel.title} could not be reached")
         channel.register_webhooks(shop, webhook_url(shop))
     except ChannelError as exc:
-        result.warnings.append(f"Webhooks were not registered ({exc}); the shop is only as current as the sync "
-                               "interval until it is connected again.")
+        result.warnings.append(f"Webhooks were not registered ({exc}); until the shop is connected again, it is "
+                               "only as current as its sync interval.")
     session.flush()
     for kind in _never_imported(session, shop):
         try:

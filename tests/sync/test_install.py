@@ -45,6 +45,8 @@ def test_install_connects_the_shop_registers_webhooks_and_starts_imports(app, cl
     shop = db.session.execute(select(Shop).where(Shop.organization_id == org.id)).scalar_one()
     assert (shop.external_id, shop.auth_mode, shop.status) == (addon["eshop_id"], "oauth", "active")
     assert shop.webhook_key_encrypted is not None
+    # The connect service read the shop's facts from /api/eshop (the install only gives its id and address).
+    assert (shop.currency, shop.languages, shop.timezone) == ("CZK", ",".join(addon["languages"]), "Europe/Prague")
     raw = db.session.connection().exec_driver_sql("SELECT api_token_encrypted FROM shops WHERE id = %(id)s",
                                                   {"id": shop.id}).scalar()
     assert b"-o-" not in bytes(raw)  # the OAuth token is stored encrypted
