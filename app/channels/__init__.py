@@ -12,7 +12,7 @@ from importlib import import_module
 
 from app.channels.base import Channel
 
-PLATFORMS = ("app.channels.shoptet:ShoptetChannel",)
+PLATFORMS = ("app.channels.shoptet.channel:ShoptetChannel",)
 
 _channels: dict[str, Channel] = {}
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.channels import UnknownPlatform, channel_for, channel_named, channels
 from app.channels.base import Channel
-from app.channels.shoptet import ShoptetChannel
+from app.channels.shoptet.channel import ShoptetChannel
 from app.crypto import encrypt
 from app.sync import ledger
 from app.sync.models import SyncRun

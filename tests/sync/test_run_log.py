@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.channels.base import SourceDamaged
-from app.channels.shoptet import ShoptetChannel
+from app.channels.shoptet.channel import ShoptetChannel
 from app.crypto import encrypt
 from app.sync import ledger
 from app.sync.runner import ImportFailed, execute_run, run_file_import

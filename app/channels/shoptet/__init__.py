@@ -5,7 +5,3 @@ install), snapshots.py + reader.py (full imports), feeds.py (change feeds, stock
 (Shoptet JSON → the hub's records), statuses.py, webhooks.py, writes.py; channel.py ties them together.
 `app/shoptet/` stays the Flask-free API client library; this package is where the hub meets it.
 """
-
-from app.channels.shoptet.channel import ShoptetChannel
-
-__all__ = ["ShoptetChannel"]
