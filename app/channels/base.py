@@ -110,8 +110,9 @@ class FullSource(Protocol):
     """One phase of a full import: every record of a kind, resumable from an opaque checkpoint.
 
     The pipeline (app/imports/pipeline.py) batches what `records()` yields and commits each batch with
-    `checkpoint()` (the state after the last item yielded); a resumed run builds the source with that state
-    in `ImportContext.checkpoint` and the source goes on after it. Items are records of the kind
+    `checkpoint()`: the checkpoint it was given, with its own keys moved to just after the last item yielded.
+    A resumed run builds the source with that checkpoint in `ImportContext.checkpoint` and the source goes on
+    after it. Items are records of the kind
     (app/imports/records.py) or `BadRecord`s; `done` counts items read (progress), `total()` estimates all.
     """
 
