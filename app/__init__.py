@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
+    from app.channels import channels
     from app.core.routes import bp as core_bp
     from app.core.routes import register_error_pages
     from app.customers.routes import bp as customers_bp
@@ -103,4 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, auth_bp, orgs_bp, settings_bp, audit_bp, shops_bp, runs_bp, webhooks_bp,
                       orders_bp, customers_bp, tables_bp, monitoring_bp):
         app.register_blueprint(blueprint)
+    for channel in channels().values():  # a platform's own routes (Shoptet's addon install)
+        if channel.blueprint is not None:
+            app.register_blueprint(channel.blueprint)
     register_error_pages(app)

@@ -117,22 +117,30 @@ def demo_seed() -> None:
 @hub_cli.command("shop-add")
 @click.option("--org", "org_id", required=True, type=int)
 @click.option("--name", required=True)
-@click.option("--eshop-id", required=True, type=int, help="Shoptet's eshopId")
+@click.option("--platform", default="shoptet", show_default=True, help="the shop's platform")
+@click.option("--eshop-id", type=int, default=None, help="Shoptet: the shop's eshopId")
 @click.option("--url", default="", help="the shop's address")
-@click.option("--private-token", default=None, help="Shoptet private API token (stored encrypted)")
-@click.option("--api-url", default=None, help="API base URL (default Shoptet's; the sandbox's in demos)")
-@click.option("--languages", default="cs", help="comma-separated, default language first")
-def shop_add(org_id, name, eshop_id, url, private_token, api_url, languages) -> None:
-    """Add a Shoptet shop to an organization and print its id."""
-    from app.shops.services import ShopError, add_shop
+@click.option("--private-token", default=None, help="Shoptet: a private API token (stored encrypted)")
+@click.option("--api-url", default=None, help="API base URL (default the platform's; the sandbox's in demos)")
+@click.option("--languages", default=None, help="comma-separated, default language first (default: the API's)")
+@click.option("--currency", default=None, help="the shop's currency (default: the API's; needed without it)")
+def shop_add(org_id, name, platform, eshop_id, url, private_token, api_url, languages, currency) -> None:
+    """Connect a shop to an organization (credentials, facts, webhooks, first imports); prints its id."""
+    from app.shops.connect import connect_shop
+    from app.shops.services import ShopError, channel_and_credentials, language_codes
 
     try:
-        shop = add_shop(db.session, org_id, name=name, eshop_id=eshop_id, url=url, private_token=private_token,
-                        api_url=api_url, languages=languages)
+        _channel, credentials = channel_and_credentials(platform, {"eshop_id": eshop_id,
+                                                                   "private_token": private_token})
+        connected = connect_shop(db.session, org_id, platform, credentials, name=name, url=url, api_url=api_url,
+                                 languages=language_codes(languages), currency=currency)
     except ShopError as exc:
+        db.session.rollback()
         _fail(str(exc))
     db.session.commit()
-    click.echo(shop.id)
+    for warning in connected.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(connected.shop.id)
 
 
 @hub_cli.command("import-snapshot")
@@ -147,8 +155,8 @@ def import_snapshot(shop_id: int, kind: str, language: str | None, path: str) ->
 
     from tqdm import tqdm
 
-    from app.imports.runner import ImportFailed, run_file_import
     from app.shops.models import Shop
+    from app.sync.runner import ImportFailed, run_file_import
 
     shop = db.session.get(Shop, shop_id)
     if shop is None:
@@ -165,3 +173,27 @@ def import_snapshot(shop_id: int, kind: str, language: str | None, path: str) ->
             _fail(str(exc))
     summary = {**progress.as_stats(), "seconds": round(time.monotonic() - started, 3)}
     click.echo(json.dumps(summary))
+
+
+@hub_cli.command("sync")
+@click.option("--shop", "shop_id", required=True, type=int)
+@click.option("--kind", required=True, type=click.Choice(["orders", "customers", "products", "stock"]))
+@click.option("--full", is_flag=True, help="a full import (Shoptet: a snapshot) instead of the change feed")
+def sync(shop_id: int, kind: str, full: bool) -> None:
+    """Run one sync of a shop now, in this process, through the run ledger (never beside a worker's run of
+    the same kind); the last line is a JSON summary."""
+    import json
+    import time
+
+    from app.shops.models import Shop
+    from app.sync.runner import ImportFailed, sync_now
+
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        _fail(f"There is no shop with id {shop_id}.")
+    started = time.monotonic()
+    try:
+        counts = sync_now(db.session, shop, kind, full=full)
+    except ImportFailed as exc:
+        _fail(str(exc))
+    click.echo(json.dumps({**counts, "seconds": round(time.monotonic() - started, 3)}))

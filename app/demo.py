@@ -4,7 +4,8 @@ import them once, then keep the sandbox running (honcho stops it with the rest o
     python -m app.demo [--port 8900] [--shops 3] [--orders 5000]
 
 The sandbox's data is deterministic (seeded), but its URL and tokens belong to this start, so every start
-updates the shops' API URL and token. Imports are started only for shops that have never been imported.
+updates the shops' API URL, token and webhooks (app/shops/connect.py). Imports are started only for kinds never
+imported.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ import subprocess
 import sys
 
 from sqlalchemy import select
+
+from app import create_app
+from app.channels import channel_named
+from app.extensions import db
+from app.orgs.models import Organization
+from app.shops.connect import connect_shop
 
 DEMO_ORG = "Demo Merchant"
 
@@ -32,43 +39,23 @@ def start_sandbox(port: int, shops: int, orders: int) -> tuple[subprocess.Popen,
     return process, json.loads(line)
 
 
-def connect_shops(description: dict) -> list[str]:
-    from app import create_app
-    from app.crypto import encrypt
-    from app.extensions import db
-    from app.orgs.models import Organization
-    from app.shops.clients import client_for_shop
-    from app.shops.install import register_webhooks
-    from app.shops.models import Shop
-    from app.shops.services import add_shop
-    from app.sync.models import SyncRun
-    from app.sync.services import start_import
-    from app.webhooks.services import webhook_url
-
-    app = create_app()
+def connect_shops(app, description: dict) -> list[str]:
+    """Each sandbox shop through the one connect service, as an operator's `flask hub shop-add` would: the
+    sandbox is new each start, so its URL, token and webhooks are set again; the first imports start only
+    for kinds never imported."""
     messages = []
     with app.app_context():
         org = db.session.execute(select(Organization).where(Organization.name == DEMO_ORG)).scalar_one_or_none()
         if org is None:
             raise SystemExit("run `flask hub demo-seed` first (make demo does)")
+        channel = channel_named("shoptet")
         for info in description["shops"]:
-            shop = db.session.execute(select(Shop).where(Shop.organization_id == org.id,
-                                                         Shop.external_id == info["eshop_id"])).scalar_one_or_none()
-            if shop is None:
-                shop = add_shop(db.session, org.id, name=info["name"], eshop_id=info["eshop_id"], url=info["url"],
-                                private_token=info["private_token"], api_url=description["api_url"],
-                                languages=",".join(info["languages"]), currency=info["currency"])
-            shop.api_url = description["api_url"]
-            shop.url = info["url"]
-            shop.api_token_encrypted = encrypt(info["private_token"])
-            with client_for_shop(shop) as client:  # the sandbox is new each start: register again
-                register_webhooks(client, shop, webhook_url(shop.id))
+            credentials = channel.credentials({"eshop_id": info["eshop_id"], "private_token": info["private_token"]})
+            connected = connect_shop(db.session, org.id, "shoptet", credentials, name=info["name"], url=info["url"],
+                                     api_url=description["api_url"])
             db.session.commit()
-            imported = db.session.execute(select(SyncRun.id).where(SyncRun.shop_id == shop.id).limit(1)).first()
-            if not imported:
-                for kind in ("products", "customers", "orders"):
-                    start_import(db.session, shop, kind, actor_id=None)
-                    db.session.commit()
+            messages.extend(f"{info['name']}: {warning}" for warning in connected.warnings)
+            if connected.imports:
                 messages.append(f"importing {info['name']} (eshop {info['eshop_id']})")
     return messages
 
@@ -81,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     process, description = start_sandbox(args.port, args.shops, args.orders)
     print(f"sandbox at {description['base_url']} with {len(description['shops'])} shops", flush=True)
-    for message in connect_shops(description):
+    for message in connect_shops(create_app(), description):
         print(message, flush=True)
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())
     return process.wait()

@@ -54,7 +54,7 @@ def step_limit(path: str) -> dict:
     import orjson
     import psycopg
 
-    from app.imports.reader import SnapshotFile
+    from app.channels.shoptet.reader import SnapshotFile
 
     url = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://", 1)
     started = time.monotonic()
@@ -85,10 +85,10 @@ def step_hub(path: str) -> dict:
 
     from app import create_app
     from app.extensions import db
-    from app.imports.runner import run_file_import
     from app.orders.models import OrderItem
     from app.shops.models import Shop
     from app.shops.services import add_shop
+    from app.sync.runner import run_file_import
 
     app = create_app()
     with app.app_context():

@@ -101,10 +101,10 @@ def load(app, files, sizes: dict) -> None:
 
     from app.auth.services import create_user
     from app.extensions import db
-    from app.imports.runner import run_file_import
     from app.orgs.services import create_organization
     from app.shops.models import Shop
     from app.shops.services import add_shop
+    from app.sync.runner import run_file_import
 
     with app.app_context():
         user = create_user(db.session, USER, PASSWORD)

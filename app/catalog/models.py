@@ -1,4 +1,4 @@
-"""Products, variants, texts per language and stock per warehouse, as imported from Shoptet."""
+"""Products, variants, texts per language and stock per warehouse, as imported from the shops' platforms."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Customers as imported from Shoptet, with metrics kept current as their orders arrive."""
+"""Customers as imported from the shops' platforms, with metrics kept current as their orders arrive."""
 
 from __future__ import annotations
 
@@ -39,9 +39,9 @@ class Customer(IdMixin, Base):
     creation_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     change_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     content_hash: Mapped[bytes] = mapped_column(LargeBinary)
-    raw: Mapped[dict] = mapped_column(JSONB)  # accounts, addresses, everything Shoptet sent
+    raw: Mapped[dict] = mapped_column(JSONB)  # accounts, addresses, everything the platform sent
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # Metrics, maintained by app/imports/metrics.py whenever orders of this customer change.
+    # Metrics, maintained by app/customers/metrics.py whenever orders of this customer change.
     orders_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     total_spent: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0, server_default="0")
     first_order_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

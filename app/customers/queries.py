@@ -4,6 +4,7 @@ elsewhere, and the filter's choices.
 - the same person in other shops (equal e-mail): `ix_customers_shop_email_prefix` probed with
   `shop_id = ANY(...) AND email = ANY(...)`;
 - a customer's orders: `ix_orders_shop_customer_created (shop_id, customer_guid, creation_time, id)`.
+Metrics (orders count, total spent, first/last order) are columns kept by app/customers/metrics.py.
 The same person across shops is found per page (the "also in" column, the detail page, a search by e-mail),
 never as a filter over the whole table: with no column for it, "in several shops" would read every customer.
 """

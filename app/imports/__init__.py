@@ -1,1 +1,1 @@
-"""Snapshot imports: stream a gzip JSON Lines file, write batches through COPY + upsert, checkpoint each."""
+"""The platform-free import pipeline: a source's records → batches → staging COPY → upsert → checkpoint."""

@@ -1,21 +1,19 @@
-"""The Shoptet API budget, as every process sees it: the last bucket filling and the 429s, per shop.
+"""A platform API's budget, as every process sees it: the last rate-limit filling and the 429s, per shop.
 
-An `ApiBudgetRecorder` is handed to the Shoptet client (`on_response`, see app/shoptet/transport.py) when
-a client is built for a shop; it writes to Redis so the monitoring page (another process) can read it.
+A channel hands its API client a recorder (Shoptet: app/channels/shoptet/budget.py) that reads the
+platform's own rate-limit headers and calls `ApiBudget.record`; it writes to Redis so the monitoring page
+(another process) can read it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
 
 from redis import Redis
 from redis.exceptions import RedisError
 
 from app.monitoring.events import count_event
-from app.shoptet.limits import parse_bucket_filling
-from app.shoptet.transport import BUCKET_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -23,30 +21,30 @@ BUCKET_TTL_SECONDS = 7 * 86400
 
 
 def bucket_key(shop_id: int) -> str:
-    return f"hub:mon:shoptet:bucket:{shop_id}"
+    return f"hub:mon:api:bucket:{shop_id}"
 
 
 def requests_event(shop_id: int) -> str:
-    return f"shoptet.requests:{shop_id}"
+    return f"api.requests:{shop_id}"
 
 
 def rate_limited_event(shop_id: int) -> str:
-    return f"shoptet.429:{shop_id}"
+    return f"api.429:{shop_id}"
 
 
-class ApiBudgetRecorder:
-    """Called with each HTTP answer's status and headers; never raises."""
+class ApiBudget:
+    """One shop's API answers, counted; never raises (monitoring must not break an import)."""
 
     def __init__(self, redis: Redis, shop_id: int):
         self.redis = redis
         self.shop_id = shop_id
 
-    def __call__(self, status: int, headers: Mapping[str, str]) -> None:
+    def record(self, status: int, filling: tuple[float, float] | None) -> None:
+        """An answer with HTTP `status`; `filling` is the (used, capacity) of the rate bucket if it said."""
         now = time.time()
         count_event(self.redis, requests_event(self.shop_id), now=now)
         if status == 429:
             count_event(self.redis, rate_limited_event(self.shop_id), now=now)
-        filling = parse_bucket_filling(headers.get(BUCKET_HEADER))
         if filling is None:
             return
         try:
@@ -55,7 +53,3 @@ class ApiBudgetRecorder:
             self.redis.expire(bucket_key(self.shop_id), BUCKET_TTL_SECONDS)
         except RedisError as exc:
             log.debug("bucket of shop %s not recorded: %s", self.shop_id, exc)
-
-
-def recorder_for_shop(redis: Redis, shop_id: int) -> ApiBudgetRecorder:
-    return ApiBudgetRecorder(redis, shop_id)

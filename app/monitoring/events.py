@@ -1,7 +1,7 @@
 """Event counters in Redis, per minute and in total, shared by every process (web, workers, scheduler).
 
 Anything that happens often and is worth a number on the monitoring page counts itself here with one
-call: Shoptet requests and 429s per shop today, webhook deliveries once intake counts them
+call: platform API requests and 429s per shop today, webhook deliveries once intake counts them
 (`count_event(redis, "webhooks.received")`, `"webhooks.rejected"`). A counter that was never written
 reads as None, which the page shows as "not there yet" rather than as a zero that looks healthy.
 Counting never raises: monitoring must not break the work it watches.

@@ -244,7 +244,7 @@ def hourly_throughput(session: Session, org_id: int | None, hours: int = 24,
     return buckets
 
 
-# --- Shoptet API budget ------------------------------------------------------------------------------
+# --- API budget (what each shop's client saw; app/monitoring/budget.py) ------------------------------
 
 @dataclass
 class BudgetRow:

@@ -1,6 +1,6 @@
-"""Orders and their items, as imported from Shoptet.
+"""Orders and their items, as imported from the shops' platforms.
 
-`raw` keeps the whole snapshot line (items live in `order_items.raw`), so no field Shoptet sends is lost
+`raw` keeps the whole record as the platform sent it (items live in `order_items.raw`), so no field is lost
 even before the hub models it. `content_hash` (of the source line) and `change_time` decide whether an
 incoming version changes anything: an identical or older version is never written.
 `order_items` grows without bound, so it is partitioned by the order's creation month
@@ -64,6 +64,10 @@ class Order(IdMixin, Base):
     change_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status_id: Mapped[int | None] = mapped_column(Integer)
     status_name: Mapped[str | None] = mapped_column(String(200))
+    # The hub's normalized status (app/imports/records.py ORDER_STATUSES) beside the platform's own above;
+    # written by every import, backfilled by migration channel_seam. Metrics read it, the table filters by
+    # the platform's own (status_id).
+    status: Mapped[str | None] = mapped_column(String(20))
     paid: Mapped[bool | None] = mapped_column(Boolean)
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(64))

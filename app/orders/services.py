@@ -59,15 +59,16 @@ def request_status_change(session: Session, org_id: int, user_id: int | None, or
 
 
 def record_status_outcomes(session: Session, change_id: int, changed: Sequence[int],
-                           failed: dict[int, str]) -> None:
-    """Store each order's outcome; orders Shoptet changed get the new status locally, in `raw` as well."""
+                           failed: dict[int, str], *, status: str | None = None) -> None:
+    """Store each order's outcome; orders the platform changed get the new status locally (`status`: the hub's
+    normalized name of it), in `raw` as well."""
     change = session.get(OrderStatusChange, change_id)
     if changed:
         ids = list(changed)
         new_status = {"id": change.status_id, "name": change.status_name}
         session.execute(
             update(Order).where(Order.id.in_(ids)).values(
-                status_id=change.status_id, status_name=change.status_name,
+                status_id=change.status_id, status_name=change.status_name, status=status,
                 raw=Order.raw.op("||")(_jsonb({"status": new_status})),
             ).execution_options(synchronize_session=False)
         )

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from app.channels import channel_for
+from app.channels.base import ChannelError, ShopWriter
 from app.extensions import db
 from app.orders import queries, services
 from app.orders.models import OrderStatusChange
 from app.orgs.scoping import org_shops
-from app.shops.clients import MissingCredentials, client_for_shop
-from app.shoptet import ShoptetClient
-from app.shoptet.errors import ShoptetError
 
 # --- status changes ------------------------------------------------------------------------------------------
 
 def apply_status_change(change_id: int) -> str:
-    """Send change `change_id` to Shoptet, one bulk call per shop, and record each order's outcome.
+    """Send change `change_id` to each shop's platform, one bulk call per shop, and record each order's outcome.
 
-    No transaction stays open while Shoptet answers: the orders are read, the clients built, then committed.
+    No transaction stays open while a platform answers: the orders are read, the writers built, then committed.
     """
     session = db.session
     try:
@@ -26,11 +27,11 @@ def apply_status_change(change_id: int) -> str:
         status_id = change.status_id
         pending = queries.pending_status_change_orders(session, change_id)
         shops = {shop.id: shop for shop in org_shops(session, change.organization_id)}
-        clients = {shop_id: _client(shops.get(shop_id)) for shop_id in pending}
+        targets = {shop_id: _target(shops.get(shop_id), status_id, change.status_name) for shop_id in pending}
         session.commit()
         for shop_id, orders in pending.items():
-            changed, failed = _send(clients[shop_id], orders, status_id)
-            services.record_status_outcomes(session, change_id, changed, failed)
+            changed, failed = _send(targets[shop_id], orders, status_id)
+            services.record_status_outcomes(session, change_id, changed, failed, status=targets[shop_id].status)
             session.commit()  # each shop's outcome stands on its own
         services.finish_status_change(session, session.get(OrderStatusChange, change_id))
         session.commit()
@@ -46,26 +47,33 @@ def apply_status_change(change_id: int) -> str:
         session.remove()
 
 
-def _client(shop) -> ShoptetClient | str:
-    """The shop's Shoptet client, or why there is none."""
+@dataclass
+class _Target:
+    """A shop the change goes to: its writer (or why there is none), and the hub's normalized status there."""
+
+    writer: ShopWriter | None
+    problem: str | None = None
+    status: str | None = None
+
+
+def _target(shop, status_id: int, status_name: str | None) -> _Target:
     if shop is None:
-        return "The order's shop is no longer in this organization."
+        return _Target(None, "The order's shop is no longer in this organization.")
+    channel = channel_for(shop)
     try:
-        return client_for_shop(shop)
-    except MissingCredentials as exc:
-        return str(exc)
+        return _Target(channel.writer(shop), status=channel.normalized_status(status_id, status_name))
+    except ChannelError as exc:
+        return _Target(None, str(exc))
 
 
-def _send(client: ShoptetClient | str, orders: list[tuple[int, str]],
-          status_id: int) -> tuple[list[int], dict[int, str]]:
-    """One shop's orders (id, code) → Shoptet; returns the ids changed and an error per order that was not."""
-    if isinstance(client, str):
-        return [], {order_id: client for order_id, _ in orders}
+def _send(target: _Target, orders: list[tuple[int, str]], status_id: int) -> tuple[list[int], dict[int, str]]:
+    """One shop's orders (id, code) → its platform; returns the ids changed and an error per order that was not."""
+    if target.writer is None:
+        return [], {order_id: target.problem for order_id, _ in orders}
     try:
-        with client:
-            result = client.set_orders_status([code for _, code in orders], status_id)
-    except ShoptetError as exc:
-        return [], {order_id: f"Shoptet refused the change: {exc}" for order_id, _ in orders}
-    failed = {order_id: f"{result.failed[code].message} ({result.failed[code].error_code})"
-              for order_id, code in orders if code in result.failed}
+        with target.writer as writer:
+            result = writer.set_order_status([code for _, code in orders], status_id)
+    except ChannelError as exc:
+        return [], {order_id: str(exc) for order_id, _ in orders}
+    failed = {order_id: result.failed[code] for order_id, code in orders if code in result.failed}
     return [order_id for order_id, _ in orders if order_id not in failed], failed

@@ -1,4 +1,4 @@
-"""Shops (Shoptet e-shops, later WooCommerce stores) belonging to an organization."""
+"""Shops of an organization, each on a platform (`platform`) whose channel (app/channels/) reaches it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, IdMixin, TimestampMixin
 
-SHOPTET_API_URL = "https://api.myshoptet.com"
-
 
 class Shop(IdMixin, TimestampMixin, Base):
     __tablename__ = "shops"
@@ -18,11 +16,12 @@ class Shop(IdMixin, TimestampMixin, Base):
 
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    platform: Mapped[str] = mapped_column(String(20), default="shoptet")  # shoptet | woocommerce
-    external_id: Mapped[int] = mapped_column(BigInteger)  # Shoptet eshopId
+    # Which channel (app/channels/) serves the shop: the registry's name of its platform.
+    platform: Mapped[str] = mapped_column(String(20), default="shoptet")
+    external_id: Mapped[int] = mapped_column(BigInteger)  # the platform's id of the shop (Shoptet: eshopId)
     url: Mapped[str] = mapped_column(String(500), default="")
-    # Where the shop's API answers: Shoptet's, or the sandbox's in the demo and tests.
-    api_url: Mapped[str] = mapped_column(String(500), default=SHOPTET_API_URL, server_default=SHOPTET_API_URL)
+    # Where the shop's API answers (set by its channel when it is connected; the sandbox's in demos and tests).
+    api_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     auth_mode: Mapped[str] = mapped_column(String(20), default="private", server_default="private")  # private | oauth
     # Encrypted with app.crypto (Fernet); never rendered, never logged.
     api_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -33,6 +32,7 @@ class Shop(IdMixin, TimestampMixin, Base):
     default_language: Mapped[str] = mapped_column(String(8), default="cs", server_default="cs")
     languages: Mapped[str] = mapped_column(String(100), default="cs", server_default="cs")  # comma-separated codes
     currency: Mapped[str] = mapped_column(String(3), default="CZK", server_default="CZK")
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name, from the shop's API when connected
 
     organization = relationship("Organization")
 
@@ -42,7 +42,7 @@ class Shop(IdMixin, TimestampMixin, Base):
 
 
 class ShopInstall(IdMixin, Base):
-    """An owner's "connect a Shoptet shop": the nonce in the signed install state, used once."""
+    """An owner's "connect a shop" through an addon install: the nonce in the signed install state, used once."""
 
     __tablename__ = "shop_installs"
 

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.extensions import db
-from app.orgs.scoping import can, current_org, get_scoped_or_404, require, scoped
-from app.shops import install
+from app.orgs.scoping import can, get_scoped_or_404, require, scoped
 from app.shops import services as shop_services
-from app.shops.clients import client_for_shop
 from app.shops.models import Shop
-from app.shoptet import ShoptetError
 from app.sync import queries, services
 from app.sync.ledger import KINDS, LedgerError
-from app.webhooks.services import webhook_url
 
 bp = Blueprint("shops", __name__)
 
@@ -37,41 +31,6 @@ def detail(shop_id: int):
                            history=queries.run_history(db.session, shop.id), can_run=can("imports.run"),
                            cursors=queries.sync_cursors(db.session, shop.id), can_connect=can("shops.connect"),
                            speed=queries.run_speed)
-
-
-@bp.post("/shops/connect")
-@require("shops.connect")
-def connect():
-    """Send the owner to install the hub's addon in Shoptet, with a signed single-use state."""
-    state = install.start_install(db.session, current_org().id, current_user.id)
-    db.session.commit()
-    addon_url = current_app.config.get("SHOPTET_ADDON_URL")
-    if not addon_url:
-        flash("The Shoptet addon is not configured (SHOPTET_ADDON_URL). An operator can add shops with a "
-              "private API token: flask hub shop-add.", "error")
-        return redirect(url_for("shops.index")), 303
-    separator = "&" if "?" in addon_url else "?"
-    return redirect(f"{addon_url}{separator}{urlencode({'state': state})}"), 303
-
-
-@bp.get("/shoptet/install")
-def install_callback():
-    """Shoptet's install request: code in, token out, shop connected. Answers 200 fast (Shoptet waits 5 s)."""
-    code, state = request.args.get("code", ""), request.args.get("state", "")
-    if not code:
-        return render_template("shops/install_result.html", error="The install request has no code."), 400
-    try:
-        pending = install.claim_state(db.session, state)
-        installation = install.exchange_code(code, url_for("shops.install_callback", _external=True))
-        shop = install.complete_install(db.session, pending, installation)
-        with client_for_shop(shop) as client:
-            install.register_webhooks(client, shop, webhook_url(shop.id))
-        install.start_first_imports(db.session, shop, pending.user_id)
-    except (install.InstallError, ShoptetError) as exc:
-        db.session.rollback()
-        return render_template("shops/install_result.html", error=str(exc)), 400
-    db.session.commit()
-    return render_template("shops/install_result.html", shop=shop), 200
 
 
 @bp.post("/shops/<int:shop_id>/disconnect")

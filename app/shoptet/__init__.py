@@ -41,7 +41,7 @@ from .limits import Clock, RetryPolicy
 from .paging import Page
 from .snapshots import BadLine, SnapshotLine
 from .transport import ApiResponse
-from .webhooks import SIGNATURE_HEADER, WebhookEvent, parse_event, sign, verify_signature
+from .webhooks import SIGNATURE_HEADER, Notification, parse_notification, sign, verify_signature
 
 __all__ = [
     "ApiErrorItem",
@@ -63,6 +63,7 @@ __all__ = [
     "NetworkError",
     "NetworkTimeout",
     "NotFound",
+    "Notification",
     "OAuthTokenAuth",
     "Page",
     "PayloadTooLarge",
@@ -80,10 +81,9 @@ __all__ = [
     "TokenCache",
     "TokenLimitReached",
     "ValidationError",
-    "WebhookEvent",
     "WebhookRequired",
     "exchange_install_code",
-    "parse_event",
+    "parse_notification",
     "sign",
     "verify_signature",
 ]

@@ -125,6 +125,7 @@ def wait_for_job(
     job_id: str,
     *,
     finished: FinishedSignal | None = None,
+    wake: FinishedSignal | None = None,
     timeout: float = 900.0,
     max_polls: int = 8,
     first_poll_after: float = 2.0,
@@ -139,8 +140,12 @@ def wait_for_job(
     running). If the signal does not come within ``timeout`` the job is read
     one last time. Without ``finished`` the job is polled at most
     ``max_polls`` times (≤ 10, Shoptet's limit): doubling intervals first,
-    then evenly spaced up to ``timeout``. Raises :class:`JobFailed` if the
-    job failed and :class:`JobTimeout` when time or polls are used up.
+    then evenly spaced up to ``timeout``. With ``wake`` (the same kinds of
+    signal as ``finished``) the job is polled on that schedule all the same,
+    but a signal ends the pause before the next poll at once: the webhook
+    makes the wait short, the polls keep a lost webhook from stalling it.
+    Raises :class:`JobFailed` if the job failed and :class:`JobTimeout` when
+    time or polls are used up.
     """
     if not 1 <= max_polls <= JOB_POLL_LIMIT:
         raise ValueError(f"max_polls must be within 1..{JOB_POLL_LIMIT}")
@@ -194,7 +199,11 @@ def wait_for_job(
         # spread evenly over the remaining time so the last one lands at the deadline.
         left = max_polls - polls
         step = min(delay, max_poll_interval) if polls < max_polls // 2 else remaining / left
-        clock.sleep(min(step, remaining))
+        pause = min(step, remaining)
+        if wake is None:
+            clock.sleep(pause)
+        elif _wait_signal(wake, job_id, clock.monotonic() + pause, signal_check_interval, clock):
+            wake = None  # one early poll per signal; a job still running after it is polled on schedule
         done = poll()
         if done is not None:
             return done

@@ -33,7 +33,7 @@ def verify_signature(body: bytes, signature: str | None, key: str | bytes) -> bo
 
 
 @dataclass(frozen=True, slots=True)
-class WebhookEvent:
+class Notification:
     """``{"eshopId", "event", "eventCreated", "eventInstance"}`` (+ optional ``payload``)."""
 
     eshop_id: int
@@ -48,7 +48,7 @@ class WebhookEvent:
         return f"{self.eshop_id}:{self.event}:{self.event_instance}:{self.event_created}"
 
 
-def parse_event(body: bytes) -> WebhookEvent:
+def parse_notification(body: bytes) -> Notification:
     """Parse a webhook body; raises ValueError if it is not a Shoptet notification."""
     try:
         raw = orjson.loads(body)
@@ -56,7 +56,7 @@ def parse_event(body: bytes) -> WebhookEvent:
         raise ValueError(f"webhook body is not JSON: {exc}") from exc
     if not isinstance(raw, dict) or "event" not in raw or "eshopId" not in raw:
         raise ValueError("webhook body lacks eshopId/event")
-    return WebhookEvent(
+    return Notification(
         eshop_id=int(raw["eshopId"]),
         event=str(raw["event"]),
         event_created=str(raw.get("eventCreated") or ""),

@@ -33,8 +33,8 @@ class SyncRun(IdMixin, Base):
 
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(30))  # orders | customers | products
-    mode: Mapped[str] = mapped_column(String(20), default="snapshot")  # snapshot | file
+    kind: Mapped[str] = mapped_column(String(30))  # orders | customers | products | stock (changes only)
+    mode: Mapped[str] = mapped_column(String(20), default="snapshot")  # snapshot (a full import) | file | changes
     status: Mapped[str] = mapped_column(String(20), default="queued")
     attempt: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=5)

@@ -13,8 +13,12 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.imports.partitions import ensure_ahead
+from app.settings.cache import settings_cache
 from app.sync.dispatch import enqueue_run
+from app.sync.incremental import schedule_due_syncs
 from app.sync.models import SyncRun
+from app.webhooks.models import WebhookEvent
+from app.webhooks.services import process_pending
 
 log = logging.getLogger(__name__)
 
@@ -47,18 +51,12 @@ def keep_partitions_ahead(app) -> None:
 
 
 def schedule_incremental_syncs(app) -> None:
-    from app.settings.cache import settings_cache
-    from app.sync.incremental import schedule_due_syncs
-
     cache = settings_cache()
     schedule_due_syncs(db.session, lambda shop: cache.values(db.session, shop.organization_id, shop.id))
 
 
 def process_waiting_webhooks(app) -> None:
     """Events whose processing job never ran (Redis down at intake, or flushed) are processed here."""
-    from app.webhooks.models import WebhookEvent
-    from app.webhooks.services import process_pending
-
     shop_ids = db.session.execute(
         select(WebhookEvent.shop_id).where(WebhookEvent.processed_at.is_(None),
                                            WebhookEvent.received_at < text("now() - interval '20 seconds'"))

@@ -12,7 +12,8 @@ from app.sync.dispatch import enqueue_run
 from app.sync.models import SyncRun
 
 
-def _enqueue_after_commit(session: Session, run: SyncRun) -> None:
+def enqueue_after_commit(session: Session, run: SyncRun) -> None:
+    """Put the run on its queue once the transaction that created it commits."""
     redis = current_app.extensions["redis"]
     run_id, kind, mode = run.id, run.kind, run.mode
     run_after_commit(session, lambda: enqueue_run(redis, run_id, kind, mode))
@@ -27,7 +28,7 @@ def start_import(session: Session, shop, kind: str, *, actor_id: int | None) -> 
     if created:
         record(session, organization_id=shop.organization_id, actor_id=actor_id, action="import.started",
                target_type="sync_run", target_id=run.id, kind=kind, shop_id=shop.id)
-        _enqueue_after_commit(session, run)
+        enqueue_after_commit(session, run)
     return run, created
 
 
@@ -43,5 +44,5 @@ def retry_run(session: Session, run: SyncRun, *, actor_id: int | None) -> SyncRu
     run = ledger.retry(session, run)
     record(session, organization_id=run.organization_id, actor_id=actor_id, action="import.retried",
            target_type="sync_run", target_id=run.id, kind=run.kind, shop_id=run.shop_id)
-    _enqueue_after_commit(session, run)
+    enqueue_after_commit(session, run)
     return run

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from app.extensions import db
+from app.sync.runner import execute_run
 
 
 def run_sync(run_id: int) -> str:
     """Claim run `run_id` and carry it to a final (or retrying) state."""
-    from app.imports.runner import execute_run
-
     outcome = execute_run(db.session, run_id)
     db.session.remove()
     return outcome.status

@@ -13,7 +13,8 @@ from app.db import Base, IdMixin
 class WebhookEvent(IdMixin, Base):
     __tablename__ = "webhook_events"
     __table_args__ = (
-        # Shoptet sends no delivery id: the same body delivered twice is the same event (one effect).
+        # No platform sends a usable delivery id: the channel's dedupe key of a delivery (body_hash) is the
+        # event, so the same event delivered twice has one effect.
         Index("uq_webhook_events_shop_body", "shop_id", "body_hash", unique=True),
         Index("ix_webhook_events_unprocessed", "shop_id", "id", postgresql_where=text("processed_at IS NULL")),
     )

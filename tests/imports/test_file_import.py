@@ -8,9 +8,9 @@ from sqlalchemy import func, select, text
 
 from app.catalog.models import Product, ProductText, ProductVariant, VariantStock
 from app.customers.models import Customer
-from app.imports.runner import ImportFailed, run_file_import
 from app.orders.models import Order, OrderItem
 from app.sync.models import ImportBadLine, SyncRun
+from app.sync.runner import ImportFailed, run_file_import
 from tests.imports.snapshot_files import corrupt_crc, read_lines, rewrite, truncate, write_lines
 
 

@@ -4,11 +4,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.imports.runner import execute_run
 from app.orders.models import Order
 from app.shops.services import add_shop
 from app.sync import ledger
 from app.sync.models import ImportBadLine, SyncRun
+from app.sync.runner import execute_run
 from sandbox.testing import run_sandbox
 from tests.factories import make_org
 

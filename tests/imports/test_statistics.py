@@ -6,10 +6,10 @@ from psycopg.errors import QueryCanceled
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from app.imports import metrics
-from app.imports.runner import classify
+from app.customers import metrics
 from app.imports.statistics import FIRST_ANALYZE_AT, GROWTH, StatisticsKeeper
 from app.sync.models import SyncRun
+from app.sync.runner import classify
 from tests.factories import make_org, make_shop
 
 METRICS_PLAN = f"""EXPLAIN {metrics.REFRESH.replace("{guids}", "SELECT 'guid-1'")}"""

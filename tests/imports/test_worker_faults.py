@@ -7,9 +7,9 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from app.imports.runner import execute_run
 from app.sync import ledger
 from app.sync.dispatch import enqueue_run, job_id
+from app.sync.runner import execute_run
 from tests.factories import make_org, make_shop
 from tests.imports.processes import (
     Ledger,

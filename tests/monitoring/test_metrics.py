@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.monitoring.budget import ApiBudgetRecorder
+from app.channels.shoptet.budget import ApiBudgetRecorder
 from app.monitoring.models import Incident
 from app.queues import get_queue
 from tests.monitoring.conftest import make_run

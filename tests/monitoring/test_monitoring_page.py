@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.monitoring.budget import ApiBudgetRecorder
+from app.channels.shoptet.budget import ApiBudgetRecorder
 from app.shoptet import ShoptetClient
 from app.sync.models import SyncRun
 from tests.factories import csrf_token
@@ -122,8 +122,8 @@ def test_the_api_budget_shows_what_the_shoptet_client_saw(tenants, db, login_as,
 
 
 def test_client_for_shop_wires_the_budget_recorder(tenants, db, app):
+    from app.channels.shoptet.api import client_for_shop
     from app.crypto import encrypt
-    from app.shops.clients import client_for_shop
 
     shop = tenants["shops"][0]
     shop.api_token_encrypted = encrypt("private-token-123456")

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from app.queues import QUEUES
 
@@ -277,13 +278,17 @@ def test_deploy_script_passes_shellcheck():
     assert result.returncode == 0, result.stdout
 
 
-def test_pending_migration_sql_passes_squawk(app, tmp_path):
-    """The SQL of this issue's migration through squawk with deploy/squawk.toml, as deploy.sh lints it."""
+@pytest.mark.parametrize("revision", ["0004", "channel_seam"])
+def test_pending_migration_sql_passes_squawk(app, tmp_path, revision):
+    """The SQL of an issue's migration through squawk with deploy/squawk.toml, as deploy.sh lints it."""
     squawk = ROOT / ".venv/bin/squawk"
     assert squawk.exists(), "squawk-cli is pinned in requirements-dev.txt: run make setup"
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config(app.extensions["migrate"].directory)
+        before = ScriptDirectory.from_config(config).get_revision(revision).down_revision
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": app.config["REDIS_URL"]}
-    sql = subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "db", "upgrade", "--sql", "0003:0004"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True).stdout
+    command = [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "db", "upgrade", "--sql", f"{before}:{revision}"]
+    sql = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True).stdout
     path = tmp_path / "pending.sql"
     path.write_text("SET lock_timeout = '5s';\n" + sql)
     result = subprocess.run([str(squawk), "--config", str(DEPLOY / "squawk.toml"), str(path)], capture_output=True,

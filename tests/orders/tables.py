@@ -114,7 +114,7 @@ def small_snapshots(tmp_path_factory):
 @pytest.fixture
 def imported(db, tenant, small_snapshots):
     """Shop A holding the snapshots, imported through the hub's own importer."""
-    from app.imports.runner import run_file_import
+    from app.sync.runner import run_file_import
 
     for kind in ("customers", "orders"):
         run_file_import(db.session, tenant.shop_a, kind, str(small_snapshots[kind]))

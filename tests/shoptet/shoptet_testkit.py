@@ -74,7 +74,7 @@ class WebhookReceiver:
     def __init__(self) -> None:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-        from app.shoptet import SIGNATURE_HEADER, parse_event, verify_signature
+        from app.shoptet import SIGNATURE_HEADER, parse_notification, verify_signature
 
         self.key: str | None = None
         self.received: list[tuple[bytes, str | None, bool]] = []
@@ -90,7 +90,7 @@ class WebhookReceiver:
                 with receiver._lock:
                     receiver.received.append((body, sig, ok))
                 if ok:
-                    ev = parse_event(body)
+                    ev = parse_notification(body)
                     if ev.event == "job:finished":
                         receiver.job_event(ev.event_instance).set()
                 self.send_response(200 if ok else 401)

@@ -187,3 +187,26 @@ def test_webhook_drop_rate_with_polling_fallback(sb, snap_client, receiver):
     job_id = snap_client.request_snapshot("customers")
     job = snap_client.wait_for_job(job_id, timeout=20, first_poll_after=0.3)
     assert job["status"] == "completed"
+
+
+def test_a_wake_signal_ends_the_pause_before_the_next_poll(sb, snap_client, receiver):
+    """The webhook makes the wait short: polling alone would first look after 20 s."""
+    job_id = snap_client.request_snapshot("customers")
+    before = route_counts(sb, JOB_ROUTE)
+    started = time.monotonic()
+    job = snap_client.wait_for_job(job_id, wake=receiver.job_event(job_id), timeout=60, first_poll_after=20)
+    assert job["status"] == "completed" and time.monotonic() - started < 10
+    assert sum(count_delta(before, route_counts(sb, JOB_ROUTE)).values()) == 1
+
+
+def test_a_wake_signal_that_never_comes_leaves_the_polls_within_the_limit(sb, snap_client):
+    """A lost webhook cannot stall the wait: the job is polled on schedule, at most `max_polls` times."""
+    sb.set_faults(shop=sb.shops[0]["eshop_id"], snapshot_job_never_finishes=True)
+    job_id = snap_client.request_snapshot("orders")
+    clock = FakeClock()
+    before = route_counts(sb, JOB_ROUTE)
+    with pytest.raises(JobTimeout):
+        snap_client.wait_for_job(job_id, wake=lambda _job: False, timeout=600, max_polls=10, clock=clock.clock(),
+                                 signal_check_interval=30)
+    assert count_delta(before, route_counts(sb, JOB_ROUTE)) == {"200": 10}
+    assert sum(clock.sleeps) == pytest.approx(600)

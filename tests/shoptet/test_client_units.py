@@ -20,7 +20,7 @@ from app.shoptet import (
     RetryPolicy,
     SnapshotCorrupt,
     ValidationError,
-    parse_event,
+    parse_notification,
     sign,
     verify_signature,
 )
@@ -59,11 +59,11 @@ def test_signature_rejects(body, sig, key):
     assert not verify_signature(body, sig, key)
 
 
-def test_parse_event():
-    ev = parse_event(VECTOR_BODY)
+def test_parse_notification():
+    ev = parse_notification(VECTOR_BODY)
     assert (ev.eshop_id, ev.event, ev.event_instance) == (315185, "addon:uninstall", "315185")
     with pytest.raises(ValueError):
-        parse_event(b"[1]")
+        parse_notification(b"[1]")
 
 
 # --------------------------------------------------------------------------- limits

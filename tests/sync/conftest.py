@@ -1,10 +1,10 @@
 import pytest
 
-from app.imports.runner import execute_run
-from app.shops.clients import client_for_shop
-from app.shops.install import register_webhooks
+from app.channels.shoptet.api import client_for_shop
+from app.channels.shoptet.webhooks import register as register_webhooks
 from app.shops.services import add_shop
 from app.sync import ledger
+from app.sync.runner import execute_run
 from sandbox.testing import run_sandbox
 from tests.factories import make_org
 

@@ -18,11 +18,11 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from app.channels.shoptet.api import client_for_shop
+from app.channels.shoptet.webhooks import register as register_webhooks
 from app.extensions import db as _db
 from app.settings.cache import settings_cache
 from app.settings.services import update_settings
-from app.shops.clients import client_for_shop
-from app.shops.install import register_webhooks
 from app.shops.models import Shop
 from app.shops.services import add_shop
 from app.sync.incremental import request_sync

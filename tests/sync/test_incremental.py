@@ -6,6 +6,7 @@ import httpx
 from sqlalchemy import func, select
 
 from app.catalog.models import Product, VariantStock
+from app.channels.shoptet import feeds
 from app.customers.models import Customer
 from app.orders.models import Order
 from app.sync import incremental
@@ -80,17 +81,17 @@ def test_orders_changed_while_a_sync_runs_are_not_missed(db, sandbox, imported_s
     """Changes made while the hub is between reading the feed and committing land after the watermark."""
     shop = imported_shop
     first = sandbox.mutate(shop=shop.external_id, orders_updated=3)
-    real_detail = incremental._detail
+    real_detail = feeds._detail
     during = {}
 
-    def detail_with_churn(client, kind, identifier, shop_):
+    def detail_with_churn(client, kind, identifier):
         if not during:
             during.update(sandbox.mutate(shop=shop.external_id, orders_updated=4, orders_created=2))
-        return real_detail(client, kind, identifier, shop_)
+        return real_detail(client, kind, identifier)
 
-    monkeypatch.setattr(incremental, "_detail", detail_with_churn)
+    monkeypatch.setattr(feeds, "_detail", detail_with_churn)
     assert run_now(db, shop, "orders", mode="changes")[0].status == "succeeded"
-    monkeypatch.setattr(incremental, "_detail", real_detail)
+    monkeypatch.setattr(feeds, "_detail", real_detail)
     assert run_now(db, shop, "orders", mode="changes")[0].status == "succeeded"
     db.session.expire_all()
     for code in first["orders_updated"] + during["orders_updated"] + during["orders_created"]:
@@ -111,7 +112,7 @@ def test_a_31_day_old_watermark_falls_back_to_a_snapshot_and_says_why(db, sandbo
     snapshot = db.session.execute(select(SyncRun).where(SyncRun.shop_id == shop.id, SyncRun.kind == "orders",
                                                         SyncRun.status == "queued")).scalar_one()
     assert snapshot.mode == "snapshot"
-    from app.imports.runner import execute_run
+    from app.sync.runner import execute_run
 
     assert execute_run(db.session, snapshot.id).status == "succeeded"
     db.session.expire_all()
@@ -128,7 +129,7 @@ def test_webhooks_dropped_by_the_sandbox_are_caught_by_the_reconcile_pass(db, sa
     started = incremental.schedule_due_syncs(db.session, lambda _shop: settings, now=later)
     db.session.commit()
     assert (shop.id, "orders") in started
-    from app.imports.runner import execute_run
+    from app.sync.runner import execute_run
 
     for run in db.session.execute(select(SyncRun).where(SyncRun.shop_id == shop.id, SyncRun.status == "queued")
                                   ).scalars().all():

@@ -6,13 +6,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app.imports.runner import execute_run
+from app.channels.shoptet.api import client_for_shop
+from app.channels.shoptet.webhooks import EVENTS as WEBHOOK_EVENTS
 from app.orgs.models import Role
-from app.shops.clients import client_for_shop
-from app.shops.install import WEBHOOK_EVENTS
 from app.shops.models import Shop, ShopInstall
 from app.sync.models import SyncRun
-from app.webhooks.services import webhook_url
+from app.sync.runner import execute_run
+from app.webhooks.urls import webhook_url
 from tests.factories import csrf_token, login, make_member, make_org
 
 
@@ -45,6 +45,8 @@ def test_install_connects_the_shop_registers_webhooks_and_starts_imports(app, cl
     shop = db.session.execute(select(Shop).where(Shop.organization_id == org.id)).scalar_one()
     assert (shop.external_id, shop.auth_mode, shop.status) == (addon["eshop_id"], "oauth", "active")
     assert shop.webhook_key_encrypted is not None
+    # The connect service read the shop's facts from /api/eshop (the install only gives its id and address).
+    assert (shop.currency, shop.languages, shop.timezone) == ("CZK", ",".join(addon["languages"]), "Europe/Prague")
     raw = db.session.connection().exec_driver_sql("SELECT api_token_encrypted FROM shops WHERE id = %(id)s",
                                                   {"id": shop.id}).scalar()
     assert b"-o-" not in bytes(raw)  # the OAuth token is stored encrypted
@@ -54,7 +56,7 @@ def test_install_connects_the_shop_registers_webhooks_and_starts_imports(app, cl
     # The webhooks point at this shop's endpoint (read back through the API with the new OAuth token).
     with client_for_shop(shop) as api:
         hooks = {hook["event"]: hook["url"] for hook in api.iter_webhooks()}
-    assert set(WEBHOOK_EVENTS) <= set(hooks) and set(hooks.values()) == {webhook_url(shop.id)}
+    assert set(WEBHOOK_EVENTS) <= set(hooks) and set(hooks.values()) == {webhook_url(shop)}
     # The OAuth token works: an import through access tokens from the partner's OAuth server.
     orders_run = db.session.execute(select(SyncRun.id).where(SyncRun.shop_id == shop.id,
                                                              SyncRun.kind == "orders")).scalar_one()

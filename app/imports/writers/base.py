@@ -1,63 +1,12 @@
-"""What every kind shares: staging through COPY, the counts a batch produces, line errors."""
+"""What every kind's writer shares: staging through COPY, the upsert that writes only newer content, counts."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import psycopg
 
-
-class LineError(ValueError):
-    """A line that parsed as JSON but cannot be imported; the message names the field."""
-
-
-@dataclass
-class Counts:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    def add(self, other: Counts) -> None:
-        self.inserted += other.inserted
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-
-
-def content_hash(*parts: bytes) -> bytes:
-    """Identity of an entity's content, over its canonical JSON (orjson of the parsed object), so a
-    snapshot line and the same entity fetched by the API detail hash alike; equal hash = nothing to write."""
-    digest = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        digest.update(part)
-        digest.update(b"\n")
-    return digest.digest()
-
-
-def require(obj: dict, key: str) -> Any:
-    value = obj.get(key)
-    if value is None or value == "":
-        raise LineError(f"missing required field '{key}'")
-    return value
-
-
-def parse_time(value: str | None, field: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value).astimezone(UTC)
-    except (TypeError, ValueError):
-        raise LineError(f"field '{field}' is not a date-time: {value!r}") from None
-
-
-def nested(obj: dict, *path: str) -> Any:
-    for key in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
+from app.imports.records import Counts
 
 
 def newest(records: list, key, change_time) -> list:
@@ -118,16 +67,13 @@ def changed_counts(cursor: psycopg.Cursor, changed: str, total: int) -> Counts:
     return Counts(inserted=inserted, updated=updated, unchanged=total - inserted - updated)
 
 
-class Importer:
-    """A kind's importer: `prepare` turns one parsed line into a record, `write` stores a batch."""
+class Writer:
+    """A kind's writer: stores a batch of records (app/imports/records.py) in the hub's tables."""
 
     kind: str
     shop_id: int
     # Tables whose planner statistics a large import must keep fresh (see app/imports/statistics.py).
     analyzed_tables: tuple[str, ...] = ()
-
-    def prepare(self, obj: dict):  # pragma: no cover - interface
-        raise NotImplementedError
 
     def months(self, records: list) -> set:
         """Months of order_items partitions the batch needs (orders only)."""

@@ -1,15 +1,17 @@
 """Customer metrics kept current as orders arrive: recomputed only for the customers a batch touched.
 
-Cancelled orders (Shoptet's system status -4) do not count towards spending or order counts.
+Orders count by the hub's normalized status (`orders.status`), whatever the platform: a cancelled order was
+never a sale; a failed one (its payment failed) was never paid; a refunded one was paid and the money went
+back. None of them is money the customer spent, so all three are left out of both the order count and the
+total (the average order stays the total over the count). Migration channel_seam gave every order its
+status; one without (written by the previous release after a rollback, unchanged since) counts.
 """
 
 from __future__ import annotations
 
 import psycopg
 
-CANCELLED_STATUS_ID = -4
-
-REFRESH = f"""
+REFRESH = """
 UPDATE customers c SET
     orders_count = coalesce(m.orders_count, 0),
     total_spent = coalesce(m.total_spent, 0),
@@ -17,13 +19,13 @@ UPDATE customers c SET
     last_order_at = m.last_order_at
 FROM (
     SELECT g.guid, agg.orders_count, agg.total_spent, agg.first_order_at, agg.last_order_at
-    FROM (SELECT DISTINCT guid FROM ({{guids}}) AS touched(guid)) g
+    FROM (SELECT DISTINCT guid FROM ({guids}) AS touched(guid)) g
     LEFT JOIN LATERAL (
         SELECT count(*) AS orders_count, sum(o.total_with_vat) AS total_spent,
                min(o.creation_time) AS first_order_at, max(o.creation_time) AS last_order_at
         FROM orders o
         WHERE o.shop_id = %(shop_id)s AND o.customer_guid = g.guid AND o.deleted_at IS NULL
-          AND o.status_id IS DISTINCT FROM {CANCELLED_STATUS_ID}
+          AND (o.status IS NULL OR o.status NOT IN ('cancelled', 'refunded', 'failed'))
     ) agg ON true
 ) m
 WHERE c.shop_id = %(shop_id)s AND c.guid = m.guid
