@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -66,6 +67,16 @@ class FallbackToFull(Exception):
 
 
 @dataclass(frozen=True)
+class CurrencyRate:
+    """A currency the shop sells in, with the platform's rate of today: base-currency units per unit of it."""
+
+    code: str
+    rate: Decimal
+    decimals: int | None = None  # how prices in it are rounded (decimal places)
+    rounding: str | None = None  # the platform's rounding mode, as it names it
+
+
+@dataclass(frozen=True)
 class ShopFacts:
     """What the platform's API says about the shop (Shoptet: `GET /api/eshop`)."""
 
@@ -74,6 +85,7 @@ class ShopFacts:
     currency: str | None = None  # the shop's base currency (ISO 4217)
     languages: tuple[str, ...] = ()  # default language first
     timezone: str | None = None  # IANA name
+    currencies: tuple[CurrencyRate, ...] = ()  # every currency it sells in, the base one included (rate 1)
 
 
 class Credentials(Protocol):

@@ -5,6 +5,10 @@ never a sale; a failed one (its payment failed) was never paid; a refunded one w
 back. None of them is money the customer spent, so all three are left out of both the order count and the
 total (the average order stays the total over the count). Migration channel_seam gave every order its
 status; one without (written by the previous release after a rollback, unchanged since) counts.
+
+Money is in the shop's base currency: an order in another currency counts at the exchange rate the platform
+gave on the order (`orders.exchange_rate`: base-currency units per unit of the order's currency, the rate of
+the order's day), so a customer's total never adds koruna to euro as raw numbers.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ FROM (
     SELECT g.guid, agg.orders_count, agg.total_spent, agg.first_order_at, agg.last_order_at
     FROM (SELECT DISTINCT guid FROM ({guids}) AS touched(guid)) g
     LEFT JOIN LATERAL (
-        SELECT count(*) AS orders_count, sum(o.total_with_vat) AS total_spent,
+        SELECT count(*) AS orders_count,
+               round(sum(o.total_with_vat * coalesce(o.exchange_rate, 1)), 2) AS total_spent,
                min(o.creation_time) AS first_order_at, max(o.creation_time) AS last_order_at
         FROM orders o
         WHERE o.shop_id = %(shop_id)s AND o.customer_guid = g.guid AND o.deleted_at IS NULL
@@ -39,3 +44,9 @@ def refresh_customer_metrics(cursor: psycopg.Cursor, shop_id: int, guids_sql: st
     selects; returns rows changed."""
     cursor.execute(REFRESH.replace("{guids}", guids_sql), {"shop_id": shop_id, **(params or {})})
     return cursor.rowcount
+
+
+def orders_changed(cursor: psycopg.Cursor, shop_id: int, touched_sql: str, params: dict) -> None:
+    """The hook (app/imports/hooks.py): the customers of the touched orders."""
+    guids = f"SELECT customer_guid FROM ({touched_sql}) t WHERE customer_guid IS NOT NULL"  # noqa: S608 (constant)
+    refresh_customer_metrics(cursor, shop_id, guids, params)

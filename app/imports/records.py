@@ -14,11 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 # `orders`: `status_id`/`status_name` are the platform's own status, `status` the hub's normalized one
-# (ORDER_STATUSES); times may be ISO text (COPY parses them) or datetimes.
+# (ORDER_STATUSES); `exchange_rate` is the platform's rate of the order's currency on the order's day, as
+# base-currency units per unit of it (1 for an order in the shop's base currency; None if the platform gives
+# none: counted as 1); times may be ISO text (COPY parses them) or datetimes.
 ORDER_COLUMNS = (
     "code", "guid", "creation_time", "change_time", "status_id", "status_name", "status", "paid", "email", "phone",
-    "full_name", "company", "customer_guid", "currency", "total_with_vat", "total_without_vat", "payment_method",
-    "shipping_method", "source_name", "item_count", "content_hash", "raw",
+    "full_name", "company", "customer_guid", "currency", "exchange_rate", "total_with_vat", "total_without_vat",
+    "payment_method", "shipping_method", "source_name", "item_count", "content_hash", "raw",
 )
 # `order_items`, keyed by the order's code until the writer knows the order's id.
 ITEM_COLUMNS = (

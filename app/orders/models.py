@@ -75,6 +75,8 @@ class Order(IdMixin, Base):
     company: Mapped[str | None] = mapped_column(String(300))
     customer_guid: Mapped[str | None] = mapped_column(String(64))
     currency: Mapped[str | None] = mapped_column(String(3))
+    # Base-currency units per unit of `currency` on the order's day, as the platform gave it (None: counted as 1).
+    exchange_rate: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))
     total_with_vat: Mapped[Decimal | None] = mapped_column(Money)
     total_without_vat: Mapped[Decimal | None] = mapped_column(Money)
     payment_method: Mapped[str | None] = mapped_column(String(300))

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from app.db import run_after_commit
+from app.imports.hooks import orders_changed
 from app.orders.models import Order, OrderStatusChange, OrderStatusChangeItem
 from app.queues import enqueue
 
@@ -77,6 +78,7 @@ def record_status_outcomes(session: Session, change_id: int, changed: Sequence[i
             .where(OrderStatusChangeItem.change_id == change.id, OrderStatusChangeItem.order_id.in_(ids))
             .values(outcome="changed", error=None)
         )
+        _orders_changed(session, ids)
     for order_id, error in failed.items():
         session.execute(
             update(OrderStatusChangeItem)
@@ -84,6 +86,15 @@ def record_status_outcomes(session: Session, change_id: int, changed: Sequence[i
             .values(outcome="failed", error=error[:2000])
         )
     session.flush()
+
+
+def _orders_changed(session: Session, order_ids: list[int]) -> None:
+    """What follows the orders (metrics, rollups) moves with the new status now, not at the next sync."""
+    shops = session.execute(select(Order.shop_id).where(Order.id.in_(order_ids)).distinct()).scalars().all()
+    cursor = session.connection().connection.driver_connection.cursor()
+    for shop_id in shops:
+        orders_changed(cursor, shop_id, "SELECT id AS order_id, customer_guid, creation_time FROM orders "
+                       "WHERE id = ANY(%(changed_orders)s) AND shop_id = %(shop_id)s", {"changed_orders": order_ids})
 
 
 def finish_status_change(session: Session, change: OrderStatusChange, error: str | None = None) -> None:

@@ -61,6 +61,10 @@ SETTINGS: dict[str, SettingDef] = {
                    help="Times on pages are shown in this zone."),
         SettingDef("default_language", "Default language", str, "cs", "org",
                    choices=("cs", "sk", "de", "en", "pl", "hu")),
+        SettingDef("reporting_currency", "Reporting currency", str, "", "org",
+                   choices=("", "CZK", "EUR", "PLN", "HUF", "USD"),
+                   help="Empty: figures in different currencies are shown side by side, never added up. A currency: "
+                        "they are also converted into it at the shops' own stated exchange rates, and pages say so."),
         SettingDef("table_page_size", "Rows per table page", int, 50, "org", minimum=10, maximum=200),
         SettingDef("alert_email", "Alert e-mail", str, "", "org", help="Where operational alerts go."),
         SettingDef("alert_webhook_url", "Alert webhook URL", str, "", "org", max_length=500,

@@ -1,12 +1,12 @@
 """One way to connect a shop: the addon install, `make demo` and `flask hub shop-add` all come here.
 
 `connect_shop` stores the credentials (encrypted) on a new shop or the one already connected, reads the
-shop's facts from its API where it can (currency, languages, time zone, name), registers the webhooks with
-their signing secret kept on the shop, and starts the first full import of every kind never imported yet
-(the scheduler only follows kinds a full import has given a watermark). What the operator gave wins over
-the API's facts; a currency nobody gave (the API unreachable) is refused, never guessed. What could not be
-done (webhooks with the API down, imports without a token) is returned as warnings. Flush, never commit:
-the caller commits, and the imports are enqueued once it has.
+shop's facts from its API where it can (currency, languages, time zone, name, today's exchange rates),
+registers the webhooks with their signing secret kept on the shop, and starts the first full import of every
+kind never imported yet (the scheduler only follows kinds a full import has given a watermark). What the
+operator gave wins over the API's facts; a currency nobody gave (the API unreachable) is refused, never
+guessed. What could not be done (webhooks with the API down, imports without a token) is returned as
+warnings. Flush, never commit: the caller commits, and the imports are enqueued once it has.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.audit.services import record
 from app.channels import channel_named
 from app.channels.base import ChannelError, ShopFacts
+from app.money.rates import rates_day, record_rates
 from app.shops.models import Shop
 from app.shops.services import ShopError, create_shop, find_shop
 from app.sync.ledger import KINDS, LedgerError
@@ -70,6 +71,8 @@ def connect_shop(session: Session, org_id: int, platform: str, credentials, *, n
     if created and not name and facts.name:
         shop.name = facts.name
     session.flush()
+    if reachable:
+        record_rates(session, shop.id, shop.currency, facts.currencies, rates_day(shop))
     try:
         if not reachable:
             raise ChannelError(f"{channel.title} could not be reached")

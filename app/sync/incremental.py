@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.catalog.stock import write_stock
 from app.channels import channel_for
 from app.channels.base import Deletion, FallbackToFull
-from app.customers.metrics import refresh_customer_metrics
+from app.imports.hooks import orders_changed
 from app.imports.partitions import PartitionCache
 from app.imports.writers import writer_for
 from app.shops.models import Shop
@@ -133,19 +133,20 @@ def _mark_deleted(session: Session, kind: str, shop_id: int, deletions: list[Del
     if not deletions:
         return 0
     table, column = KEYS[kind]
-    deleted, customers = 0, set()
+    deleted, orders = 0, []
     for deletion in deletions:
         # The delete time becomes the row's change time, so an older snapshot cannot bring it back.
         result = session.execute(text(
             f"UPDATE {table} SET deleted_at = :at, change_time = :at "  # noqa: S608 (constant names)
             f"WHERE shop_id = :shop AND {column} = :id AND (change_time IS NULL OR change_time <= :at) "
-            "AND deleted_at IS NULL RETURNING " + ("customer_guid" if kind == "orders" else "NULL")
+            "AND deleted_at IS NULL RETURNING id"
         ), {"at": deletion.at, "shop": shop_id, "id": deletion.key}).all()
         deleted += len(result)
-        customers.update(guid for (guid,) in result if guid)
-    if customers:  # a deleted order no longer counts towards its customer's metrics
-        refresh_customer_metrics(session.connection().connection.driver_connection.cursor(), shop_id,
-                                 "SELECT unnest(%(guids)s::text[])", {"guids": sorted(customers)})
+        orders.extend(row_id for (row_id,) in result)
+    if kind == "orders" and orders:  # a deleted order no longer counts (customer metrics, rollups, ...)
+        orders_changed(session.connection().connection.driver_connection.cursor(), shop_id,
+                       "SELECT id AS order_id, customer_guid, creation_time FROM orders "
+                       "WHERE id = ANY(%(deleted_orders)s)", {"deleted_orders": orders})
     return deleted
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
 
-from app.channels.base import MissingCredentials, ShopFacts
+from app.channels.base import CurrencyRate, MissingCredentials, ShopFacts
 from app.channels.shoptet.budget import ApiBudgetRecorder
 from app.channels.shoptet.token_cache import RedisTokenCache
 from app.crypto import decrypt, encrypt
@@ -82,4 +83,30 @@ def shop_facts(shop: Shop) -> ShopFacts:
     if not languages and settings.get("eshopLanguage"):
         languages = (settings["eshopLanguage"],)
     return ShopFacts(name=contact.get("eshopName"), url=(contact.get("url") or "").rstrip("/") or None,
-                     currency=currency, languages=languages, timezone=settings.get("timezone"))
+                     currency=currency, languages=languages, timezone=settings.get("timezone"),
+                     currencies=currency_rates(eshop))
+
+
+def currency_rates(eshop: dict) -> tuple[CurrencyRate, ...]:
+    """`currencies[]` as base-currency units per unit of each. Shoptet writes a CZK shop's EUR rate as CZK per
+    EUR (25.3); `settings.exchangeRateFlip` says a shop writes it the other way round (EUR per CZK), and such a
+    rate is inverted here (the flag's meaning is read from its name and the spec's note that CZ and SK shops
+    write rates differently; no example of a flipped shop was at hand)."""
+    flipped = bool((eshop.get("settings") or {}).get("exchangeRateFlip"))
+    rates = []
+    for entry in eshop.get("currencies") or []:
+        code = entry.get("code")
+        try:
+            rate = Decimal(str(entry.get("exchangeRate") or "1"))
+        except InvalidOperation:
+            continue
+        if not code or not rate.is_finite() or rate <= 0:
+            continue
+        if entry.get("isDefault"):
+            rate = Decimal(1)
+        elif flipped:
+            rate = (Decimal(1) / rate).quantize(Decimal("0.00000001"))
+        decimals = entry.get("priceDecimalPlaces")
+        rates.append(CurrencyRate(code.upper(), rate, decimals if isinstance(decimals, int) else None,
+                                  entry.get("rounding") if isinstance(entry.get("rounding"), str) else None))
+    return tuple(rates)

@@ -54,7 +54,8 @@ def map_order(obj: dict) -> OrderRecord:
         normalized_status(status_id, status_name), obj.get("paid"),
         email.lower() if isinstance(email, str) else None, obj.get("phone"), billing.get("fullName"),
         billing.get("company"), obj.get("customerGuid"), nested(obj, "price", "currencyCode"),
-        nested(obj, "price", "withVat"), nested(obj, "price", "withoutVat"), nested(obj, "paymentMethod", "name"),
+        nested(obj, "price", "exchangeRate"), nested(obj, "price", "withVat"), nested(obj, "price", "withoutVat"),
+        nested(obj, "paymentMethod", "name"),
         nested(obj, "shipping", "name"), nested(obj, "source", "name"), len(item_rows),
         content_hash(order_json, *item_jsons), order_json.decode(),
     )

@@ -1,4 +1,4 @@
-"""Order records → `orders` + `order_items`, and the customers' metrics they change."""
+"""Order records → `orders` + `order_items`, and what follows the orders they change (app/imports/hooks.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import psycopg
 
-from app.customers.metrics import refresh_customer_metrics
+from app.imports.hooks import orders_changed
 from app.imports.partitions import month_start
 from app.imports.records import ITEM_COLUMNS, ORDER_COLUMNS, Counts, OrderRecord
 from app.imports.writers.base import Writer, changed_counts, newest, prepare_staging, stage, upsert_newer
@@ -16,8 +16,8 @@ STAGING_DDL = """
 CREATE TEMP TABLE IF NOT EXISTS stage_orders (
     code text, guid text, creation_time timestamptz, change_time timestamptz, status_id int, status_name text,
     status text, paid boolean, email text, phone text, full_name text, company text, customer_guid text,
-    currency text, total_with_vat numeric(14,2), total_without_vat numeric(14,2), payment_method text,
-    shipping_method text, source_name text, item_count int, content_hash bytea, raw jsonb
+    currency text, exchange_rate numeric(18,8), total_with_vat numeric(14,2), total_without_vat numeric(14,2),
+    payment_method text, shipping_method text, source_name text, item_count int, content_hash bytea, raw jsonb
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS stage_order_items (
     order_code text, item_id bigint, position smallint, item_type text, product_guid text, code text, ean text,
@@ -62,6 +62,6 @@ class OrderWriter(Writer):
         if counts.inserted or counts.updated:
             for statement in REPLACE_ITEMS:
                 cursor.execute(statement, params)
-            refresh_customer_metrics(cursor, self.shop_id,
-                                     "SELECT customer_guid FROM stage_changed_orders WHERE customer_guid IS NOT NULL")
+            orders_changed(cursor, self.shop_id,
+                           "SELECT id AS order_id, customer_guid, creation_time FROM stage_changed_orders")
         return counts
