@@ -12,6 +12,7 @@ import logging
 from redis import Redis
 
 from app.queues import enqueue
+from app.sync.jobkinds import JOB_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,11 @@ SYNC_QUEUE_FOR_KIND = {"orders": "orders", "customers": "customers", "products":
 
 
 def queue_for(kind: str, mode: str) -> str:
+    if mode == "job":
+        return JOB_KINDS[kind].queue
     return SYNC_QUEUE_FOR_KIND.get(kind, "default") if mode == "changes" else "snapshots"
+
+
 def job_id(run_id: int) -> str:
     return f"sync-run-{run_id}"
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.sync.jobkinds import JOB_KINDS
 from app.sync.models import ACTIVE_RUN_SQL, ACTIVE_STATUSES, SyncRun
 
 
@@ -41,7 +42,7 @@ def active_run(session: Session, shop_id: int, kind: str) -> SyncRun | None:
 def trigger(session: Session, shop, kind: str, *, mode: str = "snapshot", source_path: str | None = None,
             requested_by_id: int | None = None) -> tuple[SyncRun, bool]:
     """Start a run, or return the active one for (shop, kind). The database decides, not a race."""
-    allowed = SYNC_KINDS if mode == "changes" else KINDS
+    allowed = SYNC_KINDS if mode == "changes" else tuple(JOB_KINDS) if mode == "job" else KINDS
     if kind not in allowed:
         raise LedgerError(f"Unknown {mode} kind '{kind}': choose one of {', '.join(allowed)}.")
     statement = (

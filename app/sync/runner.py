@@ -32,6 +32,7 @@ from app.imports.pipeline import Progress, import_records
 from app.imports.writers import writer_for
 from app.sync import ledger, runlog
 from app.sync.incremental import run_changes, snapshot_completed, start_fallback_import
+from app.sync.jobs import JobError, run_job
 from app.sync.models import SyncRun
 from app.webhooks.services import event_received
 
@@ -120,6 +121,15 @@ def sync_now(session: Session, shop, kind: str, *, full: bool = False) -> dict:
     return {key: counts.get(key, 0) for key in ("inserted", "updated", "unchanged", "deleted")}
 
 
+def job_now(session: Session, shop, kind: str, params: dict | None = None) -> dict:
+    """A background job of a declared kind (app/sync/jobs.py) carried out in this process (a `flask hub`
+    command), through the same ledger and code as the worker's; returns its stats."""
+    outcome = run_in_foreground(session, shop, kind, mode="job", checkpoint={"params": params or {}})
+    if outcome.status != "succeeded":
+        raise ImportFailed(outcome.error or f"the run ended as {outcome.status}")
+    return outcome.stats or {}
+
+
 def _counts(outcome: Outcome) -> dict:
     stats = dict(outcome.stats or {})
     if outcome.status == "fallback":
@@ -173,6 +183,8 @@ def _carry(session: Session, run: SyncRun, on_progress: Callable[[Progress], Non
         try:
             if run.mode == "changes":
                 return _sync_changes(session, run, token, ref)
+            if run.mode == "job":
+                return _run_job(session, run, token, ref)
             progress = _import_phases(session, run, token, on_progress)
             ledger.finish(session, run_id, token)
             if run.mode == "snapshot":
@@ -215,6 +227,14 @@ def _sync_changes(session: Session, run: SyncRun, token: int, ref: runlog.RunRef
         runlog.finished(ref, "fallback", reason=str(exc))
         return Outcome("fallback", error=str(exc))
     ledger.finish(session, run.id, token, stats=stats, progress_total=run.progress_done)
+    session.commit()
+    runlog.finished(ref, "succeeded", **stats)
+    return Outcome("succeeded", stats=stats)
+
+
+def _run_job(session: Session, run: SyncRun, token: int, ref: runlog.RunRef) -> Outcome:
+    stats = run_job(session, run, token)
+    ledger.finish(session, run.id, token, stats=stats)
     session.commit()
     runlog.finished(ref, "succeeded", **stats)
     return Outcome("succeeded", stats=stats)
@@ -279,7 +299,7 @@ def _remove_downloads(run: SyncRun) -> None:
 
 def classify(exc: Exception, run: SyncRun) -> tuple[bool, str]:
     """(transient?, message for the run's error column)."""
-    if isinstance(exc, ChannelError):
+    if isinstance(exc, ChannelError | JobError):
         return exc.retryable, str(exc)
     if isinstance(exc, QueryCanceled) or isinstance(getattr(exc, "orig", None), QueryCanceled):
         # a statement ran past the lease (statement_timeout); the batches before it are committed

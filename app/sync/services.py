@@ -32,6 +32,18 @@ def start_import(session: Session, shop, kind: str, *, actor_id: int | None) -> 
     return run, created
 
 
+def start_job(session: Session, shop, kind: str, params: dict | None = None, *,
+              actor_id: int | None) -> tuple[SyncRun, bool]:
+    """A background job of a declared kind (app/sync/jobs.py) for the shop, or the one already active."""
+    run, created = ledger.trigger(session, shop, kind, mode="job", requested_by_id=actor_id)
+    if created:
+        run.checkpoint = {"params": params or {}}
+        record(session, organization_id=shop.organization_id, actor_id=actor_id, action="job.started",
+               target_type="sync_run", target_id=run.id, kind=kind, shop_id=shop.id)
+        enqueue_after_commit(session, run)
+    return run, created
+
+
 def cancel_run(session: Session, run: SyncRun, *, actor_id: int | None) -> bool:
     cancelled = ledger.cancel(session, run)
     if cancelled:

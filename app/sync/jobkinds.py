@@ -1,0 +1,21 @@
+"""The kinds of background jobs the ledger runs (app/sync/jobs.py says how a job is written).
+
+One line per kind, added by the feature that owns it; the function is named by its dotted path so the core
+imports no feature until a job of that kind runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class JobKind:
+    kind: str  # the ledger's kind (one active run per shop and kind)
+    title: str  # for people: "Texts pushed to the shop"
+    queue: str  # a queue of app/queues.py
+    function: str  # "package.module:function", taking a JobContext and returning its stats
+
+
+JOB_KINDS: dict[str, JobKind] = {job.kind: job for job in (
+)}
