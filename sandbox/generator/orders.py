@@ -1,9 +1,13 @@
 """Orders: order i is rebuilt from random.Random(mix(seed, shop, ORDER, i)).
 
-Drawing happens in a fixed order (head first, then lines) so cheap filters can stop
-after the head and still see exactly the values the full record will have.
-This module is the hot path of `python -m sandbox.generate`, hence the plain
-loops and integer money.
+The order's time and buyer come from the shop's `OrderStream` (customers' buy-till-
+you-die processes plus guests); what it contains comes from `Demand` (seasonal,
+long-tailed, boosted by launches and promotions, never a sold-out variant).
+Drawing happens in a fixed order (status, lines, then the rest of the head) so
+the stock log can replay an order's lines without building its person, and cheap
+filters can stop after the head and still see exactly the values the full record
+will have.  This module is the hot path of `python -m sandbox.generate`, hence the
+plain loops and integer money.
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ import random
 from dataclasses import dataclass
 
 from sandbox.formats import IndexedGuids, amount, fmt_dt, mix, money
-from sandbox.generator import kinds, words
-from sandbox.generator.catalog import Catalog
-from sandbox.generator.people import Customers, Person, draw_person
+from sandbox.generator import kinds, rates, words
+from sandbox.generator.people import Person, draw_person
 from sandbox.generator.profiles import (
     BILLING_METHODS,
-    EXCHANGE_TO,
+    COUNTRY_CURRENCY,
+    FOREIGN_CURRENCY_SHARE,
     PAYMENT_METHODS,
     SHIPPING_METHODS,
     Profile,
@@ -25,7 +29,6 @@ from sandbox.generator.profiles import (
     methods_region,
     status_name,
 )
-from sandbox.generator.timeline import Timeline
 
 DAY = 86400
 # Number of product lines: mean ~3.4, so with shipping + payment + occasional coupon
@@ -33,6 +36,7 @@ DAY = 86400
 _LINE_COUNTS = (1,) * 22 + (2,) * 20 + (3,) * 17 + (4,) * 13 + (5,) * 10 + (6,) * 8 + (7,) * 5 + (8,) * 3 + (10,) * 2
 PAID_STATUSES = {-2, 2, 3}
 COMPLETED_STATUSES = {-2, 3}
+CANCELLED = -4
 MAX_CHANGE_DELAY = 14 * DAY  # base changeTime never trails creationTime by more
 # Line templates are shared across orders; the cap keeps memory flat on huge runs.
 TEMPLATE_CACHE = 4096
@@ -40,7 +44,7 @@ TEMPLATE_CACHE = 4096
 
 @dataclass(slots=True)
 class Head:
-    """The cheap part of an order: what list filters need."""
+    """Everything drawn for an order; lines are priced by `Orders.lines`."""
 
     index: int
     created: int
@@ -57,24 +61,35 @@ class Head:
     delivery: tuple | None
     ip: str
     remark: str | None
+    picks: list  # [(variant, qty thousandths, price ratio 1/10000)]
+    coupon: int | None
+    gift: object | None  # a Variant
+
+
+def draw_status(r: float, age: int) -> int:
+    if age > 30 * DAY:
+        return -2 if r < 0.85 else -4 if r < 0.93 else 3
+    if age > 3 * DAY:
+        return -2 if r < 0.5 else 3 if r < 0.75 else -4 if r < 0.8 else 2 if r < 0.9 else -1
+    return -1 if r < 0.4 else 1 if r < 0.65 else 2 if r < 0.8 else -3 if r < 0.9 else 4
 
 
 class Orders:
-    def __init__(self, seed: int, shop: int, profile: Profile, n: int, start: int, end: int,
-                 catalog: Catalog, customers: Customers, admin_base: str, stock_id: int):
-        self.seed = seed
-        self.shop = shop
+    def __init__(self, data, profile: Profile, n: int, end: int, admin_base: str, stock_id: int):
+        self.data = data  # ShopData: stream, demand and supply are built on first use
+        self.seed = data.seed
+        self.shop = data.index
         self.profile = profile
         self.n = n
         self.end = end
-        self.catalog = catalog
-        self.customers = customers
+        self.catalog = data.catalog
+        self.customers = data.customers
         self.admin_base = admin_base
         self.stock_id = stock_id
-        self.timeline = Timeline(n, start, end, mix(seed, shop, kinds.TIME_ORDER), power=0.6)
-        self.guids = IndexedGuids(seed, shop, kinds.ORDER_GUID)
+        self.guids = IndexedGuids(self.seed, self.shop, kinds.ORDER_GUID)
         region = methods_region(profile.country)
         euro = profile.currency == "EUR"
+        seed, shop = self.seed, self.shop
         self.shippings = [
             (method_guid(seed, shop, 1, k), name, price // 25 if euro and region == "CZ" else price, company)
             for k, (name, price, company) in enumerate(SHIPPING_METHODS[region])
@@ -87,30 +102,54 @@ class Orders:
         self._templates: dict[tuple, dict] = {}
 
     # -- drawing ----------------------------------------------------------------------
-    def head(self, i: int, created: int | None = None) -> tuple[Head, random.Random]:
+    def _draw_lines(self, rng: random.Random, created: int, available) -> tuple[list, int | None, object]:
+        demand = self.data.demand
+        pick = demand.basket(created, available)
+        picks = []
+        for _ in range(_LINE_COUNTS[int(rng.random() * len(_LINE_COUNTS))]):
+            variant = pick(rng)
+            r = rng.random()
+            qty = 1000 if r < 0.7 else 2000 if r < 0.9 else (3 + int(rng.random() * 3)) * 1000
+            ratio = 10000 if rng.random() < 0.9 else 9000
+            if variant is not None:
+                picks.append((variant, qty, ratio))
+        coupon = 10 + int(rng.random() * 20) if rng.random() < 0.1 else None
+        gift = demand.pick_gift(rng, created, available) if rng.random() < 0.05 else None
+        return picks, coupon, gift
+
+    def sales(self, i: int) -> tuple[bool, list, object]:
+        """(cancelled, picks, gift) of base order i: what the stock log replays."""
         rng = random.Random(mix(self.seed, self.shop, kinds.ORDER, i))
+        created = self.data.stream.time(i)
+        status = draw_status(rng.random(), self.end - created)
+        picks, _coupon, gift = self._draw_lines(rng, created, self.data.supply.available)
+        return status == CANCELLED, picks, gift
+
+    def head(self, i: int, created: int | None = None, available=None) -> Head:
+        """Order i: base orders (i < n) from the stream; later ones (created at run time) get
+        a random buyer and lines that `available` (the live stock) allows."""
+        rng = random.Random(mix(self.seed, self.shop, kinds.ORDER, i))
+        stream = self.data.stream if i < self.n else None
         if created is None:
-            created = self.timeline.time(i)
-        age = self.end - created
-        r = rng.random()
-        if age > 30 * DAY:
-            status = -2 if r < 0.85 else -4 if r < 0.93 else 3
-        elif age > 3 * DAY:
-            status = -2 if r < 0.5 else 3 if r < 0.75 else -4 if r < 0.8 else 2 if r < 0.9 else -1
-        else:
-            status = -1 if r < 0.4 else 1 if r < 0.65 else 2 if r < 0.8 else -3 if r < 0.9 else 4
-        j_max = self.customers.timeline.count_at(created)
-        if j_max and rng.random() >= 0.25:
-            customer = int(rng.random() * j_max)
-            person = self.customers.person(customer)
+            created = stream.time(i)
+        status = draw_status(rng.random(), self.end - created)
+        picks, coupon, gift = self._draw_lines(rng, created, available or self.data.supply.available)
+        if stream is not None:
+            customer = stream.owner(i)
+        elif self.customers.n and rng.random() >= 0.25:
+            customer = int(rng.random() * self.customers.n)
         else:
             customer = None
+        if customer is not None:
+            person = self.customers.person(customer)
+        else:
             person = draw_person(rng, self.profile.customer_countries, "", with_extras=False)
         shipping = int(rng.random() * len(self.shippings))
         payment = int(rng.random() * len(self.payments))
         currency = self.profile.currency
-        if len(self.profile.currencies) > 1 and person.country != self.profile.country and rng.random() < 0.7:
-            currency = self.profile.currencies[1]
+        wanted = COUNTRY_CURRENCY.get(person.country, currency)
+        if wanted != currency and wanted in self.profile.currencies and rng.random() < FOREIGN_CURRENCY_SHARE:
+            currency = wanted
         language = self.profile.language
         if person.country.lower() in self.profile.languages:
             language = person.country.lower()
@@ -129,42 +168,43 @@ class Orders:
         ip = ".".join(map(str, octets))
         remark = "Prosím doručit odpoledne." if rng.random() < 0.05 else None
         return Head(i, created, changed, status, customer, person, currency, shipping, payment,
-                    source, language, paid, delivery, ip, remark), rng
+                    source, language, paid, delivery, ip, remark, picks, coupon, gift)
 
-    def lines(self, head: Head, rng: random.Random) -> list[tuple]:
+    def unit_price(self, product, variant, t: float) -> int:
+        """Base price (shop currency, incl. VAT) of a variant at t: its action price during a promotion."""
+        ratio = self.catalog.promo_ratio(product, t) if product.promos else 10000
+        if ratio == 10000:
+            return variant.price
+        step = 10 ** (2 - rates.DECIMALS.get(self.profile.currency, 2))
+        return variant.price * ratio // 10000 // step * step
+
+    def lines(self, head: Head, price_of=None) -> list[tuple]:
         """Line specs: (itemType, product, variant, qty_thousandths, unit_price, vat_rate, ratio,
         line_with_vat, line_without_vat); for non-product lines `variant` is the method
-        index or coupon code."""
-        catalog = self.catalog
-        eligible = catalog.eligible(head.created)
-        products = catalog.products
-        convert = head.currency != self.profile.currency
+        index or coupon code.  price_of(product, variant) overrides the generated price."""
+        products = self.catalog.products
+        rate = rates.rate(head.currency, self.profile.currency, head.created)
+        currency = head.currency
         specs = []
         subtotal = 0
-        for _ in range(_LINE_COUNTS[int(rng.random() * len(_LINE_COUNTS))]):
-            product = products[int(eligible * rng.random() ** 0.7)]
-            variant = product.variants[int(rng.random() * len(product.variants))]
-            r = rng.random()
-            qty = 1000 if r < 0.7 else 2000 if r < 0.9 else (3 + int(rng.random() * 3)) * 1000
-            ratio = 10000 if rng.random() < 0.9 else 9000
-            price = variant.price // 25 if convert else variant.price
+        for variant, qty, ratio in head.picks:
+            product = products[variant.product]
+            base = price_of(product, variant) if price_of else self.unit_price(product, variant, head.created)
+            price = rates.convert(base, rate, currency)
             line = price * qty // 1000 * ratio // 10000
             specs.append((product.type, product, variant, qty, price, product.vat_rate, ratio,
                           line, _without_vat(line, product.vat_rate)))
             subtotal += line
         standard = self.profile.vat_rates[0]
-        if rng.random() < 0.1:
+        if head.coupon is not None:
             discount = -(subtotal // 10)
-            specs.append(("discount-coupon", None, f"SLEVA{10 + int(rng.random() * 20)}", 1000,
+            specs.append(("discount-coupon", None, f"SLEVA{head.coupon}", 1000,
                           discount, standard, 10000, discount, _without_vat(discount, standard)))
-        if rng.random() < 0.05:
-            product = products[int(rng.random() * eligible)]
-            specs.append(("gift", product, product.variants[0], 1000, 0, product.vat_rate, 10000, 0, 0))
-        ship_price = self.shippings[head.shipping][2]
-        pay_price = self.payments[head.payment][3]
-        if convert:
-            ship_price //= 25
-            pay_price //= 25
+        if head.gift is not None:
+            product = products[head.gift.product]
+            specs.append(("gift", product, head.gift, 1000, 0, product.vat_rate, 10000, 0, 0))
+        ship_price = rates.convert(self.shippings[head.shipping][2], rate, currency)
+        pay_price = rates.convert(self.payments[head.payment][3], rate, currency)
         specs.append(("shipping", None, head.shipping, 1000, ship_price, standard, 10000,
                       ship_price, _without_vat(ship_price, standard)))
         specs.append(("billing", None, head.payment, 1000, pay_price, standard, 10000,
@@ -173,12 +213,10 @@ class Orders:
 
     # -- rendering --------------------------------------------------------------------
     def code(self, i: int) -> str:
-        return self.timeline.code(i)
+        return self.data.stream.code(i)
 
-    def exchange_rate(self, currency: str) -> str:
-        if currency == self.profile.currency:
-            return "1.00000000"
-        return EXCHANGE_TO[(currency, self.profile.currency)]
+    def exchange_rate(self, head: Head) -> str:
+        return rates.rate_text(rates.rate(head.currency, self.profile.currency, head.created))
 
     def totals(self, specs: list[tuple]) -> tuple[int, int]:
         with_vat = without = 0
@@ -195,7 +233,7 @@ class Orders:
             "currencyCode": head.currency,
             "withoutVat": money(without),
             "withVat": money(with_vat),
-            "exchangeRate": self.exchange_rate(head.currency),
+            "exchangeRate": self.exchange_rate(head),
         }
 
     def list_item(self, head: Head, specs: list[tuple], code: str) -> dict:
@@ -238,10 +276,12 @@ class Orders:
         surcharges = "surchargeParameters" in include
         flags = "productFlags" in include
         templates = self._templates
+        foreign = head.currency != self.profile.currency
         for k, spec in enumerate(specs):
             item_type, product, variant, qty, unit, vat_rate, ratio, line_with, line_without = spec
-            if item_type == "discount-coupon":
-                template = self._template(head, spec)  # amount differs per order: never cached
+            if item_type == "discount-coupon" or foreign:
+                # A coupon's amount differs per order, a foreign price with the day's rate: never cached.
+                template = self._template(head, spec)
             else:
                 key = (item_type, variant if product is None else variant.code, unit, head.language)
                 template = templates.get(key)
@@ -354,6 +394,8 @@ class Orders:
         unit_price = {"withVat": money(unit), "withoutVat": money(unit_without),
                       "vat": money(unit - unit_without), "vatRate": rate}
         if product is not None:
+            purchase = rates.convert(variant.purchase, rates.rate(head.currency, self.profile.currency, head.created),
+                                     head.currency)
             return {
                 "productGuid": product.guid,
                 "code": variant.code,
@@ -374,9 +416,9 @@ class Orders:
                 "unitPrice": unit_price,
                 # The spec's purchasePrice/unitPrice; older Postman examples use `buyPrice`
                 # and a numeric `ean` instead.
-                "purchasePrice": {"withVat": money(variant.purchase * (10000 + vat_rate) // 10000),
-                                  "withoutVat": money(variant.purchase),
-                                  "vat": money(variant.purchase * vat_rate // 10000), "vatRate": rate},
+                "purchasePrice": {"withVat": money(purchase * (10000 + vat_rate) // 10000),
+                                  "withoutVat": money(purchase),
+                                  "vat": money(purchase * vat_rate // 10000), "vatRate": rate},
                 "recyclingFee": None,
                 "supplierName": None,
                 "itemId": 0,
@@ -419,7 +461,7 @@ class Orders:
         key = (product.index, lang)
         image = self._main_images.get(key)
         if image is None:
-            image = self.catalog.main_image(product, lang)
+            image = self.data.renderer.main_image(product, lang)
             self._main_images[key] = image
         return image
 

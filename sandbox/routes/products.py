@@ -125,6 +125,8 @@ def _patch(p: int):
                 raise _invalid(f"Property {key} must be a string.", f"data.{key}")
             if key == "name" and not value:
                 raise _invalid("Property name must not be empty.", "data.name")
+            if key == "metaTitle" and value == "":
+                raise _invalid("Property metaTitle must be at least 1 character long.", "data.metaTitle")
             if value is not None and len(value) > MAX_LENGTH.get(key, 10**6):
                 raise _invalid(f"Property {key} is longer than {MAX_LENGTH[key]} characters.", f"data.{key}")
             texts[key] = value

@@ -21,6 +21,7 @@ class CustomerOverlay:
         self.lock = lock
         self.overrides: dict[int, dict] = {}  # j -> top-level fields + "changeTime"
         self.changed: dict[int, int] = {}
+        self._consents: tuple[list, list] | None = None
 
     @property
     def n(self) -> int:
@@ -108,6 +109,27 @@ class CustomerOverlay:
                 out.append((self.customers.guids.guid(j), changed, "edit"))
         out.sort(key=lambda e: (e[1], e[0]))
         return out
+
+    # -- newsletter consent (the system mailing list "newsletters") -----------------------------
+    def consents(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """([(customer, subscribed at)] still subscribed, [(customer, unsubscribed at)]), built once."""
+        if self._consents is None:
+            subscribed, unsubscribed = [], []
+            for j in range(self.n):
+                consent = self.customers.consent(j)
+                if consent is None:
+                    continue
+                added, left = consent
+                if left is None:
+                    subscribed.append((j, added))
+                else:
+                    unsubscribed.append((j, left))
+            unsubscribed.sort(key=lambda e: (e[1], e[0]))
+            self._consents = (subscribed, unsubscribed)
+        return self._consents
+
+    def email(self, j: int) -> str:
+        return self.detail(j)["accounts"][0]["email"]
 
     def update(self, j: int, fields: dict, now: float | None = None) -> None:
         now = int(now or time.time())
