@@ -139,8 +139,8 @@ class OrderStream:
 
     # -- truth --------------------------------------------------------------------------------
     def customer_truth(self, j: int) -> dict:
-        return {"buys": self.buys[j] < self.q, "lambdaPerDay": round(self.rate[j], 8),
-                "dropout": round(self.dropout[j], 6), "purchases": self.purchases[j],
+        return {"buys": self.buys[j] < self.q, "lambdaPerDay": float(self.rate[j]),
+                "dropout": float(self.dropout[j]), "purchases": self.purchases[j],
                 "droppedOut": bool(self.died[j])}
 
     def summary(self) -> dict:
