@@ -22,6 +22,7 @@ the process that made the data.
 from __future__ import annotations
 
 import bisect
+import math
 import random
 from array import array
 
@@ -29,7 +30,8 @@ from sandbox.formats import local_year, local_year_start, mix
 from sandbox.generator import kinds
 from sandbox.generator.calendar import DAY, SEASON_MAX, IntensityTimeline, local_day, season
 
-# BG/NBD parameters, time unit = day (see sandbox/README.md "Customers").
+# BG/NBD parameters, time unit = day (see sandbox/README.md "Customers").  The sampling below
+# relies on R = 1/2, A = 3/2 and B = 3.
 R = 0.5
 ALPHA = 330.0
 A = 1.5
@@ -56,13 +58,15 @@ class OrderStream:
         self.died = array("b", bytes(c))
         draws = array("f", bytes(4 * c))
         events: list[int] = []
-        timeline = customers.timeline
-        gamma, beta, expo, uniform = rng.gammavariate, rng.betavariate, rng.expovariate, rng.random
-        for j in range(c):
-            created = timeline.time(j)
+        gauss, expo, uniform, log = rng.gauss, rng.expovariate, rng.random, math.log
+        for j, created in enumerate(customers.timeline.all_times()):
             draws[j] = uniform()
-            lam = gamma(R, 1.0 / ALPHA)
-            p = beta(A, B)
+            # Gamma(1/2) = Z^2 / 2 and Gamma(3/2) = Gamma(1/2) + Exp(1), Gamma(3) = sum of 3 Exp(1): the
+            # same distributions as random.gammavariate/betavariate for these shapes, five times faster.
+            lam = gauss(0.0, 1.0) ** 2 / 2 / ALPHA
+            first = gauss(0.0, 1.0) ** 2 / 2 - log(1.0 - uniform())
+            second = -log((1.0 - uniform()) * (1.0 - uniform()) * (1.0 - uniform()))
+            p = first / (first + second)
             self.rate[j] = lam
             self.dropout[j] = p
             t = created + 60 + int(uniform() * 1200)
@@ -93,7 +97,7 @@ class OrderStream:
         guests = n - len(kept)
         self.guest_timeline = IntensityTimeline(guests, start, end, mix(seed, shop, kinds.TIME_ORDER))
         owner_mask = (1 << _OWNER_BITS) - 1
-        merged = kept + [self.guest_timeline.time(g) << _OWNER_BITS | owner_mask for g in range(guests)]
+        merged = kept + [t << _OWNER_BITS | owner_mask for t in self.guest_timeline.all_times()]
         merged.sort()
         self.times = array("q", (e >> _OWNER_BITS for e in merged))
         self.owners = array("l", ((e & owner_mask) if (e & owner_mask) != owner_mask else -1 for e in merged))

@@ -144,6 +144,26 @@ class IntensityTimeline:
         """Creation time of record i (epoch seconds)."""
         return self._time_of_mass((i + _frac(self.salt, i)) / self.n * self.total)
 
+    def all_times(self):
+        """time(0), time(1), ... time(n-1) in one pass (a moving day instead of a search per record)."""
+        cum, weights, hours = self.cum, self.weights, _HOUR_CUM
+        last_day = self.days - 1
+        start, stop = self.start, self.end - 1
+        base = self.first_day * DAY - TZ_OFFSET_SECONDS
+        scale = self.total / self.n if self.n else 0.0
+        day = 0
+        for i in range(self.n):
+            mass = (i + _frac(self.salt, i)) * scale + self._offset_start
+            while day < last_day and cum[day + 1] <= mass:
+                day += 1
+            weight = weights[day]
+            within = (mass - cum[day]) / weight if weight else 0.0
+            hour = min(23, max(0, bisect.bisect_right(hours, within) - 1))
+            width = hours[hour + 1] - hours[hour]
+            rest = (within - hours[hour]) / width if width else 0.0
+            ts = base + day * DAY + hour * HOUR + int(rest * HOUR)
+            yield stop if ts > stop else start if ts < start else ts
+
     def count_at(self, t: float) -> int:
         """Records 0..k-1 are certainly created at or before t."""
         if t < self.start or self.n == 0:

@@ -49,6 +49,8 @@ class Demand:
         self.cum = cum  # proposal mass (popularity x the category's peak season) of products [0, k)
         self.base = base  # popularity of products [0, k)
         self.variant_cum = [_cumulative([v.share for v in p.variants]) for p in products]
+        self.categories = [p.category for p in products]
+        self._day_cache = None
         self.first_day = local_day(start)
         self.last_day = local_day(end)
         self.doy = array("H", (day_of_year(d) for d in range(self.first_day, self.last_day + 1)))
@@ -80,24 +82,33 @@ class Demand:
         """A variant for one order line at time t; available(variant, t) vetoes sold-out ones."""
         return self.basket(t, available)(rng)
 
+    def _day(self, day: int):
+        """(promotions, their total extra mass, per-product season acceptance) of a local day, cached."""
+        cached = self._day_cache
+        if cached is not None and cached[0] == day:
+            return cached[1]
+        k = day - self.first_day
+        promo = self.promos[k] if 0 <= k < len(self.promos) else None
+        doy = self.doy[k] if 0 <= k < len(self.doy) else day_of_year(day)
+        accept = _ACCEPT[doy]
+        value = (promo, promo[1][-1] if promo is not None else 0.0, [accept[c] for c in self.categories])
+        self._day_cache = (day, value)
+        return value
+
     def basket(self, t: float, available):
         """pick(rng) for the lines of one order at time t: the per-time work done once."""
         products = self.products
-        eligible = self.eligible(t)
+        created = self.created
+        eligible = max(1, bisect.bisect_right(created, t))
         cum = self.cum
         total_base = cum[eligible]
-        lo = min(bisect.bisect_left(self.created, t - LAUNCH_WINDOW), eligible)
-        total_launch = LAUNCH_AMP * (total_base - cum[lo])
-        day = local_day(t)
-        k = day - self.first_day
-        promo = self.promos[k] if 0 <= k < len(self.promos) else None
-        total_promo = promo[1][-1] if promo is not None else 0.0
-        total = total_base + total_launch + total_promo
-        doy = self.doy[k] if 0 <= k < len(self.doy) else day_of_year(day)
-        accept = _ACCEPT[doy]
-        created = self.created
-        variant_cum = self.variant_cum
+        lo = min(bisect.bisect_left(created, t - LAUNCH_WINDOW), eligible)
         launch_base = cum[lo]
+        total_launch = LAUNCH_AMP * (total_base - launch_base)
+        promo, total_promo, accept = self._day(local_day(t))
+        total = total_base + total_launch + total_promo
+        with_launch = total_base + total_launch
+        variant_cum = self.variant_cum
         bisect_right = bisect.bisect_right
         decay = LAUNCH_DAYS * DAY
         exp = math.exp
@@ -108,19 +119,18 @@ class Demand:
                 u = random() * total
                 if u < total_base:
                     p = bisect_right(cum, u, 0, eligible + 1) - 1
-                elif u < total_base + total_launch:
+                elif u < with_launch:
                     p = bisect_right(cum, launch_base + (u - total_base) / LAUNCH_AMP, lo, eligible + 1) - 1
-                    if random() > exp(-(t - created[p]) / decay):
+                    if random() > exp((created[p] - t) / decay):
                         continue
                 else:
                     ids, masses = promo
-                    p = ids[min(len(ids) - 1, bisect_right(masses, u - total_base - total_launch) - 1)]
+                    p = ids[min(len(ids) - 1, bisect_right(masses, u - with_launch) - 1)]
                     if p >= eligible:
                         continue
-                product = products[p]
-                if random() > accept[product.category]:
+                if random() > accept[p]:
                     continue
-                variant = product.variants[bisect_right(variant_cum[p], random())]
+                variant = products[p].variants[bisect_right(variant_cum[p], random())]
                 if available(variant, t):
                     return variant
             return self._fallback(eligible, t, available)

@@ -57,3 +57,15 @@ def test_pairs_through_the_api():
         finally:
             for client in clients:
                 client.close()
+
+
+def test_suppliers_with_purchase_prices(api):
+    body = assert_contract(api.get("/api/suppliers"), "GET", "/api/suppliers")["data"]
+    guids = {s["guid"] for s in body["suppliers"]}
+    products = api.get("/api/products", params={"itemsPerPage": 100}).json()["data"]["products"]
+    with_supplier = [p for p in products if p["supplier"]]
+    assert len(with_supplier) > 0.8 * len(products) and {p["supplier"]["guid"] for p in with_supplier} <= guids
+    detail = api.get(f"/api/products/{with_supplier[0]['guid']}").json()["data"]
+    for variant in detail["variants"]:
+        purchase = variant["prices"]["purchasePrice"]
+        assert 0 < float(purchase["price"]) < float(variant["price"]) and purchase["includingVat"] is False
