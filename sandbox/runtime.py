@@ -59,6 +59,7 @@ class Sandbox:
         self.started = time.time()
         for entry in _fault_entries(config.faults):
             self.set_faults(entry.get("shop"), {k: v for k, v in entry.items() if k != "shop"})
+        self.warm_shops = 0  # shops whose lazy parts are built (GET /_sandbox/state "warm_shops")
         threading.Thread(target=self._warm_up, name="warm-up", daemon=True).start()
 
     def _warm_up(self) -> None:
@@ -70,6 +71,7 @@ class Sandbox:
             store.stock.next_id()
             _ = store.credit_notes.index
             store.customers.consents()
+            self.warm_shops += 1
 
     # -- identity ---------------------------------------------------------------------------
     def shop_url(self, eshop_id: int) -> str:
@@ -130,6 +132,7 @@ class Sandbox:
             "buckets": self.buckets.snapshot(),
             "faults": self.faults.snapshot(),
             "mutations": {str(k): s.mutations for k, s in self.stores.items()},
+            "warm_shops": self.warm_shops,
         }
 
     def stop(self) -> None:

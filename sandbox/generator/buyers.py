@@ -57,7 +57,7 @@ class OrderStream:
         self.purchases = array("H", bytes(2 * c))
         self.died = array("b", bytes(c))
         draws = array("f", bytes(4 * c))
-        events: list[int] = []
+        events = array("q")  # (time << _OWNER_BITS | customer) of every purchase; arrays keep memory flat
         gauss, expo, uniform, log = rng.gauss, rng.expovariate, rng.random, math.log
         for j, created in enumerate(customers.timeline.all_times()):
             draws[j] = uniform()
@@ -88,20 +88,21 @@ class OrderStream:
                     break
         target = REGISTERED_SHARE * n
         self.q = min(1.0, target / len(events)) if events else 0.0
-        kept = [e for e in events if draws[e & ((1 << _OWNER_BITS) - 1)] < self.q]
-        kept.sort()
+        owner_mask = (1 << _OWNER_BITS) - 1
+        kept = array("q", sorted(e for e in events if draws[e & owner_mask] < self.q))
+        del events
         del kept[n:]  # only when customers far outnumber orders (documented)
         for e in kept:
-            self.purchases[e & ((1 << _OWNER_BITS) - 1)] += 1
+            self.purchases[e & owner_mask] += 1
         self.buys = draws  # customer j buys iff buys[j] < q
+        self.registered = len(kept)
         guests = n - len(kept)
         self.guest_timeline = IntensityTimeline(guests, start, end, mix(seed, shop, kinds.TIME_ORDER))
-        owner_mask = (1 << _OWNER_BITS) - 1
-        merged = kept + [t << _OWNER_BITS | owner_mask for t in self.guest_timeline.all_times()]
-        merged.sort()
+        kept.extend(t << _OWNER_BITS | owner_mask for t in self.guest_timeline.all_times())
+        merged = sorted(kept)
+        del kept
         self.times = array("q", (e >> _OWNER_BITS for e in merged))
-        self.owners = array("l", ((e & owner_mask) if (e & owner_mask) != owner_mask else -1 for e in merged))
-        self.registered = len(kept)
+        self.owners = array("i", ((e & owner_mask) if (e & owner_mask) != owner_mask else -1 for e in merged))
         self._year_first: dict[int, int] = {}
 
     # -- timeline contract (time, count_at, first_at_or_after, code) -------------------------

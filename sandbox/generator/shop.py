@@ -19,6 +19,7 @@ from sandbox.generator import kinds
 from sandbox.generator.buyers import OrderStream
 from sandbox.generator.catalog import Catalog
 from sandbox.generator.demand import Demand
+from sandbox.generator.order_render import OrderRenderer
 from sandbox.generator.orders import Head, Orders
 from sandbox.generator.people import Customers
 from sandbox.generator.profiles import profile_for
@@ -59,6 +60,7 @@ class ShopData:
         self.customers = Customers(seed, index, sizes.customers, self.start, base_end,
                                    self.profile.customer_countries, self.public_url)
         self.orders = Orders(self, self.profile, sizes.orders, base_end, self.public_url, self.stock_ids[0])
+        self.order_renderer = OrderRenderer(self.orders)
         self._lazy_lock = threading.Lock()
         self._stream: OrderStream | None = None
         self._demand: Demand | None = None
@@ -130,8 +132,8 @@ class ShopData:
         specs = specs or self.orders.lines(head)
         code = code or self.stream.code(i, head.created)
         if detail:
-            return self.orders.detail(head, specs, code, include)
-        return self.orders.list_item(head, specs, code)
+            return self.order_renderer.detail(head, specs, code, include)
+        return self.order_renderer.list_item(head, specs, code)
 
     def iter_orders(self, start: int = 0, stop: int | None = None,
                     include: frozenset = frozenset()) -> Iterator[dict]:

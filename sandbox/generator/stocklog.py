@@ -47,7 +47,7 @@ class StockLog:
         """Sales of the orders since the scan start, in time order: (time, vid, qty, order index)."""
         data = self.data
         stream = data.stream
-        times, vids, qtys, orders = array("q"), array("l"), array("l"), array("l")
+        times, vids, qtys, orders = array("q"), array("i"), array("i"), array("i")
         for i in range(stream.first_at_or_after(self.horizon - SCAN_BEFORE_DAYS * DAY), stream.n):
             cancelled, picks, gift = data.orders.sales(i)
             if cancelled:
@@ -72,7 +72,7 @@ class StockLog:
         times, vids, qtys, orders = self._scan()
         # Pass 1: units sold per (variant, cycle).
         sold: dict[tuple[int, int], int] = {}
-        cycle_of = array("l", [0]) * len(times)
+        cycle_of = array("i", [0]) * len(times)
         for e in range(len(times)):
             vid = vids[e]
             k = bisect.bisect_right(supply.starts[vid], times[e]) - 1
@@ -183,7 +183,7 @@ class StockLog:
         return self.count
 
 
-_COLUMNS = (("times", "q"), ("vids", "l"), ("changes", "l"), ("actuals", "l"), ("orders", "l"), ("by", "b"))
+_COLUMNS = (("times", "q"), ("vids", "i"), ("changes", "i"), ("actuals", "i"), ("orders", "i"), ("by", "b"))
 
 
 def _append(out, t: int, vid: int, change: int, actual: int, order: int, by: int) -> None:
