@@ -38,6 +38,8 @@ A = 1.5
 B = 3.0
 REGISTERED_SHARE = 0.75  # of orders, the rest are guests
 MAX_PURCHASES = 400
+MAX_SPEED = 1000.0
+SPEED_STEPS = 24
 _OWNER_BITS = 23  # customers per shop < 8 M
 
 
@@ -48,28 +50,64 @@ class OrderStream:
         self.n = n
         self.start = start
         self.end = end
-        first_day = local_day(start)
+        self._salt = mix(seed, shop, kinds.BUYERS)
+        created = array("q", customers.timeline.all_times())
+        target = REGISTERED_SHARE * n
+        self.speed = 1.0
+        events = self._simulate(created, self.speed)
+        if 0 < len(events) < target:
+            # Few customers for the orders: they buy more often (lambda scaled by `speed`, documented in
+            # the truth as the shop's effective alpha = ALPHA / speed) until ~75 % of orders are theirs.
+            low, high = 1.0, MAX_SPEED
+            for _ in range(SPEED_STEPS):
+                self.speed = (low * high) ** 0.5
+                events = self._simulate(created, self.speed)
+                if abs(len(events) - target) <= 0.02 * target:
+                    break
+                low, high = (self.speed, high) if len(events) < target else (low, self.speed)
+        self.q = min(1.0, target / len(events)) if events else 0.0
+        owner_mask = (1 << _OWNER_BITS) - 1
+        buys = self.buys
+        kept = array("q", sorted(e for e in events if buys[e & owner_mask] < self.q))
+        del events
+        del kept[n:]  # only when customers far outnumber orders (documented)
+        for e in kept:
+            self.purchases[e & owner_mask] += 1
+        self.registered = len(kept)
+        guests = n - len(kept)
+        self.guest_timeline = IntensityTimeline(guests, start, end, mix(seed, shop, kinds.TIME_ORDER))
+        kept.extend(t << _OWNER_BITS | owner_mask for t in self.guest_timeline.all_times())
+        merged = sorted(kept)
+        del kept
+        self.times = array("q", (e >> _OWNER_BITS for e in merged))
+        self.owners = array("i", ((e & owner_mask) if (e & owner_mask) != owner_mask else -1 for e in merged))
+        self._year_first: dict[int, int] = {}
+
+    def _simulate(self, created: array, speed: float) -> array:
+        """Every customer's purchases, (time << _OWNER_BITS | customer), with rates x `speed`."""
+        end = self.end
+        first_day = local_day(self.start)
         seasons = [season(first_day + k) for k in range(local_day(end) - first_day + 2)]
-        rng = random.Random(mix(seed, shop, kinds.BUYERS))
-        c = customers.n
+        rng = random.Random(self._salt)
+        c = len(created)
         self.rate = array("f", bytes(4 * c))
         self.dropout = array("f", bytes(4 * c))
         self.purchases = array("H", bytes(2 * c))
         self.died = array("b", bytes(c))
-        draws = array("f", bytes(4 * c))
-        events = array("q")  # (time << _OWNER_BITS | customer) of every purchase; arrays keep memory flat
+        self.buys = array("f", bytes(4 * c))  # customer j buys iff buys[j] < q
+        events = array("q")  # arrays, not lists of ints: memory stays flat at 466 k orders
         gauss, expo, uniform, log = rng.gauss, rng.expovariate, rng.random, math.log
-        for j, created in enumerate(customers.timeline.all_times()):
-            draws[j] = uniform()
+        for j, registered in enumerate(created):
+            self.buys[j] = uniform()
             # Gamma(1/2) = Z^2 / 2 and Gamma(3/2) = Gamma(1/2) + Exp(1), Gamma(3) = sum of 3 Exp(1): the
             # same distributions as random.gammavariate/betavariate for these shapes, five times faster.
-            lam = gauss(0.0, 1.0) ** 2 / 2 / ALPHA
+            lam = gauss(0.0, 1.0) ** 2 / 2 / ALPHA * speed
             first = gauss(0.0, 1.0) ** 2 / 2 - log(1.0 - uniform())
             second = -log((1.0 - uniform()) * (1.0 - uniform()) * (1.0 - uniform()))
             p = first / (first + second)
             self.rate[j] = lam
             self.dropout[j] = p
-            t = created + 60 + int(uniform() * 1200)
+            t = registered + 60 + int(uniform() * 1200)
             if t >= end:
                 continue
             events.append(t << _OWNER_BITS | j)
@@ -86,24 +124,7 @@ class OrderStream:
                 if uniform() < p:
                     self.died[j] = 1
                     break
-        target = REGISTERED_SHARE * n
-        self.q = min(1.0, target / len(events)) if events else 0.0
-        owner_mask = (1 << _OWNER_BITS) - 1
-        kept = array("q", sorted(e for e in events if draws[e & owner_mask] < self.q))
-        del events
-        del kept[n:]  # only when customers far outnumber orders (documented)
-        for e in kept:
-            self.purchases[e & owner_mask] += 1
-        self.buys = draws  # customer j buys iff buys[j] < q
-        self.registered = len(kept)
-        guests = n - len(kept)
-        self.guest_timeline = IntensityTimeline(guests, start, end, mix(seed, shop, kinds.TIME_ORDER))
-        kept.extend(t << _OWNER_BITS | owner_mask for t in self.guest_timeline.all_times())
-        merged = sorted(kept)
-        del kept
-        self.times = array("q", (e >> _OWNER_BITS for e in merged))
-        self.owners = array("i", ((e & owner_mask) if (e & owner_mask) != owner_mask else -1 for e in merged))
-        self._year_first: dict[int, int] = {}
+        return events
 
     # -- timeline contract (time, count_at, first_at_or_after, code) -------------------------
     def time(self, i: int) -> int:
@@ -149,6 +170,7 @@ class OrderStream:
                 "droppedOut": bool(self.died[j])}
 
     def summary(self) -> dict:
-        return {"model": "BG/NBD", "timeUnit": "day", "r": R, "alpha": ALPHA, "a": A, "b": B,
-                "q": round(self.q, 6), "registeredOrders": self.registered, "guestOrders": self.n - self.registered,
+        return {"model": "BG/NBD", "timeUnit": "day", "r": R, "alpha": ALPHA / self.speed, "a": A, "b": B,
+                "q": round(self.q, 6), "rateSpeed": round(self.speed, 6), "registeredOrders": self.registered,
+                "guestOrders": self.n - self.registered,
                 "seasonality": "repeat rate x WEEKLY[weekday] x YEARLY[day of year] (sandbox/generator/calendar.py)"}

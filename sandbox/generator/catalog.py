@@ -9,7 +9,9 @@ other shops only by EAN), or goods only this shop sells ("unique").
 
 from __future__ import annotations
 
+import bisect
 import random
+from array import array
 from dataclasses import dataclass, field
 
 from sandbox.formats import IndexedGuids, guid_from, mix
@@ -95,6 +97,7 @@ class Catalog:
         self.end = end
         self.variants: list[Variant] = []
         self.products = [self._make(p) for p in range(n)]
+        self.created = array("q", (p.created for p in self.products))
         self.by_code: dict[str, tuple[int, int]] = {}
         for product in self.products:
             for v_idx, v in enumerate(product.variants):
@@ -166,6 +169,10 @@ class Catalog:
         return promos
 
     # -- lookups ----------------------------------------------------------------------
+    def eligible(self, t: float) -> int:
+        """How many products exist at t (products are in creation order); at least one."""
+        return max(1, bisect.bisect_right(self.created, t))
+
     def variant(self, code: str) -> tuple[Product, Variant] | None:
         hit = self.by_code.get(code)
         if hit is None:

@@ -40,7 +40,7 @@ class Demand:
         self.catalog = catalog
         products = catalog.products
         self.products = products
-        self.created = array("q", (p.created for p in products))
+        self.created = catalog.created
         cum = array("d", [0.0])
         base = array("d", [0.0])
         for p in products:
@@ -99,7 +99,7 @@ class Demand:
         """pick(rng) for the lines of one order at time t: the per-time work done once."""
         products = self.products
         created = self.created
-        eligible = max(1, bisect.bisect_right(created, t))
+        eligible = self.eligible(t)
         cum = self.cum
         total_base = cum[eligible]
         lo = min(bisect.bisect_left(created, t - LAUNCH_WINDOW), eligible)
@@ -155,8 +155,7 @@ class Demand:
         return None
 
     def eligible(self, t: float) -> int:
-        """How many products exist at t (products are in creation order); at least one."""
-        return max(1, bisect.bisect_right(self.created, t))
+        return self.catalog.eligible(t)
 
     def expected_share(self, product, variant, t: float) -> float:
         """Share of the lines at time t that go to `variant` (ignoring boosts and stock-outs)."""

@@ -157,29 +157,26 @@ def _recalculate(price: Price, rate: int, including: bool) -> Price:
     return price
 
 
-def _money(value, where: str, name: str) -> int | None:
+def _decimal(value, places: int, where: str, name: str) -> int | None:
+    """A price (2 places) or amount/ratio (3 places) from the body; None stays None (removes the value)."""
     if value is None:
         return None
     try:
-        return parse_decimal(value, 2)
+        return parse_decimal(value, places)
     except (ValueError, TypeError):
         raise PriceError("invalid-request-data", f'{where} Invalid "{name}" value. Code skipped.') from None
+
+
+def _money(value, where: str, name: str) -> int | None:
+    return _decimal(value, 2, where, name)
 
 
 def _amount(value, where: str, name: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        return parse_decimal(value, 3)
-    except (ValueError, TypeError):
-        raise PriceError("invalid-request-data", f'{where} Invalid "{name}" value. Code skipped.') from None
+    return _decimal(value, 3, where, name)
 
 
 def _ratio(value, where: str, name: str) -> int:
-    try:
-        ratio = parse_decimal(value, 3)
-    except (ValueError, TypeError):
-        raise PriceError("invalid-request-data", f'{where} Invalid "{name}" value. Code skipped.') from None
-    if ratio < 0:
+    ratio = _decimal(value, 3, where, name)
+    if ratio is None or ratio < 0:
         raise PriceError("invalid-request-data", f'{where} Invalid "{name}" value. Code skipped.')
     return ratio

@@ -5,14 +5,13 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 
-import httpx
 import pytest
+from sandbox_client import serving
 from sandbox_contract import assert_contract
 
 from sandbox.config import ShopSizes
 from sandbox.generator import ShopData, buyers
 from sandbox.generator.people import SHARED_EVERY, SHARED_SLOT
-from sandbox.testing import run_sandbox
 
 DAY = 86400
 
@@ -97,10 +96,7 @@ def test_some_people_are_registered_in_several_shops():
 
 @pytest.fixture(scope="module")
 def sb():
-    with run_sandbox(seed=31, shops=2, orders=400, bucket_leak=100000) as handle, \
-            httpx.Client(base_url=handle.base_url, headers=handle.private_headers(0), trust_env=False,
-                         timeout=30) as client:
-        handle.client = client
+    with serving(seed=31, shops=2, orders=400, bucket_leak=100000) as handle:
         yield handle
 
 

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
+from sandbox_client import serving
 from sandbox_contract import assert_contract
 
 from sandbox.formats import parse_decimal
-from sandbox.testing import run_sandbox
 
 
 @pytest.fixture(scope="module")
 def sb(module_receiver):
-    with run_sandbox(seed=43, shops=1, orders=800, bucket_leak=100000) as handle, \
-            httpx.Client(base_url=handle.base_url, headers=handle.private_headers(0), trust_env=False,
-                         timeout=30) as client:
-        handle.client = client
-        hooks = client.post("/api/webhooks", json={"data": [
-            {"event": "productVariantPrice:update", "url": f"{module_receiver.url}/price"},
-            {"event": "productVariantPrice:massUpdate", "url": f"{module_receiver.url}/mass"}]})
-        assert hooks.status_code == 201
+    hooks = {"productVariantPrice:update": f"{module_receiver.url}/price",
+             "productVariantPrice:massUpdate": f"{module_receiver.url}/mass"}
+    with serving(hooks, seed=43, shops=1, orders=800, bucket_leak=100000) as handle:
         yield handle
 
 

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
+from sandbox_client import serving
 from sandbox_contract import assert_contract
 
 from sandbox.formats import parse_decimal
-from sandbox.testing import run_sandbox
 
 
 @pytest.fixture(scope="module")
 def sb():
-    with run_sandbox(seed=53, shops=1, orders=1500, bucket_leak=100000) as handle, \
-            httpx.Client(base_url=handle.base_url, headers=handle.private_headers(0), trust_env=False,
-                         timeout=30) as client:
-        handle.client = client
+    with serving(seed=53, shops=1, orders=1500, bucket_leak=100000) as handle:
         yield handle
 
 

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import httpx
 import pytest
+from sandbox_client import serving
 from sandbox_contract import assert_contract
 
 from sandbox.config import DEFAULT_BASE_END
 from sandbox.formats import parse_decimal, parse_dt
 from sandbox.generator.stocklog import RETENTION_DAYS
-from sandbox.testing import run_sandbox
 
 PRODUCT_LINES = ("product", "bazar", "service", "gift")
 
 
 @pytest.fixture(scope="module")
 def sb():
-    with run_sandbox(seed=23, shops=1, orders=600, bucket_leak=100000, webhook_retry_seconds=0.2) as handle, \
-            httpx.Client(base_url=handle.base_url, headers=handle.private_headers(0), trust_env=False,
-                         timeout=30) as client:
-        handle.client = client
+    with serving(seed=23, shops=1, orders=600, bucket_leak=100000, webhook_retry_seconds=0.2) as handle:
         yield handle
 
 

@@ -7,23 +7,16 @@ import json
 
 import httpx
 import pytest
+from sandbox_client import serving
 from sandbox_contract import assert_contract
-
-from sandbox.testing import run_sandbox
 
 TEXTS = ("name", "shortDescription", "description", "metaDescription", "additionalName", "metaTitle")
 
 
 @pytest.fixture(scope="module")
 def sb(module_receiver):
-    with run_sandbox(seed=41, shops=1, orders=2000, bucket_leak=100000, job_delay=0.05) as handle, \
-            httpx.Client(base_url=handle.base_url, headers=handle.private_headers(0), trust_env=False,
-                         timeout=30) as client:
-        handle.client = client
-        hooks = client.post("/api/webhooks", json={"data": [
-            {"event": "job:finished", "url": f"{module_receiver.url}/jobs"},
-            {"event": "product:update", "url": f"{module_receiver.url}/products"}]})
-        assert hooks.status_code == 201
+    hooks = {"job:finished": f"{module_receiver.url}/jobs", "product:update": f"{module_receiver.url}/products"}
+    with serving(hooks, seed=41, shops=1, orders=2000, bucket_leak=100000, job_delay=0.05) as handle:
         yield handle
 
 
