@@ -171,6 +171,6 @@ class OrderStream:
 
     def summary(self) -> dict:
         return {"model": "BG/NBD", "timeUnit": "day", "r": R, "alpha": ALPHA / self.speed, "a": A, "b": B,
-                "q": round(self.q, 6), "rateSpeed": round(self.speed, 6), "registeredOrders": self.registered,
+                "q": round(self.q, 6), "rateSpeed": self.speed, "registeredOrders": self.registered,
                 "guestOrders": self.n - self.registered,
                 "seasonality": "repeat rate x WEEKLY[weekday] x YEARLY[day of year] (sandbox/generator/calendar.py)"}
