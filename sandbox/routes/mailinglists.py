@@ -39,7 +39,7 @@ def mailing_list(code: str):
     page = page_args(500, 500)
     page.check(len(subscribed))
     chunk = subscribed[page.offset:page.offset + page.per_page]
-    emails = [{"email": customers.email(j), "added": fmt_dt(added)} for j, added in chunk]
+    emails = [{"email": customers.email(j), "added": fmt_dt(customers.subscribed_at(j))} for j in chunk]
     return envelope({"emails": emails, "paginator": page.paginator(len(subscribed), len(emails))})
 
 
@@ -51,7 +51,8 @@ def mailing_list_changes(code: str):
     customers = g.store.customers
     horizon = max(since, int(time.time()) - 30 * 86400)
     subscribed, left = customers.consents()
-    entries = [(customers.email(j), added, "edit") for j, added in subscribed if added >= horizon]
+    added = ((j, customers.subscribed_at(j)) for j in subscribed)
+    entries = [(customers.email(j), at, "edit") for j, at in added if at >= horizon]
     entries += [(customers.email(j), at, "delete") for j, at in left if at >= horizon]
     entries.sort(key=lambda e: (e[1], e[0]))
     return change_log(entries, "email", 500, 500)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from array import array
 
 from sandbox.formats import fmt_dt
 from sandbox.generator import ShopData
@@ -111,22 +112,24 @@ class CustomerOverlay:
         return out
 
     # -- newsletter consent (the system mailing list "newsletters") -----------------------------
-    def consents(self) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        """([(customer, subscribed at)] still subscribed, [(customer, unsubscribed at)]), built once."""
+    def consents(self) -> tuple[array, list[tuple[int, int]]]:
+        """(customers still subscribed, [(customer, unsubscribed at)] by time), built once."""
         if self._consents is None:
-            subscribed, unsubscribed = [], []
+            subscribed, unsubscribed = array("i"), []
             for j in range(self.n):
                 consent = self.customers.consent(j)
                 if consent is None:
                     continue
-                added, left = consent
-                if left is None:
-                    subscribed.append((j, added))
+                if consent[1] is None:
+                    subscribed.append(j)
                 else:
-                    unsubscribed.append((j, left))
+                    unsubscribed.append((j, consent[1]))
             unsubscribed.sort(key=lambda e: (e[1], e[0]))
             self._consents = (subscribed, unsubscribed)
         return self._consents
+
+    def subscribed_at(self, j: int) -> int:
+        return self.customers.consent(j)[0]
 
     def email(self, j: int) -> str:
         return self.detail(j)["accounts"][0]["email"]
