@@ -11,6 +11,7 @@ import hashlib
 import logging
 import socket
 import time
+from email.utils import formatdate
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -48,6 +49,11 @@ def create_app(sandbox: Sandbox) -> Flask:
 
     @app.after_request
     def decorate(response: Response) -> Response:
+        if request.environ.get("sandbox.fail_after_write") and response.status_code < 400:
+            # The write went through; the client only sees a server error (fault "500-after-write").
+            response = envelope(None, [{"errorCode": "internal-server-error", "message": "Internal server error "
+                                        "after the change was saved (sandbox fault write_faults).",
+                                        "instance": "unknown"}], 500)
         response.headers["X-Request-ID"] = g.get("request_id", "")
         bucket = g.get("bucket")
         if bucket is not None and g.get("charged"):
@@ -124,10 +130,10 @@ def _api_checks(sandbox: Sandbox):
                                     "instance": request.path}], 423)
         g.write_lock = key
     g.charged = True
-    return _faults(sandbox, eshop_id)
+    return _faults(sandbox, eshop_id, write=request.method in WRITE_METHODS)
 
 
-def _faults(sandbox: Sandbox, eshop_id: int | None):
+def _faults(sandbox: Sandbox, eshop_id: int | None, write: bool = False):
     faults = sandbox.faults
     if faults.roll(eshop_id, "drop_connection_rate"):
         request.environ["sandbox.drop_connection"] = True
@@ -139,7 +145,33 @@ def _faults(sandbox: Sandbox, eshop_id: int | None):
         raise ApiError(500, "internal-server-error", "Internal server error (sandbox fault).")
     if faults.roll(eshop_id, "error_503_rate"):
         raise ApiError(503, "service-unavailable", "The system is under maintenance, please try later (sandbox fault).")
+    if faults.roll(eshop_id, "error_429_rate"):
+        raise _too_many()
+    if write:
+        if faults.roll(eshop_id, "error_423_rate"):
+            raise _locked()
+        scripted = faults.take_write_fault(eshop_id)
+        if scripted == "500-after-write":
+            request.environ["sandbox.fail_after_write"] = True
+        elif scripted == 423:
+            raise _locked()
+        elif scripted == 429:
+            raise _too_many()
+        elif scripted:
+            raise ApiError(scripted, "internal-server-error" if scripted == 500 else "service-unavailable",
+                           f"Server error {scripted} (sandbox fault write_faults).")
     return None
+
+
+def _locked() -> ApiError:
+    return ApiError(423, "locked", "The resource is locked by another request. Retry later (sandbox fault).",
+                    request.path)
+
+
+def _too_many() -> ApiError:
+    retry = formatdate(time.time() + 2, usegmt=True)
+    return ApiError(429, "too-many-requests", "Rate limit exceeded (sandbox fault). See Retry-After.",
+                    headers={"Retry-After": retry})
 
 
 class DropConnection:

@@ -14,6 +14,10 @@ import threading
 SWITCHES: dict[str, tuple[type | tuple, str]] = {
     "error_500_rate": ((int, float), "fraction of API requests answered 500"),
     "error_503_rate": ((int, float), "fraction of API requests answered 503 (maintenance)"),
+    "error_423_rate": ((int, float), "fraction of API write requests answered 423 (locked)"),
+    "error_429_rate": ((int, float), "fraction of API requests answered 429 (bucket full, Retry-After)"),
+    "write_faults": (list, "script for the next API writes, one entry each: 0 = pass, 423, 429, 500, 502, 503, 504 "
+                           "(refused, nothing written) or \"500-after-write\" (written, then answered 500)"),
     "slow_ms": ((int, float), "delay added to every API request, in ms"),
     "drop_connection_rate": ((int, float), "fraction of requests whose socket is closed without a response"),
     "expire_tokens": (bool, "action: every current API access token expires now"),
@@ -26,6 +30,7 @@ SWITCHES: dict[str, tuple[type | tuple, str]] = {
     "webhook_drop_rate": ((int, float), "fraction of webhook deliveries dropped"),
 }
 ACTIONS = {"expire_tokens"}
+WRITE_FAULTS = {0, 423, 429, 500, 502, 503, 504, "500-after-write"}
 
 
 class FaultError(ValueError):
@@ -51,6 +56,11 @@ class Faults:
                 continue
             if isinstance(value, bool) and expected not in (bool, (bool, str)) or not isinstance(value, expected):
                 raise FaultError(f"fault switch {name!r} has a wrong type: {value!r}")
+            if name == "write_faults":
+                bad = [v for v in value if isinstance(v, bool) or v is not None and v not in WRITE_FAULTS]
+                if bad:
+                    raise FaultError(f"write_faults entries must be one of {sorted(map(str, WRITE_FAULTS))}: {bad}")
+                value = [v or 0 for v in value]
             if name == "snapshot_corrupt" and isinstance(value, str) and value not in ("crc", "garble"):
                 raise FaultError("snapshot_corrupt must be true, 'crc' or 'garble'")
             if name.endswith("_rate") and not 0 <= value <= 1:
@@ -64,7 +74,7 @@ class Faults:
         with self._lock:
             target = self._global if shop is None else self._shops.setdefault(shop, {})
             for name, value in clean.items():
-                if value is None or value is False or value == 0:
+                if value is None or value is False or value == 0 or value == []:
                     target.pop(name, None)
                 else:
                     target[name] = value
@@ -94,6 +104,22 @@ class Faults:
         with self._lock:
             return self._rng.random() < rate
 
+    def take_write_fault(self, shop: int | None):
+        """The next entry of the shop's (else the global) write_faults script, or None."""
+        with self._lock:
+            for target in (self._shops.get(shop, {}) if shop is not None else {}, self._global):
+                script = target.get("write_faults")
+                if script:
+                    entry = script.pop(0)
+                    if not script:
+                        target.pop("write_faults")
+                    return entry
+        return None
+
     def snapshot(self) -> dict:
         with self._lock:
-            return {"global": dict(self._global), "shops": {str(k): dict(v) for k, v in self._shops.items() if v}}
+            return {"global": _copy(self._global), "shops": {str(k): _copy(v) for k, v in self._shops.items() if v}}
+
+
+def _copy(switches: dict) -> dict:
+    return {k: list(v) if isinstance(v, list) else v for k, v in switches.items()}

@@ -24,18 +24,20 @@ from sandbox.resultfile import write_chunks_gz, write_jsonl_gz
 CHUNK_RECORDS = {"orders": 1000, "customers": 5000, "products": 200}
 
 
-def sizes_for(kind: str, count: int, customers: int | None, products: int | None) -> ShopSizes:
+def sizes_for(kind: str, count: int, customers: int | None, products: int | None,
+              orders: int | None = None) -> ShopSizes:
     """Shop sizes under which `count` records of `kind` exist.
 
     Orders depend on the customer and product counts (they reference them), so they
-    default to what `python -m sandbox --orders COUNT` derives; customers and
-    products do not depend on anything else.
+    default to what `python -m sandbox --orders COUNT` derives; customers do not
+    depend on anything else; products' stock depends on the demand, so pin
+    `--orders` to get the products of a shop with orders.
     """
     if kind == "orders":
         return ShopSizes.derive(count, customers, products)
     if kind == "customers":
-        return ShopSizes(orders=0, customers=count, products=products or 30)
-    return ShopSizes(orders=0, customers=customers or 0, products=count)
+        return ShopSizes(orders=orders or 0, customers=count, products=products or 30)
+    return ShopSizes(orders=orders or 0, customers=customers or 0, products=count)
 
 
 def records(shop: ShopData, kind: str, include: frozenset, start: int = 0, stop: int | None = None):
@@ -87,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, required=True, help="records of --kind in the shop")
     parser.add_argument("--customers", type=int, help="pin the shop's customer count")
     parser.add_argument("--products", type=int, help="pin the shop's product count")
+    parser.add_argument("--orders", type=int, help="pin the shop's order count (products, customers)")
     parser.add_argument("--include", default="", help="comma-separated include sections")
     parser.add_argument("--level", type=int, default=1, choices=range(1, 10), metavar="1-9",
                         help="gzip level (default 1: fastest; the server's jobs use 5)")
@@ -97,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
 
-    sizes = sizes_for(args.kind, args.count, args.customers, args.products)
+    sizes = sizes_for(args.kind, args.count, args.customers, args.products, args.orders)
     base_end = parse_dt(args.base_end) if args.base_end else DEFAULT_BASE_END
     started = time.perf_counter()
     shop = ShopData(args.seed, args.shop, sizes, base_end=base_end, years=args.years)

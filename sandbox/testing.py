@@ -6,7 +6,9 @@
         shop = sb.shops[0]
         httpx.get(f"{sb.base_url}/api/eshop", headers={"Shoptet-Private-Api-Token": shop["private_token"]})
         sb.set_faults(shop=shop["eshop_id"], slow_ms=200)
-        sb.mutate(shop=shop["eshop_id"], orders_created=3)
+        sb.mutate(shop=shop["eshop_id"], orders_created=3)    # sales: they take goods out of stock
+        sb.mutate(shop=shop["eshop_id"], texts_changed=2, language="sk")
+        sb.truth(shop["eshop_id"])                            # BTYD / demand / supply parameters
         sb.state()["requests"]
 
 Keyword options map to CLI flags (`bucket_leak=100` -> `--bucket-leak 100`).  This
@@ -91,6 +93,13 @@ class SandboxHandle(ProcessHandle):
     def mutate(self, shop: int | None = None, **counts) -> dict:
         """Deterministic churn; returns the codes/GUIDs that changed."""
         return self._post("/_sandbox/mutate", {"shop": shop, **counts})
+
+    def truth(self, shop: int, customer: str | None = None) -> dict:
+        """What made the shop's data (BTYD, demand, supply parameters), or one customer's draws."""
+        params = {"shop": shop} if customer is None else {"shop": shop, "customer": customer}
+        response = self._admin.get("/_sandbox/truth", params=params)
+        response.raise_for_status()
+        return response.json()
 
     def new_install_code(self, shop: int) -> str:
         return self._post("/_sandbox/install-code", {"shop": shop})["install_code"]

@@ -1,7 +1,12 @@
 """Customers (registered) and the person data of guest orders.
 
 A `Person` is the cheap core shared by customer records and by the orders that
-reference them; the full customer object is built from it on demand.
+reference them; the full customer object is built from it on demand.  Some people
+are registered in several shops of the merchant: customer slot j with
+j % SHARED_EVERY == SHARED_SLOT is, in each shop with chance SHARED_CHANCE, the
+merchant-level person j (same name, e-mail and phone in every shop that has them).
+Marketing consent is not a customer field in Shoptet's API: a customer who agreed
+is in the system mailing list "newsletters" (`GET /api/mailing-lists/newsletters`).
 """
 
 from __future__ import annotations
@@ -11,9 +16,15 @@ from dataclasses import dataclass
 
 from sandbox.formats import IndexedGuids, fmt_date, fmt_dt, mix
 from sandbox.generator import kinds, words
-from sandbox.generator.timeline import Timeline
+from sandbox.generator.calendar import IntensityTimeline
 
 DAY = 86400
+SHARED_EVERY = 10
+SHARED_SLOT = 3
+SHARED_CHANCE = 0.6
+MERCHANT_COUNTRIES = (("CZ", 0.6), ("SK", 0.3), ("DE", 0.1))
+CONSENT = 0.45  # share of customers who agreed to receive newsletters when registering
+UNSUBSCRIBED = 0.15  # ... of whom later opted out
 
 
 @dataclass(slots=True)
@@ -116,7 +127,7 @@ class Customers:
         self.guids = IndexedGuids(seed, shop, kinds.CUSTOMER)
         self.account_guids = IndexedGuids(seed, shop, kinds.ACCOUNT)
         self.address_guids = IndexedGuids(seed, shop, kinds.ADDRESS)
-        self.timeline = Timeline(n, start, end, mix(seed, shop, kinds.TIME_CUSTOMER), power=0.6)
+        self.timeline = IntensityTimeline(n, start, end, mix(seed, shop, kinds.TIME_CUSTOMER))
         self._cache: dict[int, Person] = {}
 
     def index_of(self, guid: str) -> int | None:
@@ -127,12 +138,35 @@ class Customers:
         hit = self._cache.get(j)
         if hit is not None:
             return hit
-        rng = random.Random(mix(self.seed, self.shop, kinds.CUSTOMER, j))
-        person = draw_person(rng, self.countries, str(j), with_extras=True)
+        if self.shared(j):
+            rng = random.Random(mix(self.seed, kinds.PERSON_POOL, j))
+            person = draw_person(rng, MERCHANT_COUNTRIES, str(j), with_extras=True)
+        else:
+            rng = random.Random(mix(self.seed, self.shop, kinds.CUSTOMER, j))
+            person = draw_person(rng, self.countries, str(j), with_extras=True)
         if len(self._cache) >= 1024:
             self._cache.clear()
         self._cache[j] = person
         return person
+
+    def shared(self, j: int) -> bool:
+        """Is customer j the merchant-level person j (registered in other shops too)?"""
+        if j % SHARED_EVERY != SHARED_SLOT:
+            return False
+        return (mix(self.seed, self.shop, kinds.PERSON_POOL, j) & 0xFFFF) < SHARED_CHANCE * 65536
+
+    def consent(self, j: int) -> tuple[int, int | None] | None:
+        """(subscribed at, unsubscribed at or None) of customer j's newsletter consent, None if never."""
+        h = mix(self.seed, self.shop, kinds.CONSENT, j)
+        if (h & 0xFFFF) >= CONSENT * 65536:
+            return None
+        created = self.timeline.time(j)
+        left = None
+        if ((h >> 16) & 0xFFFF) < UNSUBSCRIBED * 65536:
+            left = created + (30 + (h >> 32) % 670) * DAY
+            if left >= self.end:
+                left = None
+        return created, left
 
     def times(self, j: int) -> tuple[int, int]:
         created = self.timeline.time(j)

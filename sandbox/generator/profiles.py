@@ -29,20 +29,21 @@ PROFILES = (
     Profile("Zelená zahrada", "zelena-zahrada", "CZ", "cs", ("cs", "sk", "en"), "CZK",
             ("CZK", "EUR"), (2100, 1200), (("CZ", 0.86), ("SK", 0.14)),
             ("Hlavní sklad", "Prodejna Brno")),
-    Profile("Dobré víno", "dobre-vino", "SK", "sk", ("sk", "cs", "hu"), "EUR", ("EUR",),
+    Profile("Dobré víno", "dobre-vino", "SK", "sk", ("sk", "cs", "hu"), "EUR", ("EUR", "CZK", "HUF"),
             (2300, 1900), (("SK", 0.8), ("CZ", 0.15), ("HU", 0.05)), ("Sklad Bratislava",)),
     Profile("Bergsport Shop", "bergsport", "DE", "de", ("de", "en"), "EUR", ("EUR",),
             (1900, 700), (("DE", 0.75), ("AT", 0.25)),
             ("Zentrallager", "Filiale Wien", "Außenlager")),
-    Profile("Hračkárna Pískoviště", "piskoviste", "CZ", "cs", ("cs", "pl"), "CZK", ("CZK",),
+    Profile("Hračkárna Pískoviště", "piskoviste", "CZ", "cs", ("cs", "pl"), "CZK", ("CZK", "PLN"),
             (2100, 1200), (("CZ", 0.9), ("PL", 0.1)), ("Sklad",)),
 )
 
 COUNTRY_NAMES = {"CZ": "Česká republika", "SK": "Slovensko", "DE": "Deutschland",
                  "AT": "Österreich", "PL": "Polska", "HU": "Magyarország"}
 
-# EUR per 1 unit of currency, 8 decimals as Shoptet writes exchange rates.
-EXCHANGE_TO = {("CZK", "EUR"): "0.04000000", ("EUR", "CZK"): "25.00000000"}
+# The currency a foreign customer pays in, if the shop offers it (else the shop's own).
+COUNTRY_CURRENCY = {"CZ": "CZK", "SK": "EUR", "DE": "EUR", "AT": "EUR", "PL": "PLN", "HU": "HUF"}
+FOREIGN_CURRENCY_SHARE = 0.7  # of foreign customers' orders, when the shop offers their currency
 
 # System statuses have negative ids, custom ones positive (Shoptet convention).
 # (id, names per (cs, sk, de, en), markAsPaid, system, stockClaimResolved)

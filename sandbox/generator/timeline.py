@@ -2,8 +2,8 @@
 
 Records are spread over [start, end) with a power warp (more records towards the
 end, like a growing shop).  Record i lives in its own slot, so times are monotonic
-in i and "how many records exist at time t" is a closed formula, which is what
-makes orders able to reference only customers created before them.
+in i and "how many records exist at time t" is a closed formula.  Products use it
+(launch dates); customers and guests use the seasonal `calendar.IntensityTimeline`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import math
 
-from sandbox.formats import local_year, local_year_start, mix
+from sandbox.formats import mix
 
 
 class Timeline:
@@ -22,7 +22,6 @@ class Timeline:
         self.span = max(1, end - start)
         self.salt = salt
         self.power = power
-        self._year_first: dict[int, int] = {}
 
     def time(self, i: int) -> int:
         """Creation time of record i (epoch seconds)."""
@@ -43,30 +42,6 @@ class Timeline:
         if lo > 0 and self.time(lo - 1) >= t:
             lo = 0
         return bisect.bisect_left(_TimeView(self), t, lo=lo, hi=self.n)
-
-    def year_first(self, year: int) -> int:
-        """Index of the first record created in local calendar `year`."""
-        cached = self._year_first.get(year)
-        if cached is None:
-            cached = self.first_at_or_after(local_year_start(year))
-            self._year_first[year] = cached
-        return cached
-
-    def code(self, i: int, created: int | None = None) -> str:
-        """Shoptet-style order code: year + 6-digit sequence within the year."""
-        year = local_year(self.time(i) if created is None else created)
-        return f"{year}{i - self.year_first(year) + 1:06d}"
-
-    def index_of_code(self, code: str) -> int | None:
-        if len(code) < 10 or not code.isdigit():
-            return None
-        year, seq = int(code[:4]), int(code[4:])
-        if seq < 1:
-            return None
-        i = self.year_first(year) + seq - 1
-        if i >= self.n or self.code(i) != code:
-            return None
-        return i
 
 
 class _TimeView:

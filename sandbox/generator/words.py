@@ -156,7 +156,8 @@ DESCRIPTION_SENTENCES = (
 )
 BRANDS = [("gardena", "Gardena"), ("fiskars", "Fiskars"), ("tescoma", "Tescoma"),
           ("husky", "Husky"), ("lego", "LEGO"), ("bergmann", "Bergmann"), ("zelena-dilna", "Zelená dílna")]
-SUPPLIERS = ["Velkoobchod Morava s.r.o.", "Central Trade GmbH", "Import Praha a.s.", "Slovdistri s.r.o."]
+SUPPLIERS = ["Velkoobchod Morava s.r.o.", "Central Trade GmbH", "Import Praha a.s.", "Slovdistri s.r.o.",
+             "Far East Sourcing Ltd.", "Zahradnictví Brázda s.r.o.", "Rychlý sklad s.r.o.", "Nordic Goods AB"]
 CATEGORIES = [
     ("Zahrada", "Záhrada", "Garten", "Garden", "Ogród", "Kert"),
     ("Domácnost", "Domácnosť", "Haushalt", "Household", "Dom", "Háztartás"),
@@ -181,3 +182,21 @@ def ascii_fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     out = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     return "".join(c if c.isalnum() else "-" for c in out.replace("ß", "ss").replace("ł", "l")).strip("-")
+
+# Descriptive parameter "material" (label, then values) and product flags (code, titles), per language.
+MATERIALS = (
+    ("Materiál", "Materiál", "Material", "Material", "Materiał", "Anyag"),
+    (("dřevo", "drevo", "Holz", "wood", "drewno", "fa"),
+     ("plast", "plast", "Kunststoff", "plastic", "plastik", "műanyag"),
+     ("kov", "kov", "Metall", "metal", "metal", "fém"),
+     ("bavlna", "bavlna", "Baumwolle", "cotton", "bawełna", "pamut")),
+)
+FLAGS = (("new", ("Novinka", "Novinka", "Neu", "New", "Nowość", "Új")),
+         ("action", ("Akce", "Akcia", "Aktion", "Sale", "Promocja", "Akció")),
+         ("tip", ("Tip", "Tip", "Tipp", "Tip", "Polecamy", "Tipp")))
+UNITS = {"cs": "ks", "sk": "ks", "de": "Stk.", "pl": "szt.", "hu": "db"}
+AVAILABILITY = {
+    "cs": ("Skladem", "Na objednávku"), "sk": ("Na sklade", "Na objednávku"),
+    "de": ("Auf Lager", "Auf Bestellung"), "pl": ("Dostępny", "Na zamówienie"),
+    "hu": ("Raktáron", "Rendelésre"),
+}

@@ -8,9 +8,23 @@ from sandbox.api import ApiError, arg
 
 
 def register_all(app: Flask) -> None:
-    from sandbox.routes import admin, customers, eshop, jobs, oauth, orders, products, stocks, webhooks
+    from sandbox.routes import (
+        admin,
+        creditnotes,
+        customers,
+        eshop,
+        jobs,
+        mailinglists,
+        oauth,
+        orders,
+        pricelists,
+        products,
+        stocks,
+        webhooks,
+    )
 
-    for module in (admin, oauth, eshop, orders, customers, products, stocks, webhooks, jobs):
+    for module in (admin, oauth, eshop, orders, customers, products, pricelists, stocks, creditnotes, mailinglists,
+                   webhooks, jobs):
         app.register_blueprint(module.bp)
 
 

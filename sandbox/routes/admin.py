@@ -6,7 +6,8 @@ import orjson
 from flask import Blueprint, Response, g, request
 
 from sandbox.faults import SWITCHES, FaultError
-from sandbox.mutate import MUTATION_KEYS
+from sandbox.mutate import MUTATION_KEYS, OPTION_KEYS, MutationError
+from sandbox.truth import truth_of
 
 bp = Blueprint("admin", __name__)
 
@@ -67,9 +68,9 @@ def state():
 @bp.post("/_sandbox/mutate")
 def mutate():
     body = _body()
-    unknown = set(body) - set(MUTATION_KEYS) - {"shop"}
+    unknown = set(body) - set(MUTATION_KEYS) - set(OPTION_KEYS) - {"shop"}
     if unknown:
-        return _json({"error": f"unknown keys {sorted(unknown)}; allowed: {list(MUTATION_KEYS)}"}, 400)
+        return _json({"error": f"unknown keys {sorted(unknown)}; allowed: {list(MUTATION_KEYS + OPTION_KEYS)}"}, 400)
     try:
         shop = _shop(body.get("shop"))
         counts = {k: int(body.get(k, 0)) for k in MUTATION_KEYS}
@@ -77,10 +78,33 @@ def mutate():
         return _json({"error": str(exc)}, 400)
     if any(v < 0 for v in counts.values()):
         return _json({"error": "counts must not be negative"}, 400)
+    options = {k: body[k] for k in OPTION_KEYS if body.get(k) is not None}
     sandbox = g.sandbox
-    if shop is not None:
-        return _json(sandbox.mutate(shop, counts))
-    return _json({"shops": [sandbox.mutate(eshop_id, counts) for eshop_id in sandbox.by_id]})
+    try:
+        if shop is not None:
+            return _json(sandbox.mutate(shop, counts, options))
+        return _json({"shops": [sandbox.mutate(eshop_id, counts, options) for eshop_id in sandbox.by_id]})
+    except MutationError as exc:
+        return _json({"error": str(exc)}, 400)
+
+
+@bp.get("/_sandbox/truth")
+def truth():
+    """What made the data: customers' purchase process, demand and supply (see sandbox/README.md)."""
+    try:
+        shop = _shop(request.args.get("shop"))
+    except (FaultError, ValueError) as exc:
+        return _json({"error": str(exc)}, 400)
+    if shop is None:
+        return _json({"error": "shop is required"}, 400)
+    store = g.sandbox.stores[shop]
+    customer = request.args.get("customer")
+    if customer is not None:
+        j = store.customers.find(customer)
+        if j is None:
+            return _json({"error": f"unknown customer {customer}"}, 404)
+        return _json({"shop": shop, "customer": customer, **store.data.stream.customer_truth(j)})
+    return _json({"shop": shop, **truth_of(store.data)})
 
 
 @bp.post("/_sandbox/install-code")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, g
 
 from sandbox.api import envelope, include_arg
-from sandbox.generator import words
+from sandbox.generator import rates, words
 from sandbox.generator.profiles import (
     COUNTRY_NAMES,
     DEFAULT_STATUS,
-    EXCHANGE_TO,
     ORDER_STATUSES,
     SOURCES,
     status_name,
@@ -17,8 +18,8 @@ from sandbox.generator.profiles import (
 
 bp = Blueprint("eshop", __name__)
 
+TIMEZONES = {"CZ": "Europe/Prague", "SK": "Europe/Bratislava", "DE": "Europe/Berlin"}  # all +0100 in the sandbox
 DATE_FORMATS = {"cs": "j.n.Y", "sk": "j.n.Y", "de": "d.m.Y", "en": "m/d/Y", "pl": "d.m.Y", "hu": "Y.m.d."}
-CURRENCY_TITLES = {"CZK": ("Koruna česká", "Kč", "right"), "EUR": ("Euro", "€", "right")}
 
 
 def _methods(shop, entries, default_guid_key: str) -> dict:
@@ -28,15 +29,16 @@ def _methods(shop, entries, default_guid_key: str) -> dict:
 
 
 def _currency(shop, code: str, k: int) -> dict:
-    title, symbol, location = CURRENCY_TITLES[code]
+    """A currency of the shop with today's rate to the default one (Czech National Bank style)."""
+    title, symbol = rates.TITLES[code]
     default = code == shop.profile.currency
     return {
         "code": code, "title": title, "isDefault": default, "isDefaultAdmin": default,
         "isDefaultDocuments": default, "isVisible": True,
-        "exchangeRate": "1.00000000" if default else EXCHANGE_TO[(code, shop.profile.currency)],
+        "exchangeRate": rates.rate_text(rates.rate(code, shop.profile.currency, time.time())),
         "priority": k + 1,
-        "display": {"text": symbol, "location": location, "decimalsSeparator": ",", "thousandsSeparator": " "},
-        "priceDecimalPlaces": 0 if code == "CZK" else 2, "documentPriceDecimalPlaces": 2, "rounding": "math",
+        "display": {"text": symbol, "location": "right", "decimalsSeparator": ",", "thousandsSeparator": " "},
+        "priceDecimalPlaces": rates.DECIMALS[code], "documentPriceDecimalPlaces": 2, "rounding": "math",
         "minimalOrderValue": None,
         "bankAccount": {"accountNumber": None, "iban": None, "bic": None, "ownerName": None},
     }
@@ -69,7 +71,7 @@ def eshop():
         "settings": {
             "vatPayer": True, "cashDeskOnly": False, "trackStockClaims": True, "maxProductAmount": 9999,
             "maxEmailAmount": 9999, "defaultPricelist": {"id": 1, "name": "Základní ceník"},
-            "eshopLanguage": profile.language, "timezone": "Europe/Prague",
+            "eshopLanguage": profile.language, "timezone": TIMEZONES.get(profile.country, "Europe/Prague"),
             "dateFormat": DATE_FORMATS.get(profile.language, "d.m.Y"), "timeFormat": "H:i", "internals": "cs",
             "exchangeRateFlip": False, "negativeStockAmount": "allowed", "oss": True,
             "stockControlDisabled": False, "wholesaleSplitActive": False,
@@ -81,7 +83,9 @@ def eshop():
             {"title": "Snížená sazba", "rates": [{"zone": "Default Zone", "vatRate": f"{vat_reduced / 100:.2f}"}],
              "isDefault": False},
         ],
-        "activeModules": [{"name": "languages", "title": "Cizí jazyky"}, {"name": "stocks", "title": "Sklady"}],
+        "activeModules": [{"name": "languages", "title": "Cizí jazyky"}, {"name": "stocks", "title": "Sklady"},
+                          {"name": "massMailing", "title": "Hromadné rozesílání e-mailů"}]
+        + ([{"name": "currencies", "title": "Cizí měny"}] if len(profile.currencies) > 1 else []),
         "urls": [
             {"ident": "admin-orders-list", "url": f"{shop.public_url}/admin/prehled-objednavek/"},
             {"ident": "admin-customers-list", "url": f"{shop.public_url}/admin/zakaznici/"},

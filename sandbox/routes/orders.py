@@ -99,9 +99,9 @@ def order_changes():
     return change_log(g.store.orders.changes(since, time.time()), "code", 20, 1000)
 
 
-def _emit(code: str, events: list[str]) -> None:
-    for event in events:
-        g.sandbox.hub.emit(g.eshop_id, event, code)
+def _emit(events: list[tuple[str, str]]) -> None:
+    for event, instance in events:
+        g.sandbox.hub.emit(g.eshop_id, event, instance)
 
 
 @bp.patch("/api/orders/<code>/status")
@@ -125,8 +125,7 @@ def order_status(code: str):
     if "billingMethodId" in data and billing not in BILLING_METHODS:
         raise ApiError(422, "invalid-request-data", f'Invalid billingMethodId "{billing}".', "data.billingMethodId")
     i = _find(code)
-    events = g.store.orders.update(i, status=status, paid=paid, billing=billing)
-    _emit(code, events)
+    _emit(g.store.set_status(i, status=status, paid=paid, billing=billing))
     return envelope({"order": g.store.orders.record(i)})
 
 
@@ -159,7 +158,7 @@ def bulk_status():
         if i is None:
             missing.append(code)
             continue
-        _emit(code, g.store.orders.update(i, status=int(status)))
+        _emit(g.store.set_status(i, status=int(status)))
         done.append(code)
     if len(done) > 1:
         g.sandbox.hub.emit(g.eshop_id, "order:massUpdate", json.dumps(done, separators=(",", ":")))

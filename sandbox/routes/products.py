@@ -8,6 +8,7 @@ from flask import Blueprint, g
 
 from sandbox.api import ApiError, arg, dt_arg, envelope, include_arg, int_arg, json_body, list_arg, page_args
 from sandbox.formats import amount, parse_decimal
+from sandbox.generator import words
 from sandbox.routes import language
 from sandbox.routes.orders import change_log
 from sandbox.store.products import TEXT_FIELDS
@@ -125,6 +126,8 @@ def _patch(p: int):
                 raise _invalid(f"Property {key} must be a string.", f"data.{key}")
             if key == "name" and not value:
                 raise _invalid("Property name must not be empty.", "data.name")
+            if key == "metaTitle" and value == "":
+                raise _invalid("Property metaTitle must be at least 1 character long.", "data.metaTitle")
             if value is not None and len(value) > MAX_LENGTH.get(key, 10**6):
                 raise _invalid(f"Property {key} is longer than {MAX_LENGTH[key]} characters.", f"data.{key}")
             texts[key] = value
@@ -172,3 +175,14 @@ def _variant_updates(p: int, items) -> dict[str, dict]:
             values[key] = value
         out[item["code"]] = values
     return out
+
+
+@bp.get("/api/suppliers")
+def suppliers():
+    """The shop's suppliers (products name theirs in `supplier`); lead times are in /_sandbox/truth."""
+    catalog = g.store.data.catalog
+    items = [{"guid": guid, "name": name} for guid, name in zip(catalog.supplier_guids, words.SUPPLIERS, strict=True)]
+    page = page_args(200, 500)
+    page.check(len(items))
+    chunk = items[page.offset:page.offset + page.per_page]
+    return envelope({"suppliers": chunk, "paginator": page.paginator(len(items), len(chunk))})

@@ -35,6 +35,7 @@ def supplies(stock_id: int):
     wanted_guid, wanted_code = arg("productGuid"), arg("code")
     only_claim = bool_arg("onlyWithClaim")
     changed_from = dt_arg("changedFrom")
+    with_times = changed_from is not None or "changeTime" in include
     rows = []
     for product in store.data.catalog.products:
         if wanted_guid is not None and product.guid != wanted_guid:
@@ -45,7 +46,7 @@ def supplies(stock_id: int):
             claim = store.stock.claim(sid, variant.code)
             if only_claim and not claim:
                 continue
-            touched = store.stock.touched.get((sid, variant.code), product.changed)
+            touched = store.stock.last_change(sid, variant.code) if with_times else None
             if changed_from is not None and touched < changed_from:
                 continue
             # amount/claim are 3-decimal strings per spec (Postman shows plain numbers).
@@ -66,15 +67,16 @@ def movements(stock_id: int):
     sid = _stock(stock_id)
     store = g.store
     include = include_arg()
-    last_id = int_arg("lastId")
-    since = dt_arg("changeTimeFrom")
     order_code = arg("orderCode")
-    log = store.stock.movements[sid]
-    rows = [m for m in log if (last_id is None or m.id > last_id) and (since is None or m.time >= since)
-            and (order_code is None or m.order_code == order_code)]
+    positions, extra = store.stock.select(sid, int_arg("lastId"), dt_arg("changeTimeFrom"),
+                                          store.orders.find(order_code) if order_code else None, order_code)
+    total = len(positions) + len(extra)
     page = page_args(25, 1000)
-    page.check(len(rows))
-    chunk = rows[page.offset:page.offset + page.per_page]
+    page.check(total)
+    chunk = [store.stock.movement_at(sid, k) for k in positions[page.offset:page.offset + page.per_page]]
+    if len(chunk) < page.per_page:
+        start = max(0, page.offset - len(positions))
+        chunk += extra[start:start + page.per_page - len(chunk)]
     items = []
     for m in chunk:
         item = {"id": m.id, "productCode": m.code, "actualAmount": amount(m.actual),
@@ -91,7 +93,7 @@ def movements(stock_id: int):
         if "sumAmount" in include:
             item["sumAmount"] = amount(store.stock.total(m.code))
         items.append(item)
-    return envelope({"movements": items, "paginator": page.paginator(len(rows), len(items))})
+    return envelope({"movements": items, "paginator": page.paginator(total, len(items))})
 
 
 @bp.get("/api/stocks/<int:stock_id>/movements/last")
@@ -113,16 +115,20 @@ def change_stock(stock_id: int):
         raise ApiError(413, "too-many-items", f"Maximum {MAX_MOVES} items per request, {len(items)} given.", "data")
     parsed = [_parse_move(k, item) for k, item in enumerate(items)]
     store = g.store
-    errors, moved = [], 0
+    errors, moved, events = [], 0, []
     for code, kind, value in parsed:
         if store.data.catalog.variant(code) is None:
             errors.append(error("unknown-product", f'Product "{code}" does not exist. Skipped.', code))
             continue
-        store.stock.move(sid, code, by="api", **{kind: value})
+        _movement, stock_events = store.stock.move(sid, code, by="api", **{kind: value})
+        events += [(event, code) for event in stock_events]
         moved += 1
     if not moved:
         raise ApiError.many(400, errors)
-    g.sandbox.hub.emit(g.eshop_id, "stock:movement", str(sid))
+    hub = g.sandbox.hub
+    hub.emit(g.eshop_id, "stock:movement", str(sid))
+    for event, code in events:
+        hub.emit(g.eshop_id, event, code)
     return envelope(None, errors)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from array import array
 
 from sandbox.formats import fmt_dt
 from sandbox.generator import ShopData
@@ -21,6 +22,7 @@ class CustomerOverlay:
         self.lock = lock
         self.overrides: dict[int, dict] = {}  # j -> top-level fields + "changeTime"
         self.changed: dict[int, int] = {}
+        self._consents: tuple[list, list] | None = None
 
     @property
     def n(self) -> int:
@@ -108,6 +110,29 @@ class CustomerOverlay:
                 out.append((self.customers.guids.guid(j), changed, "edit"))
         out.sort(key=lambda e: (e[1], e[0]))
         return out
+
+    # -- newsletter consent (the system mailing list "newsletters") -----------------------------
+    def consents(self) -> tuple[array, list[tuple[int, int]]]:
+        """(customers still subscribed, [(customer, unsubscribed at)] by time), built once."""
+        if self._consents is None:
+            subscribed, unsubscribed = array("i"), []
+            for j in range(self.n):
+                consent = self.customers.consent(j)
+                if consent is None:
+                    continue
+                if consent[1] is None:
+                    subscribed.append(j)
+                else:
+                    unsubscribed.append((j, consent[1]))
+            unsubscribed.sort(key=lambda e: (e[1], e[0]))
+            self._consents = (subscribed, unsubscribed)
+        return self._consents
+
+    def subscribed_at(self, j: int) -> int:
+        return self.customers.consent(j)[0]
+
+    def email(self, j: int) -> str:
+        return self.detail(j)["accounts"][0]["email"]
 
     def update(self, j: int, fields: dict, now: float | None = None) -> None:
         now = int(now or time.time())

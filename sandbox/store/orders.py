@@ -1,8 +1,13 @@
-"""Orders overlay: status/paid changes, created and deleted orders, change log, filters."""
+"""Orders overlay: status/paid changes, created and deleted orders, change log, filters.
+
+Orders created at run time (a follower shop selling) are drawn once, against the
+live stock and prices, and kept whole: later reads return exactly what was sold.
+"""
 
 from __future__ import annotations
 
 import bisect
+import copy
 import time
 from array import array
 from collections import OrderedDict
@@ -50,7 +55,7 @@ class OrderOverlay:
         self.lock = lock
         self.n = data.sizes.orders
         self.overrides: dict[int, dict] = {}
-        self.created: dict[int, tuple[str, int]] = {}
+        self.created: dict[int, tuple[str, int, object, list]] = {}  # i -> (code, time, head, specs)
         self.created_codes: dict[str, int] = {}
         self.deleted: dict[int, tuple[str, int]] = {}
         self.next_index = self.n
@@ -76,7 +81,12 @@ class OrderOverlay:
 
     # -- views ------------------------------------------------------------------------------
     def record(self, i: int, include: frozenset = frozenset(), detail: bool = True) -> dict:
-        record = self.data.order_record(i, include, detail=detail, code=self.code(i), created=self._created_ts(i))
+        hit = self.created.get(i)
+        if hit is not None:
+            code, _ts, head, specs = hit
+            record = self.data.order_record(i, include, detail=detail, code=code, head=copy.copy(head), specs=specs)
+        else:
+            record = self.data.order_record(i, include, detail=detail, code=self.code(i))
         over = self.overrides.get(i)
         if over:
             lang = self.data.profile.language
@@ -90,7 +100,8 @@ class OrderOverlay:
         return record
 
     def head(self, i: int):
-        head = self.data.order_head(i, self._created_ts(i))
+        hit = self.created.get(i)
+        head = copy.copy(hit[2]) if hit is not None else self.data.order_head(i)
         over = self.overrides.get(i)
         if over:
             head.status = over.get("status", head.status)
@@ -121,7 +132,7 @@ class OrderOverlay:
             deleted = set(self.deleted)
             overridden = set(self.overrides)
             created = sorted(self.created)
-        timeline = self.data.orders.timeline
+        timeline = self.data.stream
         lo, hi = 0, self.n
         if f.created_from is not None:
             lo = max(lo, timeline.first_at_or_after(f.created_from))
@@ -182,8 +193,9 @@ class OrderOverlay:
         if f.phone is not None and head.person.phone != f.phone:
             return False
         if f.product_code is not None:
-            head2, rng = orders.head(i, self._created_ts(i))
-            codes = {spec[2].code for spec in orders.lines(head2, rng) if spec[1] is not None}
+            codes = {variant.code for variant, _qty, _ratio in head.picks}
+            if head.gift is not None:
+                codes.add(head.gift.code)
             if f.product_code not in codes:
                 return False
         return True
@@ -194,7 +206,7 @@ class OrderOverlay:
         limited to the 30-day guaranteed history, oldest first."""
         horizon = max(since, int(now) - HISTORY_SECONDS)
         out = []
-        timeline = self.data.orders.timeline
+        timeline = self.data.stream
         with self.lock:
             skip = set(self.overrides) | set(self.deleted)
         for i in range(timeline.first_at_or_after(horizon - MAX_CHANGE_DELAY), self.n):
@@ -207,7 +219,7 @@ class OrderOverlay:
             for i, over in self.overrides.items():
                 if i not in self.deleted and over["changed"] >= horizon:
                     out.append((self.code(i), over["changed"], "edit"))
-            for i, (code, created) in self.created.items():
+            for i, (code, created, _head, _specs) in self.created.items():
                 if i not in self.deleted and i not in self.overrides and created >= horizon:
                     out.append((code, created, "edit"))  # creation is reported as `edit`
             for code, ts in self.deleted.values():
@@ -250,21 +262,27 @@ class OrderOverlay:
             self.version += 1
             return ["order:update", *events]
 
-    def create(self, now: float | None = None) -> str:
+    def create(self, available, price_of, now: float | None = None, limit=None):
+        """A new order at `now` whose lines only take what `available` allows (and no more units than
+        limit(variant) gives); returns (code, Head)."""
         now = int(now or time.time())
         with self.lock:
             i = self.next_index
             self.next_index += 1
             year = local_year(now)
-            seq = sum(1 for code, _ in self.created.values() if code.startswith(str(year)))
-            base_first = self.data.orders.timeline.year_first(year)
-            base_next = self.data.orders.timeline.year_first(year + 1)
-            seq += max(0, base_next - base_first) + 1
+            seq = sum(1 for code, *_ in self.created.values() if code.startswith(str(year)))
+            stream = self.data.stream
+            seq += max(0, stream.year_first(year + 1) - stream.year_first(year)) + 1
             code = f"{year}{seq:06d}"
-            self.created[i] = (code, now)
+            head = self.data.orders.head(i, created=now, available=available)
+            head.changed = now
+            if limit is not None:
+                head.picks, head.gift = _within(head.picks, head.gift, limit)
+            specs = self.data.orders.lines(head, price_of)
+            self.created[i] = (code, now, head, specs)
             self.created_codes[code] = i
             self.version += 1
-            return code
+            return code, head
 
     def delete(self, i: int, now: float | None = None) -> str:
         with self.lock:
@@ -279,6 +297,21 @@ class OrderOverlay:
         with self.lock:
             return [i for i in range(lo, self.n) if i not in self.deleted] + \
                    [i for i in sorted(self.created) if i not in self.deleted]
+
+
+def _within(picks: list, gift, limit) -> tuple[list, object]:
+    """Trim drawn lines to what the stock holds: fewer units, or no line at all."""
+    left: dict[str, int] = {}
+    kept = []
+    for variant, qty, ratio in picks:
+        room = left.setdefault(variant.code, limit(variant))
+        qty = min(qty, room // 1000 * 1000)
+        if qty > 0:
+            kept.append((variant, qty, ratio))
+            left[variant.code] = room - qty
+    if gift is not None and left.setdefault(gift.code, limit(gift)) < 1000:
+        gift = None
+    return kept, gift
 
 
 class _CodeView:

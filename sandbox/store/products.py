@@ -1,4 +1,9 @@
-"""Products overlay: per-language texts (PATCH ?language=), field and variant overrides."""
+"""Products overlay: per-language texts (PATCH ?language=), field and variant overrides.
+
+Texts live per (product, language): a PATCH in one language writes only that
+language, so later GETs and snapshots in it return what was written and the
+others keep theirs (or stay untranslated).
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,21 @@ import time
 
 from sandbox.formats import fmt_dt
 from sandbox.generator import ShopData
-from sandbox.generator.catalog import FLAGS
+from sandbox.generator.catalog import TEXT_KEYS
+from sandbox.generator.words import FLAGS
 from sandbox.store.orders import HISTORY_SECONDS
 
-TEXT_FIELDS = ("name", "shortDescription", "description", "metaDescription", "additionalName", "metaTitle",
-               "xmlFeedName")
+TEXT_FIELDS = TEXT_KEYS
 
 
 class ProductOverlay:
-    def __init__(self, data: ShopData, lock, stock_of):
+    def __init__(self, data: ShopData, lock, stock_of, prices):
         self.data = data
         self.catalog = data.catalog
+        self.renderer = data.renderer
         self.lock = lock
         self.stock_of = stock_of
+        self.prices = prices  # store.prices.PriceBook
         self.texts: dict[tuple[int, str], dict] = {}
         self.fields: dict[int, dict] = {}
         self.variant_fields: dict[int, dict[str, dict]] = {}
@@ -42,7 +49,7 @@ class ProductOverlay:
                     return p
         return None
 
-    def _texts(self, p: int, lang: str) -> dict:
+    def texts_of(self, p: int, lang: str) -> dict:
         texts = self.catalog.texts(self.catalog.products[p], lang)
         over = self.texts.get((p, lang))
         if over:
@@ -57,14 +64,13 @@ class ProductOverlay:
 
     def detail(self, p: int, lang: str, include: frozenset) -> dict:
         product = self.catalog.products[p]
-        return self.catalog.detail(product, lang, include, self.data.public_url, self.stock_of,
-                                   texts=self._texts(p, lang), fields=self._fields(p),
-                                   variant_fields=self.variant_fields.get(p))
+        return self.renderer.detail(product, lang, include, self.stock_of, texts=self.texts_of(p, lang),
+                                    fields=self._fields(p), variant_fields=self.variant_fields.get(p),
+                                    price_of=self.prices.price)
 
     def list_item(self, p: int, lang: str, include: frozenset) -> dict:
         product = self.catalog.products[p]
-        return self.catalog.list_item(product, lang, include, self.data.public_url,
-                                      texts=self._texts(p, lang), fields=self._fields(p))
+        return self.renderer.list_item(product, lang, include, texts=self.texts_of(p, lang), fields=self._fields(p))
 
     def changed_at(self, p: int) -> int:
         return self.changed.get(p) or self.catalog.products[p].changed
@@ -135,4 +141,4 @@ class ProductOverlay:
 
     def touch(self, p: int, now: float | None = None) -> None:
         with self.lock:
-            self.changed[p] = int(now or time.time())
+            self.changed[p] = max(int(now or time.time()), self.catalog.products[p].changed)

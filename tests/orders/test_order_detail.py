@@ -7,8 +7,10 @@ from tests.orders.tables import add_order
 
 
 def _order_with_notes(db, shop) -> Order:
+    """A registered customer's order with a remark (a quarter of the generated orders are guests')."""
     return db.session.execute(
-        select(Order).where(Order.shop_id == shop.id, Order.raw["notes"]["customerRemark"].astext.is_not(None))
+        select(Order).where(Order.shop_id == shop.id, Order.raw["notes"]["customerRemark"].astext.is_not(None),
+                            Order.customer_guid.is_not(None))
         .order_by(Order.id).limit(1)
     ).scalar_one()
 

@@ -177,3 +177,52 @@ def test_unknown_switch_is_rejected(sb):
         sb.set_faults(explode=True)
     with pytest.raises(ValueError):
         sb.set_faults(error_500_rate=3)
+
+
+def _supply(sb, code: str) -> str:
+    return get(sb, "/api/stocks/1/supplies", params={"code": code}).json()["data"]["supplies"][0]["amount"]
+
+
+def test_write_faults_hit_the_middle_of_a_batch(sb):
+    """A script of answers for the next writes: refused ones change nothing, "500-after-write" does."""
+    codes = [s["code"] for s in get(sb, "/api/stocks/1/supplies").json()["data"]["supplies"][:5]]
+    sb.set_faults(shop=sb.shops[0]["eshop_id"], write_faults=[0, 423, 429, 503, "500-after-write"])
+    assert sb.state()["faults"]["shops"][str(sb.shops[0]["eshop_id"])]["write_faults"] == \
+        [0, 423, 429, 503, "500-after-write"]
+
+    def write(code, quantity):
+        return httpx.patch(sb.url("/api/stocks/1/movements"), headers=sb.private_headers(0), trust_env=False,
+                           json={"data": [{"productCode": code, "quantity": quantity}]})
+
+    assert get(sb, "/api/eshop").status_code == 200  # reads do not consume the script
+    assert write(codes[0], 11).status_code == 200
+    locked = write(codes[1], 12)
+    assert locked.status_code == 423
+    assert assert_contract(locked, "PATCH", "/api/stocks/{stockId}/movements")["errors"][0]["errorCode"] == "locked"
+    limited = write(codes[2], 13)
+    assert limited.status_code == 429 and limited.headers["Retry-After"].endswith("GMT")
+    assert_contract(limited, "PATCH", "/api/stocks/{stockId}/movements")
+    assert write(codes[3], 14).status_code == 503
+    broken = write(codes[4], 15)
+    assert broken.status_code == 500
+    assert_contract(broken, "PATCH", "/api/stocks/{stockId}/movements")
+    assert _supply(sb, codes[0]) == "11.000" and _supply(sb, codes[4]) == "15.000"  # written despite the 500
+    for code, wanted in zip(codes[1:4], ("12.000", "13.000", "14.000"), strict=True):
+        assert _supply(sb, code) != wanted  # refused: nothing written
+    assert write(codes[1], 12).status_code == 200  # the script is used up
+    assert "write_faults" not in sb.state()["faults"]["shops"].get(str(sb.shops[0]["eshop_id"]), {})
+
+
+def test_locked_and_rate_limited_by_rate(sb):
+    sb.set_faults(error_423_rate=1.0)
+    assert get(sb, "/api/eshop").status_code == 200  # 423 only answers writes
+    code = get(sb, "/api/orders").json()["data"]["orders"][0]["code"]
+    response = httpx.patch(sb.url(f"/api/orders/{code}/status"), headers=sb.private_headers(0), trust_env=False,
+                           json={"data": {"statusId": -1}})
+    assert response.status_code == 423
+    sb.set_faults(error_423_rate=0, error_429_rate=1.0)
+    response = get(sb, "/api/orders")
+    assert response.status_code == 429 and "Retry-After" in response.headers
+    assert_contract(response, "GET", "/api/orders")
+    with pytest.raises(ValueError, match="write_faults"):
+        sb.set_faults(write_faults=[418])
