@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import Flask
 
 from app.config import Config
+from app.core.inputs import register_inputs
 from app.monitoring.setup import init_monitoring
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.update(config.to_flask())
+    register_inputs(app)  # the bounded id converter must be in place before any route is added
     _init_extensions(app)
     _register_blueprints(app)
     init_monitoring(app)

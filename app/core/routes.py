@@ -29,18 +29,27 @@ ERROR_TEXT = {
     403: ("Not allowed", "Your role in this organization does not allow this. Ask an owner."),
     404: ("Not found", "There is nothing here, or it belongs to another organization."),
     410: ("No longer here", "This was deleted after its retention time (an export's file, say); make it again."),
+    413: ("Too large", "The request is larger than the hub accepts here."),
     429: ("Too many attempts", "Wait a few minutes before trying again."),
     500: ("Something went wrong", "The error was logged. Try again in a moment."),
 }
 
 
-def register_error_pages(app) -> None:
-    def render_error(status: int, detail: str | None = None):
-        title, text = ERROR_TEXT[status]
-        return render_template("errors/error.html", status=status, title=title, text=detail or text), status
+def render_error(status: int, detail: str | None = None):
+    """The error page in the normal layout; `detail` (what to fix) replaces the generic text."""
+    title, text = ERROR_TEXT[status]
+    return render_template("errors/error.html", status=status, title=title, text=detail or text), status
 
+
+def _detail(exc) -> str | None:
+    """A description given to abort() says what to fix; Werkzeug's class default says nothing new."""
+    description = getattr(exc, "description", None)
+    return description if description and description != type(exc).description else None
+
+
+def register_error_pages(app) -> None:
     for status in ERROR_TEXT:
-        app.register_error_handler(status, lambda exc, status=status: render_error(status))
+        app.register_error_handler(status, lambda exc, status=status: render_error(status, _detail(exc)))
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

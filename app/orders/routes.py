@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.core import inputs
 from app.customers import queries as customer_queries
 from app.extensions import db
 from app.htmx import STOP_POLLING, is_htmx
@@ -56,7 +57,7 @@ def _refuse(message: str):
 
 
 def _start_change(orders: list[Order], shop_ids: list[int]):
-    status_id = request.form.get("status_id", type=int)
+    status_id = inputs.whole_number(request.form.get("status_id"), "status_id")
     if status_id is None:
         return _refuse("Choose the new status.")
     try:
@@ -81,7 +82,7 @@ def change_status(order_id: int):
 @require("orders.edit")
 def change_status_bulk():
     """Up to 100 chosen orders; an id that is not the organization's answers 404 for the whole request."""
-    order_ids = sorted({int(value) for value in request.form.getlist("order_id") if value.isdigit()})
+    order_ids = sorted({inputs.id_number(value, "order_id") for value in request.form.getlist("order_id")} - {None})
     if len(order_ids) > services.MAX_STATUS_CHANGE_ORDERS:
         return _refuse(f"At most {services.MAX_STATUS_CHANGE_ORDERS} orders at once; {len(order_ids)} were chosen.")
     shop_ids = [shop.id for shop in current_org_shops()]

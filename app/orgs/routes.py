@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user, login_required, login_user
 
 from app.auth import sessions
+from app.core import inputs
 from app.extensions import db
 from app.orgs import queries, services
 from app.orgs.forms import AcceptInvitationForm, InviteForm, RoleForm, SwitchOrgForm
@@ -20,7 +21,7 @@ def switch():
     form = SwitchOrgForm()
     if not form.validate_on_submit():
         abort(400)
-    wanted = int(form.org_id.data)
+    wanted = inputs.id_number(form.org_id.data, "org_id")
     if wanted not in {org.id for org, _role in g.memberships}:
         abort(404)
     session[SESSION_KEY] = wanted

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.core import inputs
 from app.extensions import db
 from app.orgs.scoping import can, current_org, get_scoped_or_404, require, scoped
 from app.settings import services
@@ -23,7 +24,7 @@ def _definitions(for_shop: bool):
 @require("org.view")
 def index():
     org = current_org()
-    shop_id = request.args.get("shop", type=int)
+    shop_id = inputs.id_number(request.args.get("shop"), "shop")
     shop = get_scoped_or_404(Shop, shop_id) if shop_id else None
     shops = db.session.execute(scoped(Shop).order_by(Shop.name)).scalars().all()
     values = settings_cache().values(db.session, org.id, shop.id if shop else None)
@@ -36,7 +37,7 @@ def index():
 @require("settings.edit")
 def update():
     org = current_org()
-    shop_id = request.args.get("shop", type=int)
+    shop_id = inputs.id_number(request.args.get("shop"), "shop")
     shop = get_scoped_or_404(Shop, shop_id) if shop_id else None
     changes = {}
     for definition in _definitions(shop is not None):

@@ -7,15 +7,18 @@ a shop that is not the organization's answers 404 like any other foreign id.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
+from app.core import inputs
+from app.core.inputs import InputError
+
 MAX_SEARCH_LENGTH = 100
 
 
-class FilterError(ValueError):
+class FilterError(InputError):
     """A query-string value the table cannot use; the message says which and why."""
 
 
@@ -23,55 +26,37 @@ class ForeignShop(LookupError):
     """The shop filter names a shop outside the organization."""
 
 
+def _checked(parse, *arguments, **options):
+    try:
+        return parse(*arguments, **options)
+    except InputError as exc:
+        raise FilterError(str(exc)) from None
+
+
 def text_arg(args: MultiDict, name: str, max_length: int = 300) -> str | None:
-    value = (args.get(name) or "").strip()
-    if len(value) > max_length:
-        raise FilterError(f"{name}: at most {max_length} characters.")
-    return value or None
+    return _checked(inputs.text, args.get(name), name, max_length=max_length)
 
 
 def int_arg(args: MultiDict, name: str) -> int | None:
-    value = (args.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise FilterError(f"{name}: expected a whole number, got {value!r}.") from None
+    """A whole number a PostgreSQL integer holds (counts, status ids)."""
+    return _checked(inputs.whole_number, args.get(name), name)
+
+
+def id_arg(args: MultiDict, name: str) -> int | None:
+    return _checked(inputs.id_number, args.get(name), name)
 
 
 def int_list_arg(args: MultiDict, name: str) -> list[int]:
-    values = []
-    for raw in args.getlist(name):
-        if raw.strip():
-            try:
-                values.append(int(raw))
-            except ValueError:
-                raise FilterError(f"{name}: expected whole numbers, got {raw!r}.") from None
-    return sorted(set(values))
+    values = [_checked(inputs.whole_number, raw, name) for raw in args.getlist(name)]
+    return sorted({value for value in values if value is not None})
 
 
 def decimal_arg(args: MultiDict, name: str) -> Decimal | None:
-    value = (args.get(name) or "").strip().replace(",", ".")
-    if not value:
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise FilterError(f"{name}: expected a number, got {value!r}.") from None
-    if not number.is_finite():
-        raise FilterError(f"{name}: expected a number, got {value!r}.")
-    return number
+    return _checked(inputs.amount, args.get(name), name)
 
 
 def date_arg(args: MultiDict, name: str) -> date | None:
-    value = (args.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise FilterError(f"{name}: expected a date (YYYY-MM-DD), got {value!r}.") from None
+    return _checked(inputs.day, args.get(name), name)
 
 
 def yes_no_arg(args: MultiDict, name: str) -> bool | None:
@@ -99,7 +84,7 @@ def columns_arg(args: MultiDict, available, default: tuple[str, ...]) -> list[st
 
 
 def shop_arg(args: MultiDict, shop_ids: list[int]) -> int | None:
-    shop_id = int_arg(args, "shop")
+    shop_id = id_arg(args, "shop")
     if shop_id is not None and shop_id not in shop_ids:
         raise ForeignShop(shop_id)
     return shop_id

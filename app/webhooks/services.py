@@ -39,9 +39,14 @@ def accept(session: Session, platform: str, shop_id: int, body: bytes, headers) 
         raise WebhookRejected("unknown shop", 404) from None
     if not channel.verify_webhook(shop, body, headers):
         raise WebhookRejected("bad signature", 401)
-    event = channel.parse_webhook(shop, body, headers)
+    try:
+        event = channel.parse_webhook(shop, body, headers)
+    except (TypeError, ValueError, OverflowError) as exc:  # a signed body of the wrong shape (a list as eshopId)
+        raise WebhookRejected(f"malformed event: {type(exc).__name__}", 400) from None
     if event is None:
         return None
+    if any("\x00" in field for field in (event.name, event.instance, event.created, event.dedupe_key)):
+        raise WebhookRejected("malformed event: a field contains a NUL character", 400)
     body_hash = hashlib.sha256(event.dedupe_key.encode()).digest()
     inserted = session.execute(
         insert(WebhookEvent).values(shop_id=shop.id, event=event.name[:80], event_instance=event.instance,
