@@ -41,6 +41,8 @@ def accept(session: Session, platform: str, shop_id: int, body: bytes, headers) 
         raise WebhookRejected("bad signature", 401)
     try:
         event = channel.parse_webhook(shop, body, headers)
+    except WebhookRejected:
+        raise
     except (TypeError, ValueError, OverflowError) as exc:  # a signed body of the wrong shape (a list as eshopId)
         raise WebhookRejected(f"malformed event: {type(exc).__name__}", 400) from None
     if event is None:
