@@ -10,6 +10,7 @@ from flask import Flask
 from app.config import Config
 from app.core.inputs import register_inputs
 from app.monitoring.setup import init_monitoring
+from app.security import trust_proxies
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def create_app(config: Config | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     init_monitoring(app)
+    trust_proxies(app)
 
     from app.cli import hub_cli
 

@@ -101,6 +101,14 @@ class Config(BaseModel):
     SESSION_COOKIE_SECURE: bool = setting(
         False, "SESSION_COOKIE_SECURE", "Secure `__Host-` cookies outside production too (a TLS staging site); "
         "production always has them", section=CORE)
+    PROXY_COUNT: int = setting(
+        0, "HUB_PROXY_COUNT", "how many proxies in front of the hub set `X-Forwarded-For`/`-Proto` (the shipped "
+        "nginx: 1); the client address (login throttling, sessions) is taken from them. 0: direct connections "
+        "only, forwarded headers are ignored", section=CORE, example="1", ge=0, le=5)
+    REDIS_PREFIX: str = setting(
+        "", "HUB_REDIS_PREFIX", "prefix of the hub's Redis keys (settings cache, login throttles); unset: derived "
+        "from the database (its cluster's system identifier and name), so hubs sharing a Redis never mix",
+        section=CORE, example="")
     METRICS_TOKEN: str = setting(
         "", "HUB_METRICS_TOKEN", "bearer token `/metrics` wants (none: protect it in nginx, as the site does)",
         section=CORE, example="", secret=True)
@@ -240,17 +248,18 @@ class Config(BaseModel):
             "SESSION_COOKIE_SECURE": secure_cookies,
             "PERMANENT_SESSION_LIFETIME": timedelta(minutes=self.SESSION_IDLE_MINUTES),
             "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
+            "RATELIMIT_KEY_PREFIX": self.REDIS_PREFIX,
         }
 
 
 # Not configuration but policy: the same on every installation.
 FIXED_FLASK_SETTINGS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # hide_parameters: bound values (user input: e-mails, search text) never reach error messages and logs.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_REFRESH_EACH_REQUEST": True,
     "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
-    "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
     "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
     "SETTINGS_LOCAL_TTL_SECONDS": 2.0,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session

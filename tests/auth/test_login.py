@@ -23,14 +23,47 @@ def test_passwords_are_stored_as_argon2id(db):
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
-def test_throttling_per_account_starts_after_repeated_failures(app, client, db):
-    make_user(db.session, "bob@example.com")
-    limit = int(app.config["LOGIN_LIMIT_PER_ACCOUNT"].split()[0])
-    statuses = [login(client, "bob@example.com", f"guess-{i}", ip=f"10.0.0.{i}").status_code for i in range(limit + 2)]
-    assert statuses[:limit] == [401] * limit
-    assert statuses[limit:] == [429, 429]
-    # Even the right password waits: the account is under attack.
-    assert login(client, "bob@example.com", PASSWORD, ip="10.0.1.1").status_code == 429
+def test_failures_slow_down_that_account_from_that_address_only(app, client, db, monkeypatch):
+    """No lock-out: an attacker's failures delay the attacker's address, never the real user's."""
+    from app.auth import throttle
+
+    clock = [1_000_000.0]
+    monkeypatch.setattr(throttle, "now", lambda: clock[0])
+    user = make_user(db.session, "bob@example.com")
+    make_org(db.session, owner=user)
+    attacker = "203.0.113.9"
+    statuses = [login(client, "bob@example.com", f"guess-{i}", ip=attacker).status_code
+                for i in range(throttle.FREE_FAILURES + 1)]
+    assert statuses == [401] * throttle.FREE_FAILURES + [429]  # the sixth waits, even with the right password
+    assert login(client, "bob@example.com", PASSWORD, ip=attacker).status_code == 429
+    # Bob at his own address is not slowed at all, however many failures the attacker piles up.
+    for i in range(20):
+        clock[0] += throttle.MAX_DELAY_SECONDS
+        assert login(client, "bob@example.com", f"more-{i}", ip=attacker).status_code == 401
+    assert login(app.test_client(), "bob@example.com", PASSWORD, ip="198.51.100.7").status_code == 302
+
+
+def test_the_delay_grows_and_a_success_resets_it(app, client, db, monkeypatch):
+    from app.auth import throttle
+
+    clock = [2_000_000.0]
+    monkeypatch.setattr(throttle, "now", lambda: clock[0])
+    user = make_user(db.session, "gil@example.com")
+    make_org(db.session, owner=user)
+    for i in range(throttle.FREE_FAILURES):
+        assert login(client, "gil@example.com", f"typo-{i}").status_code == 401
+    delays, redis = [], app.extensions["redis"]
+    for i in range(3):
+        assert login(client, "gil@example.com", PASSWORD).status_code == 429
+        delays.append(throttle.wait_seconds(redis, "gil@example.com", "127.0.0.1"))
+        clock[0] += delays[-1] - 1
+        assert login(client, "gil@example.com", PASSWORD).status_code == 429  # a second early is still early
+        clock[0] += 1
+        assert login(client, "gil@example.com", f"again-{i}").status_code == 401
+    assert delays == [2, 4, 8]
+    clock[0] += 16
+    assert login(client, "gil@example.com", PASSWORD).status_code == 302
+    assert throttle.wait_seconds(redis, "gil@example.com", "127.0.0.1") == 0
 
 
 def test_throttling_per_ip_across_accounts(app, client, db):
