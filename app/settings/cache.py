@@ -5,6 +5,10 @@ Reads never query the database while the cache is warm. Each organization has a 
 transaction and, after commit, raises the Redis copy; every reader looks at the version first (once
 per request in a web process, at most every few seconds in a worker), so a change is visible on the
 next request everywhere. Values are cached under (org, shop, version) and never need deleting.
+
+Every key lives in the database's namespace (app/core/namespace.py): two hubs sharing a Redis, or a database
+restored beside its old Redis, never read each other's values. A stored value that no longer fits its setting
+(written before validation existed, or by hand) reads as the default, with a warning, instead of failing pages.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import orjson
 from flask import current_app, g, has_request_context
@@ -20,6 +25,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.namespace import database_prefix
 from app.orgs.models import Organization
 from app.settings.models import SettingValue
 from app.settings.registry import SETTINGS
@@ -28,7 +34,7 @@ log = logging.getLogger(__name__)
 
 VERSION_TTL_SECONDS = 3600
 VALUES_TTL_SECONDS = 86400
-STATS_KEY = "settings:cache:stats"
+STATS_NAME = "settings:cache:stats"
 
 # Raise the version only upwards, so two writers finishing out of order cannot go back in time.
 _RAISE_VERSION = """
@@ -40,17 +46,10 @@ return 1
 """
 
 
-def _version_key(org_id: int) -> str:
-    return f"settings:version:{org_id}"
-
-
-def _values_key(org_id: int, shop_id: int | None, version: int) -> str:
-    return f"settings:values:{org_id}:{shop_id or 0}:{version}"
-
-
 class SettingsCache:
-    def __init__(self, redis: Redis, local_ttl: float = 2.0):
+    def __init__(self, redis: Redis, local_ttl: float = 2.0, namespace: Callable[[], str] | None = None):
         self.redis = redis
+        self._namespace = namespace or (lambda: database_prefix(current_app))
         self.local_ttl = local_ttl
         self._local: dict[tuple[int, int | None], tuple[int, dict]] = {}
         self._local_versions: dict[int, tuple[int, float]] = {}
@@ -58,6 +57,18 @@ class SettingsCache:
         self.hits = 0
         self.misses = 0
         self._unflushed = 0
+
+    # -- keys: in the database's namespace ----------------------------------------------------------
+
+    def _version_key(self, org_id: int) -> str:
+        return f"{self._namespace()}settings:version:{org_id}"
+
+    def _values_key(self, org_id: int, shop_id: int | None, version: int) -> str:
+        return f"{self._namespace()}settings:values:{org_id}:{shop_id or 0}:{version}"
+
+    @property
+    def _stats_key(self) -> str:
+        return self._namespace() + STATS_NAME
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -69,7 +80,7 @@ class SettingsCache:
             self._count(hit=True)
             return local[1]
         if version is not None:
-            blob = self._redis_get(_values_key(org_id, shop_id, version))
+            blob = self._redis_get(self._values_key(org_id, shop_id, version))
             if blob is not None:
                 values = orjson.loads(blob)
                 self._remember(org_id, shop_id, version, values)
@@ -79,9 +90,9 @@ class SettingsCache:
         version, values = load_from_database(session, org_id, shop_id)
         self._remember(org_id, shop_id, version, values)
         self._memo_version(org_id, version)
-        self._redis_call(lambda: self.redis.set(_values_key(org_id, shop_id, version), orjson.dumps(values),
+        self._redis_call(lambda: self.redis.set(self._values_key(org_id, shop_id, version), orjson.dumps(values),
                                                 ex=VALUES_TTL_SECONDS))
-        self._redis_call(lambda: self.redis.set(_version_key(org_id), version, ex=VERSION_TTL_SECONDS, nx=True))
+        self._redis_call(lambda: self.redis.set(self._version_key(org_id), version, ex=VERSION_TTL_SECONDS, nx=True))
         return values
 
     def _current_version(self, session: Session, org_id: int) -> int | None:
@@ -107,7 +118,7 @@ class SettingsCache:
             self._local_versions[org_id] = (version, time.monotonic() + self.local_ttl)
 
     def _redis_version(self, org_id: int) -> int | None:
-        raw = self._redis_get(_version_key(org_id))
+        raw = self._redis_get(self._version_key(org_id))
         return int(raw) if raw is not None else None
 
     def _remember(self, org_id: int, shop_id: int | None, version: int, values: dict) -> None:
@@ -122,7 +133,7 @@ class SettingsCache:
             self._local_versions.pop(org_id, None)
         if has_request_context():
             g.setdefault("settings_versions", {}).pop(org_id, None)
-        self._redis_call(lambda: self.redis.eval(_RAISE_VERSION, 1, _version_key(org_id), version,
+        self._redis_call(lambda: self.redis.eval(_RAISE_VERSION, 1, self._version_key(org_id), version,
                                                  VERSION_TTL_SECONDS))
 
     # -- counters ---------------------------------------------------------------------------------
@@ -139,12 +150,12 @@ class SettingsCache:
                 hits, misses = self.hits, self.misses
                 self.hits = self.misses = self._unflushed = 0
         if flush:
-            self._redis_call(lambda: self.redis.pipeline().hincrby(STATS_KEY, "hits", hits)
-                             .hincrby(STATS_KEY, "misses", misses).execute())
+            self._redis_call(lambda: self.redis.pipeline().hincrby(self._stats_key, "hits", hits)
+                             .hincrby(self._stats_key, "misses", misses).execute())
 
     def stats(self) -> dict[str, int]:
         """Hit and miss counts across all processes (the monitoring page shows the rate)."""
-        raw = self._redis_call(lambda: self.redis.hgetall(STATS_KEY)) or {}
+        raw = self._redis_call(lambda: self.redis.hgetall(self._stats_key)) or {}
         hits = int(raw.get(b"hits", 0)) + self.hits
         misses = int(raw.get(b"misses", 0)) + self.misses
         return {"hits": hits, "misses": misses}
@@ -186,7 +197,17 @@ def load_from_database(session: Session, org_id: int, shop_id: int | None) -> tu
             values[definition.key] = shop_level[definition.key]
         else:
             values[definition.key] = org_level.get(definition.key, definition.default)
-    return version, values
+    return version, {key: _usable(org_id, shop_id, key, value) for key, value in values.items()}
+
+
+def _usable(org_id: int, shop_id: int | None, key: str, value: object) -> object:
+    """The stored value, or the default (with a warning) when it no longer fits its setting."""
+    definition = SETTINGS[key]
+    if definition.secret or definition.is_valid(value):  # a secret is stored sealed; reveal() checks it
+        return value
+    log.warning("setting %s of organization %s%s holds an invalid value; using the default %r", key, org_id,
+                f" shop {shop_id}" if shop_id else "", definition.default)
+    return definition.default
 
 
 def settings_cache() -> SettingsCache:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cache
+from urllib.parse import urlsplit
+from zoneinfo import available_timezones
+
+from app.core.inputs import has_control_characters
+
+EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+")
 
 
 class SettingError(ValueError):
@@ -25,12 +33,15 @@ class SettingDef:
     # A secret (an API key) is stored encrypted, never shown again (the page says "set"), masked in the audit
     # log and in `flask hub settings-get`; code that needs it reads it with app.settings.secrets.reveal().
     secret: bool = False
+    # What a str holds beyond its length: "timezone" (the zone database's names), "email", "url" (http or https;
+    # "public_url": also, in production, not a loopback or private address). "" is always allowed (not set).
+    kind: str = ""
 
     def __post_init__(self):
         if self.secret and (self.type is not str or self.default != ""):
             raise ValueError(f"{self.key}: a secret setting is a str whose default is \"\" (not set).")
 
-    def parse(self, raw: object) -> object:
+    def parse(self, raw: object, *, resolve: bool = True) -> object:
         """Turn form input (strings, checkboxes) or JSON into a valid typed value, or raise SettingError."""
         if self.type is bool:
             if isinstance(raw, bool):
@@ -51,14 +62,61 @@ class SettingDef:
             raise SettingError(f"{self.label}: choose one of {', '.join(self.choices)}.")
         if len(value) > self.max_length:
             raise SettingError(f"{self.label}: at most {self.max_length} characters.")
+        if has_control_characters(value):
+            raise SettingError(f"{self.label}: remove the control characters.")
+        if value and self.kind:
+            self._check_kind(value, resolve=resolve)
         return value
+
+    def _check_kind(self, value: str, *, resolve: bool) -> None:
+        if self.kind == "timezone" and value not in _zones():
+            raise SettingError(f"{self.label}: {value!r} is not a time zone of the zone database "
+                               "(e.g. Europe/Prague).")
+        if self.kind == "email" and not EMAIL.fullmatch(value):
+            raise SettingError(f"{self.label}: {value!r} is not an e-mail address.")
+        if self.kind in ("url", "public_url"):
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise SettingError(f"{self.label}: enter an http:// or https:// address.")
+            if self.kind == "public_url" and resolve and _production():
+                from app.monitoring.notify import DeliveryError, check_webhook_url
+
+                try:
+                    check_webhook_url(value, production=True)
+                except DeliveryError as exc:
+                    raise SettingError(f"{self.label}: {exc}") from None
+
+    def is_valid(self, value: object) -> bool:
+        """Whether a stored value still fits (reads fall back to the default when it does not). Never resolves a
+        name: sending an alert checks its address again."""
+        if self.type is bool:
+            return isinstance(value, bool)
+        if self.type is int and (not isinstance(value, int) or isinstance(value, bool)):
+            return False
+        if self.type is str and not isinstance(value, str):
+            return False
+        try:
+            return self.parse(value, resolve=False) == value
+        except SettingError:
+            return False
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _production() -> bool:
+    from flask import current_app, has_app_context
+
+    return has_app_context() and current_app.config.get("HUB_ENV") == "production"
 
 
 SETTINGS: dict[str, SettingDef] = {
     d.key: d
     for d in [
         SettingDef("display_timezone", "Display time zone", str, "Europe/Prague", "org",
-                   help="Times on pages are shown in this zone."),
+                   help="Times on pages are shown in this zone.", kind="timezone"),
         SettingDef("default_language", "Default language", str, "cs", "org",
                    choices=("cs", "sk", "de", "en", "pl", "hu")),
         SettingDef("reporting_currency", "Reporting currency", str, "", "org",
@@ -66,8 +124,9 @@ SETTINGS: dict[str, SettingDef] = {
                    help="Empty: figures in different currencies are shown side by side, never added up. A currency: "
                         "they are also converted into it at the shops' own stated exchange rates, and pages say so."),
         SettingDef("table_page_size", "Rows per table page", int, 50, "org", minimum=10, maximum=200),
-        SettingDef("alert_email", "Alert e-mail", str, "", "org", help="Where operational alerts go."),
-        SettingDef("alert_webhook_url", "Alert webhook URL", str, "", "org", max_length=500,
+        SettingDef("alert_email", "Alert e-mail", str, "", "org", help="Where operational alerts go.",
+                   kind="email"),
+        SettingDef("alert_webhook_url", "Alert webhook URL", str, "", "org", max_length=500, kind="public_url",
                    help="Alerts are also POSTed here as JSON (https; e.g. a Slack or Teams incoming webhook)."),
         SettingDef("sync_lag_alert_minutes", "Alert when a sync lags (minutes)", int, 1440, "shop", minimum=5,
                    maximum=10080, help="An alert opens when the last successful sync of a kind is older than this."),

@@ -46,7 +46,7 @@ def test_a_secret_is_stored_encrypted_and_revealed_only_on_purpose(app, db, api_
         values = settings_cache().values(db.session, org.id)
     assert values[api_key.key] != PLAINTEXT and reveal(values, api_key.key) == PLAINTEXT
     redis = app.extensions["redis"]
-    cached = b"".join(redis.get(key) or b"" for key in redis.keys("settings:values:*"))
+    cached = b"".join(redis.get(key) or b"" for key in redis.keys("*settings:values:*"))
     assert cached and PLAINTEXT.encode() not in cached  # nor in Redis
     audit = db.session.execute(select(AuditEvent.details).where(AuditEvent.organization_id == org.id)).scalar_one()
     assert audit["new"] == "********" and PLAINTEXT not in str(audit)
