@@ -10,7 +10,7 @@ from flask import Flask
 from app.config import Config
 from app.core.inputs import register_inputs
 from app.monitoring.setup import init_monitoring
-from app.security import trust_proxies
+from app.security import redact_access_logs, trust_proxies
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ def create_app(config: Config | None = None) -> Flask:
     _register_blueprints(app)
     init_monitoring(app)
     trust_proxies(app)
+    redact_access_logs()
 
     from app.cli import hub_cli
 

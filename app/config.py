@@ -264,6 +264,10 @@ FIXED_FLASK_SETTINGS = {
     "SETTINGS_LOCAL_TTL_SECONDS": 2.0,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Request bodies (413 beyond): forms are small; a platform's webhook delivery up to 1 MB.
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    "WEBHOOK_MAX_BYTES": 1024 * 1024,
 }
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -24,6 +26,11 @@ CONTENT_SECURITY_POLICY = "; ".join([
 def init_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response):
+        if request.endpoint != "static" and (_logged_in() or _is_download(response)):
+            # A logged-in page or a download (customers' names, e-mails) must not stay in a shared cache or
+            # the browser's back-forward history after logout.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -62,3 +69,53 @@ def trust_proxies(app: Flask) -> None:
     count = int(app.config.get("PROXY_COUNT") or 0)
     if count:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0, x_prefix=0)
+
+
+def _logged_in() -> bool:
+    from flask_login import current_user
+
+    return bool(current_user) and current_user.is_authenticated
+
+
+def _is_download(response) -> bool:
+    return "attachment" in response.headers.get("Content-Disposition", "")
+
+
+# Secrets that travel in URLs: invitation tokens in the path, OAuth codes and install states in the query.
+_SECRET_PATH = re.compile(r"(/invite/)[^/?#\s\"]+")
+_SECRET_QUERY = re.compile(r"((?:^|[?&;])(?:code|state|token|access_token|key)=)[^&#\s\"]*", re.IGNORECASE)
+REDACTED = "[redacted]"
+
+
+def redact_url(text: str) -> str:
+    """`text` (a URL, a request line, a Referer) with invitation tokens and OAuth codes replaced, for logs."""
+    if not text:
+        return text
+    return _SECRET_QUERY.sub(r"\1" + REDACTED, _SECRET_PATH.sub(r"\1" + REDACTED, text))
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts URL secrets in a log record's message and arguments (gunicorn's access log passes a dict of
+    atoms: request line, path, query, Referer; Werkzeug's a tuple)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_url(record.msg)
+        if isinstance(record.args, dict):  # in place: gunicorn's atoms dict answers "-" for missing keys
+            for key, value in list(record.args.items()):
+                if isinstance(value, str):
+                    record.args[key] = redact_url(value)
+        elif isinstance(record.args, tuple):
+            record.args = tuple(redact_url(value) if isinstance(value, str) else value for value in record.args)
+        return True
+
+
+ACCESS_LOGGERS = ("gunicorn.access", "werkzeug")
+
+
+def redact_access_logs() -> None:
+    """Keep invitation tokens and OAuth codes out of the access logs (gunicorn's, the development server's)."""
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, RedactingFilter) for existing in logger.filters):
+            logger.addFilter(RedactingFilter())

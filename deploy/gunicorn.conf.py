@@ -1,7 +1,8 @@
 """Gunicorn settings for the VPS (deploy/systemd/commerce-hub-web.service).
 
 The listening socket comes from systemd (commerce-hub-web.socket), so `bind` is only the fallback for a
-manual start. Behind nginx on the same machine: trust its X-Forwarded-* headers from loopback only.
+manual start. Behind nginx on the same machine: trust its X-Forwarded-* headers from loopback only (the app
+takes the client address from X-Forwarded-For with HUB_PROXY_COUNT=1, see README "Behind nginx").
 """
 
 import os
@@ -21,6 +22,13 @@ forwarded_allow_ips = "127.0.0.1"
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 accesslog = "-"
 errorlog = "-"
+
+
+def post_fork(server, worker):
+    """Invitation tokens and OAuth codes never reach the access log (app/security.py redacts them)."""
+    from app.security import redact_access_logs
+
+    redact_access_logs()
 
 
 def child_exit(server, worker):

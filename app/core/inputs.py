@@ -126,9 +126,22 @@ def reject_nul_bytes() -> None:
                 abort(400, description=f"{key}: the text contains a NUL character; remove it.")
 
 
+def limit_body_size() -> None:
+    """413 before the body is read: webhooks up to `WEBHOOK_MAX_BYTES`, everything else (forms) up to
+    `MAX_CONTENT_LENGTH`. A body without Content-Length (chunked) is cut off at the same limit while read."""
+    from flask import current_app
+
+    if request.blueprint == "webhooks":
+        request.max_content_length = current_app.config["WEBHOOK_MAX_BYTES"]
+    limit = request.max_content_length
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        abort(413, description=f"The request body is larger than {limit // 1024} KB; the hub accepts no more here.")
+
+
 def register_inputs(app: Flask) -> None:
-    """The bounded id converter (before any route is added), the NUL check and the 400 answer."""
+    """The bounded id converter (before any route is added), body limits, the NUL check and the 400 answer."""
     app.url_map.converters["int"] = BoundedIdConverter
+    app.before_request(limit_body_size)
     app.before_request(reject_nul_bytes)
 
     @app.errorhandler(InputError)
