@@ -10,7 +10,8 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.htmx import STOP_POLLING, is_htmx
-from app.orgs.scoping import current_org, current_org_shops, get_scoped_or_404, require
+from app.orgs.models import Role
+from app.orgs.scoping import current_org, current_org_shops, current_role, get_scoped_or_404, require
 from app.tables import queries, services
 from app.tables.declaration import Table
 from app.tables.formatting import TEMPLATE_FILTERS
@@ -73,8 +74,16 @@ def delete_view(view_id: int):
 
 # --- exports ----------------------------------------------------------------------------------------------------
 
+def _own_export_or_404(export_id: int) -> TableExport:
+    """An export is seen and downloaded by whoever made it, and by owners; to anyone else it does not exist."""
+    export = get_scoped_or_404(TableExport, export_id)
+    if export.requested_by_id != current_user.id and current_role() != Role.owner:
+        abort(404)
+    return export
+
+
 @bp.post("/exports/<table_name>")
-@require("org.view")
+@require("tables.export")
 def start_export(table_name: str):
     table = _table_or_404(table_name)
     query = _clean_query(request.form.get("query", ""))
@@ -89,10 +98,10 @@ def start_export(table_name: str):
 
 
 @bp.get("/exports/<int:export_id>")
-@require("org.view")
+@require("tables.export")
 def export_progress(export_id: int):
     """The export's progress; polled by htmx every second until the file is ready (or the export failed)."""
-    export = get_scoped_or_404(TableExport, export_id)
+    export = _own_export_or_404(export_id)
     if not is_htmx():
         return render_template("tables/export.html", export=export)
     return render_template("tables/_export.html", export=export), (
@@ -100,9 +109,9 @@ def export_progress(export_id: int):
 
 
 @bp.get("/exports/<int:export_id>/download")
-@require("org.view")
+@require("tables.export")
 def export_download(export_id: int):
-    export = get_scoped_or_404(TableExport, export_id)
+    export = _own_export_or_404(export_id)
     if export.status == "expired":
         abort(410)  # the file was deleted after EXPORT_KEEP_HOURS
     if export.status != "done" or not export.file_path:
