@@ -24,6 +24,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 def init_security_headers(app: Flask) -> None:
+    app.jinja_env.tests["http_url"] = is_http_url  # `{% if shop.url is http_url %}<a href=…>`
     @app.after_request
     def _headers(response):
         if request.endpoint != "static" and (_logged_in() or _is_download(response)):
@@ -119,3 +120,12 @@ def redact_access_logs() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(existing, RedactingFilter) for existing in logger.filters):
             logger.addFilter(RedactingFilter())
+
+
+def is_http_url(value: object) -> bool:
+    """An absolute http(s) URL with a host: the only kind the hub stores as a link or calls (never
+    `javascript:`, `data:` or a scheme-relative `//host`)."""
+    if not isinstance(value, str) or not value or any(ord(ch) <= 32 or ord(ch) == 127 for ch in value):
+        return False  # no spaces or controls: a browser would strip them and read another URL
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

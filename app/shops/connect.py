@@ -20,8 +20,9 @@ from app.audit.services import record
 from app.channels import channel_named
 from app.channels.base import ChannelError, ShopFacts
 from app.money.rates import rates_day, record_rates
+from app.security import is_http_url
 from app.shops.models import Shop
-from app.shops.services import ShopError, create_shop, find_shop
+from app.shops.services import ShopError, check_shop_url, create_shop, find_shop
 from app.sync.ledger import KINDS, LedgerError
 from app.sync.models import SyncCursor
 from app.sync.services import start_import
@@ -51,6 +52,7 @@ def connect_shop(session: Session, org_id: int, platform: str, credentials, *, n
         shop = create_shop(session, org_id, channel, credentials, name=name or fallback_name, url=url or "",
                            api_url=api_url, languages=languages, currency=currency or "CZK", actor_id=actor_id)
     else:
+        check_shop_url(url)
         channel.attach(shop, credentials, api_url=api_url)
         shop.status, shop.status_reason = "active", None
         if url:
@@ -100,7 +102,7 @@ def _apply_facts(shop: Shop, facts: ShopFacts, *, languages: list[str] | None, c
         shop.currency = (currency or facts.currency).upper()[:3]
     if facts.timezone:
         shop.timezone = facts.timezone
-    if facts.url and not shop.url:
+    if facts.url and not shop.url and is_http_url(facts.url):  # the platform's word is input too
         shop.url = facts.url
 
 

@@ -13,6 +13,7 @@ from app.audit.services import record
 from app.channels import Channel, UnknownPlatform, channel_named
 from app.crypto import decrypt
 from app.orgs.models import Organization
+from app.security import is_http_url
 from app.shops.models import Shop
 from app.sync import ledger
 from app.sync.models import ACTIVE_STATUSES, SyncRun
@@ -47,6 +48,7 @@ def create_shop(session: Session, org_id: int, channel: Channel, credentials, *,
         raise ShopError("A shop needs a name.")
     if find_shop(session, org_id, channel.platform, credentials.external_id) is not None:
         raise ShopError(f"{channel.title} shop {credentials.external_id} is already connected to this organization.")
+    check_shop_url(url)
     codes = languages or ["cs"]
     shop = Shop(organization_id=org_id, name=name, platform=channel.platform, url=(url or "").rstrip("/"),
                 default_language=codes[0], languages=",".join(codes), currency=currency.upper()[:3])
@@ -56,6 +58,12 @@ def create_shop(session: Session, org_id: int, channel: Channel, credentials, *,
     record(session, organization_id=org_id, actor_id=actor_id, action="shop.added", target_type="shop",
            target_id=shop.id, name=name, platform=channel.platform, external_id=credentials.external_id)
     return shop
+
+
+def check_shop_url(url: str | None) -> None:
+    """A shop's address is shown as a link: only http(s) (never `javascript:`)."""
+    if url and not is_http_url(url):
+        raise ShopError(f"The shop's URL must start with http:// or https:// (got {url[:80]!r}).")
 
 
 def add_shop(session: Session, org_id: int, *, name: str, url: str = "", api_url: str | None = None,
