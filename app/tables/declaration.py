@@ -89,6 +89,7 @@ class Table:
     rows_template: str  # draws the <tr> of `page.rows`, a cell per key of `state.columns`
     always: tuple = ()  # conditions of every read (not deleted)
     bulk: BulkAction | None = None
+    empty: Any = None  # what the table says when nothing matches ("No orders match."), a lazy_gettext string
     columns_by_key: dict[str, Column] = field(init=False)
     sorts_by_key: dict[str, Sort] = field(init=False)
 

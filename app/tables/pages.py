@@ -1,7 +1,8 @@
 """A declared table's page: `/<name>` on the table's blueprint, the whole page or, for htmx, the table alone.
 
 What a page reads: the organization's shops, the settings (cached), one keyset page (one statement; a searched
-page a few, app/tables/keyset.py), the row estimate and the form's choices (cached a minute per set of shops),
+page a few, app/tables/keyset.py), the row count (none when the first page holds every match; else a bounded
+count, cached a minute per set of shops like the form's choices),
 a statement per shown column with a per-page hook, and on whole pages the saved views. Nothing per row but
 drawing it.
 """
@@ -23,7 +24,6 @@ from app.tables import queries
 from app.tables.args import FilterError, ForeignShop
 from app.tables.cache import cached_per_shops
 from app.tables.declaration import Table, TableState, parse_state
-from app.tables.formatting import round_estimate
 from app.tables.keyset import BadCursor, Cursor, Sort, decode_cursor
 
 
@@ -71,6 +71,17 @@ def render_table_page(page_template: str, table_template: str, table_id: str, **
     return response
 
 
+def _row_count(state: TableState, shop_ids: list[int], zone: ZoneInfo, page, cursor: Cursor | None
+               ) -> queries.RowCount:
+    """The count the page shows: the first page's own rows when they are all there is (free, and exact by
+    construction, so "No orders match" never sits under another number), else a bounded count."""
+    if cursor is None and page.next_cursor is None:
+        return queries.RowCount(len(page.rows), "exact")
+    counted = cached_per_shops(f"{state.table.name} count {state.query_string()}", shop_ids,
+                               lambda: queries.bounded_count(db.session, state, shop_ids, zone))
+    return counted.at_least(len(page.rows) + (1 if page.next_cursor else 0))
+
+
 def _page_context(table: Table) -> dict:
     session = db.session
     shops = current_org_shops()
@@ -83,9 +94,7 @@ def _page_context(table: Table) -> dict:
     shown = [table.columns_by_key[key] for key in state.columns]
     context = dict(
         table=table, state=state, page=page, shops={shop.id: shop for shop in shops}, zone=settings.zone,
-        query=query, estimate=round_estimate(cached_per_shops(
-            f"{table.name} estimate {query}", shop_ids,
-            lambda: queries.estimate(session, state, shop_ids, settings.zone))),
+        query=query, count=_row_count(state, shop_ids, settings.zone, page, cursor),
         per_page={column.key: column.per_page(session, shop_ids, page.rows) for column in shown if column.per_page},
         bulk_allowed=table.bulk is not None and can(table.bulk.permission),
     )
