@@ -39,8 +39,14 @@ def register_error_pages(app) -> None:
         title, text = ERROR_TEXT[status]
         return render_template("errors/error.html", status=status, title=title, text=detail or text), status
 
+    def _detail(exc) -> str | None:
+        """What `abort(400, description=...)` said to fix (a filter's value), not werkzeug's generic text."""
+        description = getattr(exc, "description", None)
+        return description if description and description != type(exc).description else None
+
     for status in ERROR_TEXT:
-        app.register_error_handler(status, lambda exc, status=status: render_error(status))
+        app.register_error_handler(status, lambda exc, status=status: render_error(
+            status, _detail(exc) if status == 400 else None))
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

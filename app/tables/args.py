@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
+from app.i18n import parse_day
+
 MAX_SEARCH_LENGTH = 100
 
 
@@ -69,9 +71,9 @@ def date_arg(args: MultiDict, name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
-        raise FilterError(f"{name}: expected a date (YYYY-MM-DD), got {value!r}.") from None
+        raise FilterError(f"{name}: expected a date (30. 11. 2026 or 2026-11-30), got {value!r}.") from None
 
 
 def yes_no_arg(args: MultiDict, name: str) -> bool | None:
