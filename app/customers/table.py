@@ -5,8 +5,9 @@ Index behind each read (migration 0003):
   filters): `ix_customers_shop_last_order (shop_id, last_order_at, id)`; top spenders and the spent range:
   `ix_customers_shop_spent (shop_id, total_spent, id)` — one branch per shop, as for orders;
 - search: a bounded walk of the sort index first; where the term is rare, `ix_customers_shop_email_prefix`
-  (prefix, pattern ops), `ix_customers_shop_name_trgm`, `ix_customers_shop_phone_trgm` (substrings: pg_trgm
-  with shop_id through btree_gin) in a BitmapOr (see app/tables/keyset.py);
+  (prefix, pattern ops, under 3 characters), `ix_customers_shop_email_trgm` (any part of the e-mail),
+  `ix_customers_shop_name_fold` (the accent- and case-folded name), `ix_customers_shop_phone_trgm`
+  (substrings: pg_trgm with shop_id through btree_gin) in a BitmapOr (see app/tables/keyset.py);
 - the "also in" column: one probe of `ix_customers_shop_email_prefix` per page (app/customers/queries.py).
 Metrics (orders count, total spent, first/last order) are columns kept by app/imports/metrics.py.
 """
@@ -83,8 +84,8 @@ CUSTOMERS = Table(
         NumberRange("spent", Customer.total_spent, _l("Spent")),
         NumberRange("orders", Customer.orders_count, _l("Orders"), whole=True),
     ),
-    search=Search(_l("E-mail, name or phone"), lower_prefix=(Customer.email,), contains=(Customer.full_name,),
-                  phone=Customer.phone),
+    search=Search(_l("E-mail, name or phone"), lower_prefix=(Customer.email,), anywhere=(Customer.email,),
+                  folded=(Customer.full_name,), phone=Customer.phone),
     always=(Customer.deleted_at.is_(None),),
     rows_template="customers/_rows.html",
     empty=_l("No customers match."),

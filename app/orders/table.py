@@ -6,8 +6,10 @@ Index behind each read (migration 0003):
   id)`, one branch per (shop, status);
 - highest total, total range: `ix_orders_shop_total (shop_id, total_with_vat, id)`;
 - search: first a bounded walk of the sort index above; where the term is rare, `ix_orders_shop_code_prefix`,
-  `ix_orders_shop_email_prefix` (prefixes, pattern ops), `ix_orders_shop_name_trgm`, `ix_orders_shop_phone_trgm`
-  (substrings: pg_trgm with shop_id through btree_gin) in a BitmapOr (see app/tables/keyset.py);
+  `ix_orders_shop_email_prefix` (prefixes, pattern ops; the e-mail's from 3 characters is any part of it:
+  `ix_orders_shop_email_trgm`), `ix_orders_shop_name_fold` (the accent- and case-folded name),
+  `ix_orders_shop_phone_trgm` (substrings: pg_trgm with shop_id through btree_gin) in a BitmapOr (see
+  app/tables/keyset.py);
 - a customer's orders: `ix_orders_shop_customer_created (shop_id, customer_guid, creation_time, id)`.
 Other filters (paid, methods, source) are checked on the rows the index scan walks.
 """
@@ -82,7 +84,7 @@ ORDERS = Table(
         Equals("source", Order.source_name, _l("Any source"), choices=_recent("source")),
     ),
     search=Search(_l("Order code, e-mail, name or phone"), prefix=(Order.code,), lower_prefix=(Order.email,),
-                  contains=(Order.full_name,), phone=Order.phone),
+                  anywhere=(Order.email,), folded=(Order.full_name,), phone=Order.phone),
     always=(Order.deleted_at.is_(None),),
     rows_template="orders/_rows.html",
     empty=_l("No orders match."),
