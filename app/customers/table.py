@@ -73,7 +73,7 @@ CUSTOMERS = Table(
         Sort("last_order", _l("Latest order"), Customer.last_order_at, descending=True, parse=datetime.fromisoformat,
              nullable=True, index="ix_customers_shop_last_order"),
         Sort("spent", _l("Top spenders"), Customer.total_spent, descending=True, parse=parse_decimal,
-             index="ix_customers_shop_spent"),
+             index="ix_customers_shop_spent", in_shop_currency=True),
     ),
     filters=(
         Equals("group", Customer.customer_group, _l("Customer group"), any_label=_l("Any group"), choices=_groups),

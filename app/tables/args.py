@@ -76,6 +76,15 @@ def date_arg(args: MultiDict, name: str) -> date | None:
         raise FilterError(f"{name}: expected a date (30. 11. 2026 or 2026-11-30), got {value!r}.") from None
 
 
+def currency_arg(args: MultiDict, name: str) -> str | None:
+    value = (args.get(name) or "").strip().upper()
+    if not value:
+        return None
+    if len(value) != 3 or not value.isalpha() or not value.isascii():
+        raise FilterError(f"{name}: expected a currency code such as CZK or EUR, got {value!r}.")
+    return value
+
+
 def yes_no_arg(args: MultiDict, name: str) -> bool | None:
     value = (args.get(name) or "").strip().lower()
     if value in ("", "any"):

@@ -150,6 +150,7 @@ class TableState:
     columns: list[str]
     shop: int | None
     values: dict[str, Any]
+    currency: str | None = None  # a ranking of amounts one currency at a time: the one shown (app/money/ranking.py)
 
     def query_args(self) -> MultiDict:
         """Only what differs from the defaults, so links and saved views stay short."""
@@ -163,6 +164,8 @@ class TableState:
                 args.add("cols", key)
         if self.shop is not None:
             args.add("shop", str(self.shop))
+        if self.currency:
+            args.add("currency", self.currency)
         for declared in self.table.filters:
             for name, value in declared.arguments(self.values[declared.name]):
                 args.add(name, value)
@@ -170,6 +173,12 @@ class TableState:
 
     def query_string(self) -> str:
         return urlencode(list(self.query_args().items(multi=True)))
+
+    def query_string_with(self, name: str, value: str) -> str:
+        """The query string with one argument set (a link to the same table in another currency)."""
+        args = self.query_args()
+        args.setlist(name, [value])
+        return urlencode(list(args.items(multi=True)))
 
     def shops(self, shop_ids: list[int]) -> list[int]:
         """The shops the table lists: the chosen one, or all of the organization's."""
@@ -185,4 +194,5 @@ def parse_state(table: Table, args: MultiDict, shop_ids: list[int]) -> TableStat
         columns=a.columns_arg(args, table.columns_by_key, table.default_columns),
         shop=a.shop_arg(args, shop_ids),
         values={declared.name: declared.parse(args) for declared in table.filters},
+        currency=a.currency_arg(args, "currency"),
     )

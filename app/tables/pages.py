@@ -10,6 +10,7 @@ drawing it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, request
@@ -18,6 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.htmx import render_page_or_partial
+from app.money.ranking import Ranking, ranking_for
 from app.orgs.scoping import can, current_org, current_org_shops, require
 from app.settings.cache import settings_cache
 from app.tables import queries
@@ -82,6 +84,15 @@ def _row_count(state: TableState, shop_ids: list[int], zone: ZoneInfo, page, cur
     return counted.at_least(len(page.rows) + (1 if page.next_cursor else 0))
 
 
+def _ranking(state: TableState, shops: list, zone: ZoneInfo) -> Ranking | None:
+    """How a sort by an amount in each shop's currency ranks the listed shops (None: one currency)."""
+    if not state.table.sorts_by_key[state.sort].in_shop_currency:
+        return None
+    listed = [shop for shop in shops if state.shop is None or shop.id == state.shop]
+    reporting = str(settings_cache().values(db.session, current_org().id)["reporting_currency"] or "") or None
+    return ranking_for(db.session, listed, reporting, state.currency, datetime.now(zone).date())
+
+
 def _page_context(table: Table) -> dict:
     session = db.session
     shops = current_org_shops()
@@ -89,14 +100,17 @@ def _page_context(table: Table) -> dict:
     state = request_state(table)
     cursor = parse_cursor(table.name, table.sorts_by_key[state.sort])
     settings = table_settings()
-    page = queries.table_page(session, state, shop_ids, settings.zone, cursor, settings.page_size)
+    ranking = _ranking(state, shops, settings.zone)
+    listed = ranking.shop_ids if ranking is not None else shop_ids  # one currency's shops, or all (converted)
+    page = queries.table_page(session, state, listed, settings.zone, cursor, settings.page_size,
+                              scales=ranking.scales if ranking is not None else None)
     query = state.query_string()
     shown = [table.columns_by_key[key] for key in state.columns]
     context = dict(
         table=table, state=state, page=page, shops={shop.id: shop for shop in shops}, zone=settings.zone,
-        query=query, count=_row_count(state, shop_ids, settings.zone, page, cursor),
+        query=query, count=_row_count(state, listed, settings.zone, page, cursor),
         per_page={column.key: column.per_page(session, shop_ids, page.rows) for column in shown if column.per_page},
-        bulk_allowed=table.bulk is not None and can(table.bulk.permission),
+        bulk_allowed=table.bulk is not None and can(table.bulk.permission), ranking=ranking,
     )
     if context["bulk_allowed"]:
         context.update(table.bulk.context(session, shop_ids))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -58,11 +59,16 @@ def search_of(state: TableState) -> ColumnElement | None:
 
 
 def table_page(session: Session, state: TableState, shop_ids: list[int], zone: ZoneInfo, cursor: Cursor | None,
-               size: int) -> Page:
+               size: int, scales: dict[int, Decimal] | None = None) -> Page:
+    """`scales` (shop id → factor): the sort's amounts ranked converted into one currency (app/money/ranking.py)."""
     table, split = state.table, _split(state)
+    per_branch = None
+    if scales:
+        values = state.values[split.name] if split is not None else [None]
+        per_branch = [scales[shop] for shop in state.shops(shop_ids) for _ in values]
     return keyset_page(session, table.name, table.row_columns, table.id_column, table.sorts_by_key[state.sort],
                        branches(state, shop_ids, split), conditions(state, zone, split), cursor, size,
-                       search=search_of(state))
+                       search=search_of(state), scales=per_branch)
 
 
 def estimate(session: Session, state: TableState, shop_ids: list[int], zone: ZoneInfo) -> int:
