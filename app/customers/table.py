@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from app.customers import queries
 from app.customers.models import Customer
 from app.tables.cache import cached_per_shops
-from app.tables.columns import Column, RowContext, moment, number, shop, spreadsheet_safe, text
+from app.tables.columns import Column, RowContext, moment, number, shop, shop_currency, spreadsheet_safe, text
 from app.tables.declaration import Search, Table
 from app.tables.filters import DateRange, Equals, NumberRange, YesNo
 from app.tables.keyset import Sort, parse_decimal
@@ -59,8 +59,8 @@ CUSTOMERS = Table(
         Column("shop", _l("Shop"), (("shop", shop),)),
         Column("group", _l("Group"), (("group", text("customer_group")),)),
         Column("orders", _l("Orders"), (("orders", number("orders_count")),)),
-        Column("spent", _l("Spent"), (("total_spent", number("total_spent")),)),
-        Column("average", _l("Average order"), (("average_order", _average),)),
+        Column("spent", _l("Spent"), (("total_spent", number("total_spent")), ("currency", shop_currency))),
+        Column("average", _l("Average order"), (("average_order", _average), ("average_currency", shop_currency))),
         Column("first_order", _l("First order"), (("first_order", moment("first_order_at")),)),
         Column("last_order", _l("Last order"), (("last_order", moment("last_order_at")),)),
         Column("created", _l("Registered"), (("registered", moment("creation_time")),)),
