@@ -153,9 +153,9 @@ def format_moment(value: datetime_type | None, locale: Locale | str | None = Non
         return ""
     locale = Locale.parse(locale) if isinstance(locale, str) else (locale or _locale())
     local = value.astimezone(zone or _zone())
-    return locale.datetime_formats["medium"].replace("{1}", babel_dates.format_date(local, "medium", locale=locale)
-                                                      ).replace("{0}", babel_dates.format_time(local, "short",
-                                                                                                locale=locale))
+    day = babel_dates.format_date(local, "medium", locale=locale)
+    minute = babel_dates.format_time(local, "short", locale=locale)
+    return locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", minute)  # "{1} {0}" in cs
 
 
 def datetime_filter(value: datetime_type | None, zone: ZoneInfo | None = None) -> Markup:
