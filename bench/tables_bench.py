@@ -35,6 +35,7 @@ import socket
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
@@ -162,11 +163,15 @@ def sample_requests(app, per_kind: int, deep_offset: int) -> dict[str, list[str]
         filters = [f"status={order.status_id}", "paid=yes", f"shop={order.shop_id}&created_from=2023-01-01",
                    "sort=total&total_min=500"]
         filtered.append(f"/orders?q={quote(terms[n % 4])}&{filters[(n // 4) % 4]}")
-    customer_search = []
+    customer_search, unaccented = [], []
     for n, customer in enumerate(customers[:per_kind]):
         surname = (customer.full_name or "x").split()[-1]
         term = [surname, (customer.email or "a")[:7], (customer.phone or "")[-6:]][n % 3]
         customer_search.append(f"/customers?q={quote(term)}")
+        # As Czech users type: without accents, lower case ("svobodova" for "Svobodová"), or a part of the e-mail.
+        plain = "".join(c for c in unicodedata.normalize("NFKD", surname) if not unicodedata.combining(c)).lower()
+        unaccented.append(f"/customers?q={quote([plain, (customer.email or 'abc@x')[2:9]][n % 2])}")
+    by_domain = [f"/orders?q={quote((order.email or 'a@seznam.cz').split('@')[-1])}" for order in orders[:per_kind]]
     return {
         "first page": ["/orders"] * per_kind,
         f"page after {deep_offset:,} rows (htmx)": deep_urls,
@@ -175,13 +180,15 @@ def sample_requests(app, per_kind: int, deep_offset: int) -> dict[str, list[str]
         "customer detail": [f"/customers/{customer.id}" for customer in customers[per_kind:per_kind * 2]],
         "customer search (htmx)": customer_search,
         "customers first page": ["/customers"] * per_kind,
+        "customer search, no accents (htmx)": unaccented,
+        "order search, e-mail domain (htmx)": by_domain,
     }
 
 
 # Paging, filtering and searching swap the table in place: htmx asks for the table alone, as the browser does.
 # First pages and details are whole pages.
 TABLE_PARTIALS = {"page after": "orders-table", "filtered + searched": "orders-table",
-                  "customer search": "customers-table"}
+                  "customer search": "customers-table", "order search": "orders-table"}
 
 
 def headers_for(kind: str) -> dict[str, str]:

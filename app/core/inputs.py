@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
+from app.i18n import parse_day
+
 MAX_ID = 2**63 - 1  # PostgreSQL bigint: every id column
 MAX_INT = 2**31 - 1  # PostgreSQL integer: counts, status ids
 MIN_INT = -(2**31)
@@ -75,16 +77,17 @@ def amount(raw: str | None, name: str) -> Decimal | None:
 
 
 def day(raw: str | None, name: str) -> date | None:
-    """A calendar day written YYYY-MM-DD, between 1900 and 2999; None when empty."""
+    """A calendar day as people type it (`30. 11. 2026`, ISO `2026-11-30`, see app.i18n.parse_day), between 1900
+    and 2999; None when empty."""
     value = (raw or "").strip()
     if not value:
         return None
     try:
-        parsed = date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
+        parsed = parse_day(value) if len(value) <= 40 and not has_control_characters(value) else None
     except ValueError:
         parsed = None
     if parsed is None:
-        raise InputError(f"{name}: expected a date (YYYY-MM-DD), got {_shown(value)}.")
+        raise InputError(f"{name}: expected a date (30. 11. 2026 or 2026-11-30), got {_shown(value)}.")
     if not EARLIEST_DATE <= parsed <= LATEST_DATE:
         raise InputError(f"{name}: expected a date from {EARLIEST_DATE} to {LATEST_DATE}, got {value}.")
     return parsed

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, IdMixin
+from app.tables.folding import folded_index_expression
 
 
 class Customer(IdMixin, Base):
@@ -22,9 +23,12 @@ class Customer(IdMixin, Base):
         Index("ix_customers_shop_spent", "shop_id", "total_spent", "id"),
         # E-mail prefix search, and the same person in the organization's other shops (equal e-mail).
         Index("ix_customers_shop_email_prefix", "shop_id", "email", postgresql_ops={"email": "varchar_pattern_ops"}),
-        # Name and phone substrings (trigrams), per shop (shop_id in the GIN index through btree_gin).
-        Index("ix_customers_shop_name_trgm", "shop_id", "full_name", postgresql_using="gin",
-              postgresql_ops={"full_name": "gin_trgm_ops"}),
+        # Substrings of the accent- and case-folded name, the e-mail and the phone (trigrams), per shop
+        # (shop_id in the GIN index through btree_gin).
+        Index("ix_customers_shop_name_fold", "shop_id", folded_index_expression("full_name"), postgresql_using="gin",
+              postgresql_ops={"full_name_folded": "gin_trgm_ops"}),
+        Index("ix_customers_shop_email_trgm", "shop_id", "email", postgresql_using="gin",
+              postgresql_ops={"email": "gin_trgm_ops"}),
         Index("ix_customers_shop_phone_trgm", "shop_id", "phone", postgresql_using="gin",
               postgresql_ops={"phone": "gin_trgm_ops"}),
     )

@@ -5,8 +5,9 @@ Index behind each read (migration 0003):
   filters): `ix_customers_shop_last_order (shop_id, last_order_at, id)`; top spenders and the spent range:
   `ix_customers_shop_spent (shop_id, total_spent, id)` — one branch per shop, as for orders;
 - search: a bounded walk of the sort index first; where the term is rare, `ix_customers_shop_email_prefix`
-  (prefix, pattern ops), `ix_customers_shop_name_trgm`, `ix_customers_shop_phone_trgm` (substrings: pg_trgm
-  with shop_id through btree_gin) in a BitmapOr (see app/tables/keyset.py);
+  (prefix, pattern ops, under 3 characters), `ix_customers_shop_email_trgm` (any part of the e-mail),
+  `ix_customers_shop_name_fold` (the accent- and case-folded name), `ix_customers_shop_phone_trgm`
+  (substrings: pg_trgm with shop_id through btree_gin) in a BitmapOr (see app/tables/keyset.py);
 - the "also in" column: one probe of `ix_customers_shop_email_prefix` per page (app/customers/queries.py).
 Metrics (orders count, total spent, first/last order) are columns kept by app/imports/metrics.py.
 """
@@ -15,10 +16,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from app.customers import queries
 from app.customers.models import Customer
 from app.tables.cache import cached_per_shops
-from app.tables.columns import Column, RowContext, moment, number, shop, spreadsheet_safe, text
+from app.tables.columns import Column, RowContext, moment, number, shop, shop_currency, spreadsheet_safe, text
 from app.tables.declaration import Search, Table
 from app.tables.filters import DateRange, Equals, NumberRange, YesNo
 from app.tables.keyset import Sort, parse_decimal
@@ -43,46 +46,47 @@ def _groups(session, shop_ids: list[int]) -> list[str]:
 
 
 CUSTOMERS = Table(
-    name="customers", title="Customers", singular="customer", model=Customer,
+    name="customers", title=_l("Customers"), singular="customer", model=Customer,
     row_columns=(
         Customer.id, Customer.shop_id, Customer.guid, Customer.email, Customer.phone, Customer.full_name,
         Customer.company, Customer.customer_group, Customer.creation_time, Customer.orders_count,
         Customer.total_spent, Customer.first_order_at, Customer.last_order_at,
     ),
     columns=(
-        Column("name", "Customer", (("name", text("full_name")), ("company", text("company")))),
-        Column("email", "E-mail", (("email", text("email")),)),
-        Column("phone", "Phone", (("phone", text("phone")),)),
-        Column("shop", "Shop", (("shop", shop),)),
-        Column("group", "Group", (("group", text("customer_group")),)),
-        Column("orders", "Orders", (("orders", number("orders_count")),)),
-        Column("spent", "Spent", (("total_spent", number("total_spent")),)),
-        Column("average", "Average order", (("average_order", _average),)),
-        Column("first_order", "First order", (("first_order", moment("first_order_at")),)),
-        Column("last_order", "Last order", (("last_order", moment("last_order_at")),)),
-        Column("created", "Registered", (("registered", moment("creation_time")),)),
-        Column("also_in", "Also in", (("also_in", _also_in),), per_page=_shops_of_emails),
+        Column("name", _l("Customer"), (("name", text("full_name")), ("company", text("company")))),
+        Column("email", _l("E-mail"), (("email", text("email")),)),
+        Column("phone", _l("Phone"), (("phone", text("phone")),)),
+        Column("shop", _l("Shop"), (("shop", shop),)),
+        Column("group", _l("Group"), (("group", text("customer_group")),)),
+        Column("orders", _l("Orders"), (("orders", number("orders_count")),)),
+        Column("spent", _l("Spent"), (("total_spent", number("total_spent")), ("currency", shop_currency))),
+        Column("average", _l("Average order"), (("average_order", _average), ("average_currency", shop_currency))),
+        Column("first_order", _l("First order"), (("first_order", moment("first_order_at")),)),
+        Column("last_order", _l("Last order"), (("last_order", moment("last_order_at")),)),
+        Column("created", _l("Registered"), (("registered", moment("creation_time")),)),
+        Column("also_in", _l("Also in"), (("also_in", _also_in),), per_page=_shops_of_emails),
     ),
     default_columns=("name", "email", "shop", "orders", "spent", "last_order", "also_in"),
     sorts=(
-        Sort("newest", "Newest", Customer.creation_time, descending=True, parse=datetime.fromisoformat,
+        Sort("newest", _l("Newest"), Customer.creation_time, descending=True, parse=datetime.fromisoformat,
              nullable=True, index="ix_customers_shop_created"),
-        Sort("last_order", "Latest order", Customer.last_order_at, descending=True, parse=datetime.fromisoformat,
+        Sort("last_order", _l("Latest order"), Customer.last_order_at, descending=True, parse=datetime.fromisoformat,
              nullable=True, index="ix_customers_shop_last_order"),
-        Sort("spent", "Top spenders", Customer.total_spent, descending=True, parse=parse_decimal,
-             index="ix_customers_shop_spent"),
+        Sort("spent", _l("Top spenders"), Customer.total_spent, descending=True, parse=parse_decimal,
+             index="ix_customers_shop_spent", in_shop_currency=True),
     ),
     filters=(
-        Equals("group", Customer.customer_group, "Customer group", any_label="Any group", choices=_groups),
-        YesNo("has_orders", "Has orders",
+        Equals("group", Customer.customer_group, _l("Customer group"), any_label=_l("Any group"), choices=_groups),
+        YesNo("has_orders", _l("Has orders"),
               lambda yes: Customer.orders_count > 0 if yes else Customer.orders_count == 0,
-              options=("With or without orders", "Has orders", "No orders")),
-        DateRange("last_order", Customer.last_order_at, "Last order"),
-        NumberRange("spent", Customer.total_spent, "Spent"),
-        NumberRange("orders", Customer.orders_count, "Orders", whole=True),
+              options=(_l("With or without orders"), _l("Has orders"), _l("No orders"))),
+        DateRange("last_order", Customer.last_order_at, _l("Last order")),
+        NumberRange("spent", Customer.total_spent, _l("Spent")),
+        NumberRange("orders", Customer.orders_count, _l("Orders"), whole=True),
     ),
-    search=Search("E-mail, name or phone", lower_prefix=(Customer.email,), contains=(Customer.full_name,),
-                  phone=Customer.phone),
+    search=Search(_l("E-mail, name or phone"), lower_prefix=(Customer.email,), anywhere=(Customer.email,),
+                  folded=(Customer.full_name,), phone=Customer.phone),
     always=(Customer.deleted_at.is_(None),),
     rows_template="customers/_rows.html",
+    empty=_l("No customers match."),
 )

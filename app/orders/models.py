@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, IdMixin
+from app.tables.folding import folded_index_expression
 
 Money = Numeric(14, 2)
 Amount = Numeric(14, 3)
@@ -47,12 +48,15 @@ class Order(IdMixin, Base):
         Index("ix_orders_shop_status_created", "shop_id", "status_id", "creation_time", "id"),
         # A customer's orders, newest first (customer detail); also serves the metrics refresh.
         Index("ix_orders_shop_customer_created", "shop_id", "customer_guid", "creation_time", "id"),
-        # Search: prefixes of code and e-mail (pattern ops work whatever the collation), substrings of
-        # name and phone (trigrams; shop_id in the GIN index through btree_gin, so a term is found per shop).
+        # Search: prefixes of code and e-mail (pattern ops work whatever the collation), substrings of the
+        # accent- and case-folded name, the e-mail and the phone (trigrams; shop_id in the GIN index through
+        # btree_gin, so a term is found per shop).
         Index("ix_orders_shop_code_prefix", "shop_id", "code", postgresql_ops={"code": "varchar_pattern_ops"}),
         Index("ix_orders_shop_email_prefix", "shop_id", "email", postgresql_ops={"email": "varchar_pattern_ops"}),
-        Index("ix_orders_shop_name_trgm", "shop_id", "full_name", postgresql_using="gin",
-              postgresql_ops={"full_name": "gin_trgm_ops"}),
+        Index("ix_orders_shop_name_fold", "shop_id", folded_index_expression("full_name"), postgresql_using="gin",
+              postgresql_ops={"full_name_folded": "gin_trgm_ops"}),
+        Index("ix_orders_shop_email_trgm", "shop_id", "email", postgresql_using="gin",
+              postgresql_ops={"email": "gin_trgm_ops"}),
         Index("ix_orders_shop_phone_trgm", "shop_id", "phone", postgresql_using="gin",
               postgresql_ops={"phone": "gin_trgm_ops"}),
     )

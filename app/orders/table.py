@@ -6,8 +6,10 @@ Index behind each read (migration 0003):
   id)`, one branch per (shop, status);
 - highest total, total range: `ix_orders_shop_total (shop_id, total_with_vat, id)`;
 - search: first a bounded walk of the sort index above; where the term is rare, `ix_orders_shop_code_prefix`,
-  `ix_orders_shop_email_prefix` (prefixes, pattern ops), `ix_orders_shop_name_trgm`, `ix_orders_shop_phone_trgm`
-  (substrings: pg_trgm with shop_id through btree_gin) in a BitmapOr (see app/tables/keyset.py);
+  `ix_orders_shop_email_prefix` (prefixes, pattern ops; the e-mail's from 3 characters is any part of it:
+  `ix_orders_shop_email_trgm`), `ix_orders_shop_name_fold` (the accent- and case-folded name),
+  `ix_orders_shop_phone_trgm` (substrings: pg_trgm with shop_id through btree_gin) in a BitmapOr (see
+  app/tables/keyset.py);
 - a customer's orders: `ix_orders_shop_customer_created (shop_id, customer_guid, creation_time, id)`.
 Other filters (paid, methods, source) are checked on the rows the index scan walks.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.orders import queries
@@ -40,7 +43,7 @@ def _recent(kind: str):
 
 
 ORDERS = Table(
-    name="orders", title="Orders", singular="order", model=Order,
+    name="orders", title=_l("Orders"), singular="order", model=Order,
     # What a table row needs; never `raw` (kilobytes per order).
     row_columns=(
         Order.id, Order.shop_id, Order.code, Order.creation_time, Order.status_id, Order.status_name, Order.paid,
@@ -48,42 +51,43 @@ ORDERS = Table(
         Order.payment_method, Order.shipping_method, Order.source_name, Order.item_count,
     ),
     columns=(
-        Column("code", "Order", (("code", text("code")),)),
-        Column("created", "Created", (("created", moment("creation_time")),)),
-        Column("shop", "Shop", (("shop", shop),)),
-        Column("status", "Status", (("status", text("status_name")),)),
-        Column("paid", "Paid", (("paid", yes_no("paid")),)),
-        Column("customer", "Customer", (("name", text("full_name")), ("company", text("company")))),
-        Column("email", "E-mail", (("email", text("email")),)),
-        Column("phone", "Phone", (("phone", text("phone")),)),
-        Column("total", "Total", (("total_with_vat", number("total_with_vat")), ("currency", text("currency")))),
-        Column("payment", "Payment", (("payment", text("payment_method")),)),
-        Column("shipping", "Shipping", (("shipping", text("shipping_method")),)),
-        Column("source", "Source", (("source", text("source_name")),)),
-        Column("items", "Items", (("items", number("item_count")),)),
+        Column("code", _l("Order"), (("code", text("code")),)),
+        Column("created", _l("Created"), (("created", moment("creation_time")),)),
+        Column("shop", _l("Shop"), (("shop", shop),)),
+        Column("status", _l("Status"), (("status", text("status_name")),)),
+        Column("paid", _l("Paid"), (("paid", yes_no("paid")),)),
+        Column("customer", _l("Customer"), (("name", text("full_name")), ("company", text("company")))),
+        Column("email", _l("E-mail"), (("email", text("email")),)),
+        Column("phone", _l("Phone"), (("phone", text("phone")),)),
+        Column("total", _l("Total"), (("total_with_vat", number("total_with_vat")), ("currency", text("currency")))),
+        Column("payment", _l("Payment"), (("payment", text("payment_method")),)),
+        Column("shipping", _l("Shipping"), (("shipping", text("shipping_method")),)),
+        Column("source", _l("Source"), (("source", text("source_name")),)),
+        Column("items", _l("Items"), (("items", number("item_count")),)),
     ),
     default_columns=("code", "created", "shop", "status", "paid", "customer", "total"),
     sorts=(
-        Sort("newest", "Newest", Order.creation_time, descending=True, parse=datetime.fromisoformat,
+        Sort("newest", _l("Newest"), Order.creation_time, descending=True, parse=datetime.fromisoformat,
              index="ix_orders_shop_created", split={"status": "ix_orders_shop_status_created"}),
-        Sort("oldest", "Oldest", Order.creation_time, descending=False, parse=datetime.fromisoformat,
+        Sort("oldest", _l("Oldest"), Order.creation_time, descending=False, parse=datetime.fromisoformat,
              index="ix_orders_shop_created", split={"status": "ix_orders_shop_status_created"}),
-        Sort("total", "Highest total", Order.total_with_vat, descending=True, parse=parse_decimal, nullable=True,
+        Sort("total", _l("Highest total"), Order.total_with_vat, descending=True, parse=parse_decimal, nullable=True,
              index="ix_orders_shop_total"),
     ),
     filters=(
-        AnyOf("status", Order.status_id, "Status", choices=statuses_in_use),
-        YesNo("paid", "Paid", Order.paid.is_, options=("Paid or not", "Paid", "Not paid")),
-        DateRange("created", Order.creation_time, "Created"),
-        NumberRange("total", Order.total_with_vat, "Total"),
-        Equals("payment", Order.payment_method, "Any payment", choices=_recent("payment")),
-        Equals("shipping", Order.shipping_method, "Any shipping", choices=_recent("shipping")),
-        Equals("source", Order.source_name, "Any source", choices=_recent("source")),
+        AnyOf("status", Order.status_id, _l("Status"), choices=statuses_in_use, any_label=_l("Any status")),
+        YesNo("paid", _l("Paid"), Order.paid.is_, options=(_l("Paid or not"), _l("Paid"), _l("Not paid"))),
+        DateRange("created", Order.creation_time, _l("Created")),
+        NumberRange("total", Order.total_with_vat, _l("Total")),
+        Equals("payment", Order.payment_method, _l("Any payment"), choices=_recent("payment")),
+        Equals("shipping", Order.shipping_method, _l("Any shipping"), choices=_recent("shipping")),
+        Equals("source", Order.source_name, _l("Any source"), choices=_recent("source")),
     ),
-    search=Search("Order code, e-mail, name or phone", prefix=(Order.code,), lower_prefix=(Order.email,),
-                  contains=(Order.full_name,), phone=Order.phone),
+    search=Search(_l("Order code, e-mail, name or phone"), prefix=(Order.code,), lower_prefix=(Order.email,),
+                  anywhere=(Order.email,), folded=(Order.full_name,), phone=Order.phone),
     always=(Order.deleted_at.is_(None),),
     rows_template="orders/_rows.html",
+    empty=_l("No orders match."),
     bulk=BulkAction("status", endpoint="orders.change_status_bulk", field="order_id", permission="orders.edit",
                     template="orders/_bulk_status.html", result_id="status-change-result",
                     context=lambda session, shop_ids: {"statuses": statuses_in_use(session, shop_ids)}),

@@ -59,6 +59,15 @@ def date_arg(args: MultiDict, name: str) -> date | None:
     return _checked(inputs.day, args.get(name), name)
 
 
+def currency_arg(args: MultiDict, name: str) -> str | None:
+    value = (args.get(name) or "").strip().upper()
+    if not value:
+        return None
+    if len(value) != 3 or not value.isalpha() or not value.isascii():
+        raise FilterError(f"{name}: expected a currency code such as CZK or EUR, got {value!r}.")
+    return value
+
+
 def yes_no_arg(args: MultiDict, name: str) -> bool | None:
     value = (args.get(name) or "").strip().lower()
     if value in ("", "any"):

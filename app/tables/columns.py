@@ -26,6 +26,7 @@ class RowContext:
     shop_names: dict[int, str]
     zone: ZoneInfo
     per_page: dict[str, Any] = field(default_factory=dict)
+    shop_currencies: dict[int, str] = field(default_factory=dict)  # each shop's base currency
 
 
 # A CSV field of a row. Text cells (what a shopper or merchant typed) pass through spreadsheet_safe; times,
@@ -88,3 +89,8 @@ def yes_no(name: str) -> Cell:
 
 def shop(row, context: RowContext) -> str:
     return spreadsheet_safe(context.shop_names.get(row.shop_id, ""))
+
+
+def shop_currency(row, context: RowContext) -> str:
+    """The currency of an amount kept in the shop's base currency (a customer's total): never a bare number."""
+    return context.shop_currencies.get(row.shop_id, "")

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, String, literal, or_
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from app.tables import args as a
 from app.tables.columns import Column
 from app.tables.filters import Filter
+from app.tables.folding import fold
 from app.tables.keyset import Sort
 
 PHONE_PUNCTUATION = re.compile(r"[\s\-()/.]")
@@ -31,21 +32,34 @@ def like_escape(value: str) -> str:
 
 @dataclass(frozen=True)
 class Search:
-    """What the search box finds: values starting with the term, names containing it, phones containing its
-    digits. Each column needs its search index per shop (prefix: pattern ops; contains: pg_trgm with shop_id
-    through btree_gin), since a rare term's rows are fetched through them (app/tables/keyset.py)."""
+    """What the search box finds, as Czech users type: values starting with the term, names containing it
+    whatever its accents and case (`svobodova` finds `Svobodová`), any part of an e-mail (`seznam.cz`), phones
+    containing its digits. Each column needs its search index per shop, since a rare term's rows are fetched
+    through them (app/tables/keyset.py):
+    - prefix, lower_prefix: btree `(shop_id, column varchar_pattern_ops)`;
+    - anywhere, contains, phone: GIN `(shop_id, column gin_trgm_ops)` (shop_id through btree_gin);
+    - folded: GIN `(shop_id, hub_fold(column) gin_trgm_ops)` (app/tables/folding.py).
+    Substrings need 3 characters (trigrams); shorter terms match prefixes only."""
 
     placeholder: str
     prefix: tuple = ()  # compared as typed (order codes)
-    lower_prefix: tuple = ()  # stored lower-case (e-mails)
-    contains: tuple = ()  # from 3 characters, any case
+    lower_prefix: tuple = ()  # stored lower-case (e-mails): starts with the term, from 1 character
+    anywhere: tuple = ()  # stored lower-case (e-mails): any part, from 3 characters
+    folded: tuple = ()  # any part, accents and case ignored (names), from 3 characters
+    contains: tuple = ()  # any part, case ignored, accents not, from 3 characters
     phone: Any = None  # from 3 digits, spaces and punctuation ignored
 
     def condition(self, q: str) -> ColumnElement:
         pattern = like_escape(q)
+        long_enough = len(q) >= 3
         parts = [column.like(pattern + "%") for column in self.prefix]
-        parts += [column.like(pattern.lower() + "%") for column in self.lower_prefix]
-        if len(q) >= 3:
+        parts += [column.like(pattern.lower() + "%") for column in self.lower_prefix
+                  if not (long_enough and any(column is other for other in self.anywhere))]
+        if long_enough:
+            parts += [column.like(f"%{pattern.lower()}%") for column in self.anywhere]
+            if self.folded:
+                folded_pattern = fold(literal(f"%{pattern}%", String))
+                parts += [fold(column).like(folded_pattern) for column in self.folded]
             parts += [column.ilike(f"%{pattern}%") for column in self.contains]
             digits = PHONE_PUNCTUATION.sub("", q)
             if self.phone is not None and len(digits) >= 3 and digits.lstrip("+").isdigit():
@@ -89,6 +103,7 @@ class Table:
     rows_template: str  # draws the <tr> of `page.rows`, a cell per key of `state.columns`
     always: tuple = ()  # conditions of every read (not deleted)
     bulk: BulkAction | None = None
+    empty: Any = None  # what the table says when nothing matches ("No orders match."), a lazy_gettext string
     columns_by_key: dict[str, Column] = field(init=False)
     sorts_by_key: dict[str, Sort] = field(init=False)
 
@@ -135,6 +150,7 @@ class TableState:
     columns: list[str]
     shop: int | None
     values: dict[str, Any]
+    currency: str | None = None  # a ranking of amounts one currency at a time: the one shown (app/money/ranking.py)
 
     def query_args(self) -> MultiDict:
         """Only what differs from the defaults, so links and saved views stay short."""
@@ -148,6 +164,8 @@ class TableState:
                 args.add("cols", key)
         if self.shop is not None:
             args.add("shop", str(self.shop))
+        if self.currency:
+            args.add("currency", self.currency)
         for declared in self.table.filters:
             for name, value in declared.arguments(self.values[declared.name]):
                 args.add(name, value)
@@ -155,6 +173,12 @@ class TableState:
 
     def query_string(self) -> str:
         return urlencode(list(self.query_args().items(multi=True)))
+
+    def query_string_with(self, name: str, value: str) -> str:
+        """The query string with one argument set (a link to the same table in another currency)."""
+        args = self.query_args()
+        args.setlist(name, [value])
+        return urlencode(list(args.items(multi=True)))
 
     def shops(self, shop_ids: list[int]) -> list[int]:
         """The shops the table lists: the chosen one, or all of the organization's."""
@@ -170,4 +194,5 @@ def parse_state(table: Table, args: MultiDict, shop_ids: list[int]) -> TableStat
         columns=a.columns_arg(args, table.columns_by_key, table.default_columns),
         shop=a.shop_arg(args, shop_ids),
         values={declared.name: declared.parse(args) for declared in table.filters},
+        currency=a.currency_arg(args, "currency"),
     )

@@ -74,6 +74,7 @@ def _write_csv(session: Session, export: TableExport, path: Path, partial: Path)
     table = TABLES[export.table_name]
     shops = org_shops(session, export.organization_id)
     shop_ids, shop_names = [shop.id for shop in shops], {shop.id: shop.name for shop in shops}
+    shop_currencies = {shop.id: shop.currency for shop in shops}
     zone = ZoneInfo(str(settings_cache().values(session, export.organization_id)["display_timezone"]))
     state = parse_state(table, MultiDict(parse_qsl(export.query)), shop_ids)
     shown = [table.columns_by_key[key] for key in state.columns]
@@ -84,7 +85,7 @@ def _write_csv(session: Session, export: TableExport, path: Path, partial: Path)
         writer.writerow([header for header, _ in fields])
         for rows in queries.export_batches(session, state, shop_ids, zone):
             context = RowContext(shop_names, zone, {column.key: column.per_page(session, shop_ids, rows)
-                                                    for column in hooks})
+                                                    for column in hooks}, shop_currencies)
             writer.writerows([cell(row, context) for _, cell in fields] for row in rows)
             export.rows_done += len(rows)
             session.commit()  # the progress the page polls; ends the read transaction between batches

@@ -54,6 +54,7 @@ class AnyOf(Filter):
     column: Any
     label: str
     choices: Choices | None = None  # (value, name) pairs
+    any_label: str = ""  # what the closed dropdown says when nothing is chosen ("Any status")
     widget: ClassVar[str] = "any_of"
 
     def parse(self, args: MultiDict) -> list[int]:

@@ -9,6 +9,11 @@ Sort columns may be NULL (a customer without orders has no last order): NULLs co
 direction, and rows are walked in two segments, the values, then the NULLs (by id), each of them an
 index range of its own. The cursor is signed (itsdangerous), so a tampered or foreign one is refused.
 
+Amounts in each shop's own currency are ranked across shops in one currency by a factor per branch
+(`scales`: the reporting currency's rate, app/money/rates.py): each branch still walks its index (a positive
+factor keeps its order), the merge orders by the converted value, and the cursor holds that value; a branch's
+bound is the exact converted comparison plus the index range it implies.
+
 A searched page cannot trust the planner to choose between walking the sort index and asking the search
 indexes: its statistics are the whole table's, and a name common in one shop may not occur in another. It
 walks a bounded window first and asks the search indexes only where the term turned out rare
@@ -21,18 +26,20 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 import orjson
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import ColumnElement, Select, literal, select, text, tuple_, union_all
+from sqlalchemy import ColumnElement, Numeric, Select, literal, select, text, tuple_, union_all
 from sqlalchemy import column as sql_column
 from sqlalchemy.orm import Session
 
 VALUE_SEGMENT, NULL_SEGMENT = "value", "null"
 PART_LABEL = "keyset_part"  # which part (index range) of the page a row came from
+SCALED_LABEL = "keyset_scaled"  # the sort value converted by the branch's factor (ranking across currencies)
+BOUND_PLACES = Decimal("1E-12")
 SEARCH_WINDOW = 2000  # rows of the sort index a searched page walks first
 DENSE_SEARCH_HITS = 10  # hits in that first walk that make a longer walk cheaper than the search indexes
 MAX_SEARCH_WALK = 40_000  # the longest walk a searched page makes before asking the search indexes
@@ -59,6 +66,9 @@ class Sort:
     nullable: bool = False
     index: str = ""
     split: Mapping[str, str] = field(default_factory=dict)
+    # An amount in each shop's base currency: across shops of different currencies it is ranked through the
+    # reporting currency, or one currency at a time (app/money/ranking.py), never as raw numbers.
+    in_shop_currency: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,19 +146,45 @@ def search_window(size: int) -> int:
 class _PageQuery:
     """The statements of one page: one index range per *part* (a branch and a segment), merged."""
 
-    def __init__(self, columns: Sequence, id_column, sort: Sort, cursor: Cursor | None, size: int):
+    def __init__(self, columns: Sequence, id_column, sort: Sort, cursor: Cursor | None, size: int,
+                 scales: Sequence[Decimal] | None = None):
         self.columns, self.id_column, self.sort, self.cursor, self.size = columns, id_column, sort, cursor, size
         self.backward = cursor is not None and cursor.backward
         self.ascending = sort.descending == self.backward
+        self.scales = scales
+        if scales is not None and sort.nullable:
+            raise ValueError("a scaled sort needs a column without NULLs")
+        self.value_key = SCALED_LABEL if scales is not None else sort.column.key
+        self.part_scales: list[Decimal | None] = []
         # The columns by name, for selects over a subquery of the parts: plain `column()` clauses, since
         # building a subquery's `.c` collection for every part cost more than running the walk.
         self.names = {column.key: sql_column(column.key, column.type) for column in columns}
+        if scales is not None:
+            self.names[SCALED_LABEL] = sql_column(SCALED_LABEL, Numeric())
+
+    def _selected(self, number: int) -> list:
+        scale = self.part_scales[number] if self.scales is not None else None
+        if scale is None:
+            return list(self.columns)
+        return [*self.columns, (self.sort.column * literal(scale, Numeric())).label(SCALED_LABEL)]
+
+    def _scaled_bound(self, scale: Decimal) -> list[ColumnElement]:
+        """Rows past the cursor in converted terms: exactly (the tuple), and the index range that implies."""
+        sort, cursor, id_column = self.sort, self.cursor, self.id_column
+        position = tuple_(sort.column * literal(scale, Numeric()), id_column)
+        bound = tuple_(literal(cursor.value, Numeric()), literal(cursor.row_id, id_column.type))
+        unscaled = cursor.value / scale
+        if self.ascending:
+            return [position > bound, sort.column >= unscaled.quantize(BOUND_PLACES, rounding=ROUND_FLOOR)]
+        return [position < bound, sort.column <= unscaled.quantize(BOUND_PLACES, rounding=ROUND_CEILING)]
 
     def parts(self, branches: Sequence[Sequence[ColumnElement]]) -> list[list[ColumnElement]]:
         sort, cursor, id_column = self.sort, self.cursor, self.id_column
         parts = []
-        for branch in branches:
+        for number, branch in enumerate(branches):
             for segment, bounded in _segments(sort, cursor):
+                scale = self.scales[number] if self.scales is not None else None
+                self.part_scales.append(scale)
                 where = list(branch)
                 if segment == NULL_SEGMENT:
                     where.append(sort.column.is_(None))
@@ -157,7 +193,9 @@ class _PageQuery:
                 else:
                     if sort.nullable:
                         where.append(sort.column.is_not(None))
-                    if bounded:
+                    if bounded and scale is not None:
+                        where += self._scaled_bound(scale)
+                    elif bounded:
                         position = tuple_(sort.column, id_column)
                         bound = tuple_(literal(cursor.value, sort.column.type),
                                        literal(cursor.row_id, id_column.type))
@@ -170,18 +208,18 @@ class _PageQuery:
         return (value.asc(), row_id.asc()) if self.ascending else (value.desc(), row_id.desc())
 
     def part_select(self, part: list, conditions: Sequence[ColumnElement], number: int) -> Select:
-        return (select(*self.columns, literal(number).label(PART_LABEL)).where(*part, *conditions)
+        return (select(*self._selected(number), literal(number).label(PART_LABEL)).where(*part, *conditions)
                 .order_by(*self._order(self.sort.column, self.id_column)).limit(self.size + 1))
 
     def walk_select(self, part: list, conditions: Sequence[ColumnElement], search: ColumnElement,
                     number: int, window_rows: int) -> Select:
         """The part's search hits among its first `window_rows` rows in sort order (a bounded walk of the sort
         index: the subquery's LIMIT stops the walk whatever the planner thinks of the term)."""
-        window = (select(*self.columns, search.label("search_hit")).where(*part, *conditions)
+        window = (select(*self._selected(number), search.label("search_hit")).where(*part, *conditions)
                   .order_by(*self._order(self.sort.column, self.id_column))
                   .limit(window_rows).subquery("window"))
         names = self.names
-        value, row_id = names[self.sort.column.key], names[self.id_column.key]
+        value, row_id = names[self.value_key], names[self.id_column.key]
         return (select(*names.values(), literal(number).label(PART_LABEL)).select_from(window)
                 .where(sql_column("search_hit").is_(True)).order_by(*self._order(value, row_id))
                 .limit(self.size + 1))
@@ -189,14 +227,14 @@ class _PageQuery:
     def merged(self, selects: list[Select]) -> Select:
         """The parts' rows in walking order, size + 1 of them (to know whether there is more)."""
         merged = (selects[0] if len(selects) == 1 else union_all(*selects)).subquery("page")
-        value, row_id = self.names[self.sort.column.key], self.names[self.id_column.key]
+        value, row_id = self.names[self.value_key], self.names[self.id_column.key]
         value_order, id_order = self._order(value, row_id)
         value_order = value_order.nulls_first() if self.backward else value_order.nulls_last()
         return (select(*self.names.values(), sql_column(PART_LABEL)).select_from(merged)
                 .order_by(value_order, id_order).limit(self.size + 1))
 
     def in_walking_order(self, rows: list) -> list:
-        key, row_id = self.sort.column.key, self.id_column.key
+        key, row_id = self.value_key, self.id_column.key
         values = sorted((row for row in rows if getattr(row, key) is not None),
                         key=lambda row: (getattr(row, key), getattr(row, row_id)), reverse=not self.ascending)
         nulls = sorted((row for row in rows if getattr(row, key) is None),
@@ -265,12 +303,14 @@ def _searched_rows(session: Session, query: _PageQuery, parts: list, conditions:
 
 def keyset_page(session: Session, table: str, columns: Sequence, id_column, sort: Sort,
                 branches: Sequence[Sequence[ColumnElement]], conditions: Sequence[ColumnElement],
-                cursor: Cursor | None, size: int, search: ColumnElement | None = None) -> Page:
+                cursor: Cursor | None, size: int, search: ColumnElement | None = None,
+                scales: Sequence[Decimal] | None = None) -> Page:
     """One page after (or before) `cursor`; `search` is kept apart from the other conditions because the
-    search indexes, not the sort index, may be the way to its rows (see `_searched_rows`)."""
+    search indexes, not the sort index, may be the way to its rows (see `_searched_rows`). `scales`, one
+    positive factor per branch, ranks the branches' values converted (amounts in each shop's currency)."""
     if not branches:
         return Page([], None, None)
-    query = _PageQuery(columns, id_column, sort, cursor, size)
+    query = _PageQuery(columns, id_column, sort, cursor, size, scales)
     parts = query.parts(branches)
     if search is None:
         rows = list(session.execute(query.merged(
@@ -285,7 +325,7 @@ def keyset_page(session: Session, table: str, columns: Sequence, id_column, sort
         return Page([], None, None)
 
     def link(row, towards_start: bool) -> str:
-        value = getattr(row, sort.column.key)
+        value = getattr(row, query.value_key)
         return encode_cursor(table, sort, Cursor(towards_start, value, getattr(row, id_column.key)))
 
     has_next = (not query.backward and more) or query.backward

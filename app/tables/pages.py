@@ -1,7 +1,8 @@
 """A declared table's page: `/<name>` on the table's blueprint, the whole page or, for htmx, the table alone.
 
 What a page reads: the organization's shops, the settings (cached), one keyset page (one statement; a searched
-page a few, app/tables/keyset.py), the row estimate and the form's choices (cached a minute per set of shops),
+page a few, app/tables/keyset.py), the row count (none when the first page holds every match; else a bounded
+count, cached a minute per set of shops like the form's choices),
 a statement per shown column with a per-page hook, and on whole pages the saved views. Nothing per row but
 drawing it.
 """
@@ -9,6 +10,7 @@ drawing it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, request
@@ -17,13 +19,13 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.htmx import render_page_or_partial
+from app.money.ranking import Ranking, ranking_for
 from app.orgs.scoping import can, current_org, current_org_shops, require
 from app.settings.cache import settings_cache
 from app.tables import queries
 from app.tables.args import FilterError, ForeignShop
 from app.tables.cache import cached_per_shops
 from app.tables.declaration import Table, TableState, parse_state
-from app.tables.formatting import round_estimate
 from app.tables.keyset import BadCursor, Cursor, Sort, decode_cursor
 
 
@@ -71,6 +73,26 @@ def render_table_page(page_template: str, table_template: str, table_id: str, **
     return response
 
 
+def _row_count(state: TableState, shop_ids: list[int], zone: ZoneInfo, page, cursor: Cursor | None
+               ) -> queries.RowCount:
+    """The count the page shows: the first page's own rows when they are all there is (free, and exact by
+    construction, so "No orders match" never sits under another number), else a bounded count."""
+    if cursor is None and page.next_cursor is None:
+        return queries.RowCount(len(page.rows), "exact")
+    counted = cached_per_shops(f"{state.table.name} count {state.query_string()}", shop_ids,
+                               lambda: queries.bounded_count(db.session, state, shop_ids, zone))
+    return counted.at_least(len(page.rows) + (1 if page.next_cursor else 0))
+
+
+def _ranking(state: TableState, shops: list, zone: ZoneInfo) -> Ranking | None:
+    """How a sort by an amount in each shop's currency ranks the listed shops (None: one currency)."""
+    if not state.table.sorts_by_key[state.sort].in_shop_currency:
+        return None
+    listed = [shop for shop in shops if state.shop is None or shop.id == state.shop]
+    reporting = str(settings_cache().values(db.session, current_org().id)["reporting_currency"] or "") or None
+    return ranking_for(db.session, listed, reporting, state.currency, datetime.now(zone).date())
+
+
 def _page_context(table: Table) -> dict:
     session = db.session
     shops = current_org_shops()
@@ -78,16 +100,17 @@ def _page_context(table: Table) -> dict:
     state = request_state(table)
     cursor = parse_cursor(table.name, table.sorts_by_key[state.sort])
     settings = table_settings()
-    page = queries.table_page(session, state, shop_ids, settings.zone, cursor, settings.page_size)
+    ranking = _ranking(state, shops, settings.zone)
+    listed = ranking.shop_ids if ranking is not None else shop_ids  # one currency's shops, or all (converted)
+    page = queries.table_page(session, state, listed, settings.zone, cursor, settings.page_size,
+                              scales=ranking.scales if ranking is not None else None)
     query = state.query_string()
     shown = [table.columns_by_key[key] for key in state.columns]
     context = dict(
         table=table, state=state, page=page, shops={shop.id: shop for shop in shops}, zone=settings.zone,
-        query=query, estimate=round_estimate(cached_per_shops(
-            f"{table.name} estimate {query}", shop_ids,
-            lambda: queries.estimate(session, state, shop_ids, settings.zone))),
+        query=query, count=_row_count(state, listed, settings.zone, page, cursor),
         per_page={column.key: column.per_page(session, shop_ids, page.rows) for column in shown if column.per_page},
-        bulk_allowed=table.bulk is not None and can(table.bulk.permission),
+        bulk_allowed=table.bulk is not None and can(table.bulk.permission), ranking=ranking,
     )
     if context["bulk_allowed"]:
         context.update(table.bulk.context(session, shop_ids))

@@ -4,15 +4,20 @@ A page walks one index range per *branch*: per shop, the sort's index `(shop_id,
 `AnyOf` filter the sort splits by (its `Sort.split`, e.g. a status under newest / oldest), per shop and
 chosen value, the index `(shop_id, filter column, sort column, id)`. Other filters are checked on the rows
 the walk reads; a search walks a bounded window first and asks the search indexes where the term is rare
-(app/tables/keyset.py). Counts are the planner's estimate, never COUNT(*).
+(app/tables/keyset.py). Counts are exact up to a bound (`bounded_count`: "176", "more than 10 000"), read
+under a time limit; past it, the planner's estimate, said as one ("about 74 000").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.tables.declaration import TableState
@@ -54,21 +59,77 @@ def search_of(state: TableState) -> ColumnElement | None:
 
 
 def table_page(session: Session, state: TableState, shop_ids: list[int], zone: ZoneInfo, cursor: Cursor | None,
-               size: int) -> Page:
+               size: int, scales: dict[int, Decimal] | None = None) -> Page:
+    """`scales` (shop id → factor): the sort's amounts ranked converted into one currency (app/money/ranking.py)."""
     table, split = state.table, _split(state)
+    per_branch = None
+    if scales:
+        values = state.values[split.name] if split is not None else [None]
+        per_branch = [scales[shop] for shop in state.shops(shop_ids) for _ in values]
     return keyset_page(session, table.name, table.row_columns, table.id_column, table.sorts_by_key[state.sort],
                        branches(state, shop_ids, split), conditions(state, zone, split), cursor, size,
-                       search=search_of(state))
+                       search=search_of(state), scales=per_branch)
 
 
 def estimate(session: Session, state: TableState, shop_ids: list[int], zone: ZoneInfo) -> int:
+    """The planner's estimate (an export's progress bar); pages say `bounded_count`."""
+    statement = matching(state, shop_ids, zone)
+    return 0 if statement is None else estimated_rows(session, statement)
+
+
+COUNT_BOUND = 10_000  # up to this many rows a page says exactly how many match
+COUNT_TIME_LIMIT_MS = 60  # a count that takes longer (a rare filter no index serves) gives way to the estimate
+_SET_TIMEOUT = text("SELECT set_config('statement_timeout', :limit, true)")
+
+
+@dataclass(frozen=True)
+class RowCount:
+    """How many rows match, as the page says it: exactly, more than the bound, or (past the time limit) about."""
+
+    value: int
+    kind: Literal["exact", "more", "about"]
+
+    def at_least(self, seen: int) -> RowCount:
+        """Never say fewer rows than the page shows (`seen`: its rows, plus one when there is a next page): a
+        count a minute old, or an estimate, gives way to "more than" what is on the page."""
+        if self.kind == "more" or self.value >= seen:
+            return self
+        return RowCount(max(seen - 1, 0), "more")
+
+
+def matching(state: TableState, shop_ids: list[int], zone: ZoneInfo) -> Select | None:
+    """The ids of every row the table's filters and search match (None: no shop to list)."""
     shops = state.shops(shop_ids)
     if not shops:
-        return 0
+        return None
     table = state.table
     statement = select(table.id_column).where(table.shop_column.in_(shops), *conditions(state, zone))
     search = search_of(state)
-    return estimated_rows(session, statement if search is None else statement.where(search))
+    return statement if search is None else statement.where(search)
+
+
+def bounded_count(session: Session, state: TableState, shop_ids: list[int], zone: ZoneInfo,
+                  bound: int | None = None, time_limit_ms: int | None = None) -> RowCount:
+    """COUNT over at most `bound` + 1 rows, in a savepoint with a statement timeout: exact when the answer is
+    small, "more than `bound`" when it is not, the planner's estimate when counting would be slow."""
+    bound = COUNT_BOUND if bound is None else bound
+    time_limit_ms = COUNT_TIME_LIMIT_MS if time_limit_ms is None else time_limit_ms
+    statement = matching(state, shop_ids, zone)
+    if statement is None:
+        return RowCount(0, "exact")
+    counting = select(func.count()).select_from(statement.limit(bound + 1).subquery("counted"))
+    try:
+        with session.begin_nested():
+            before = session.execute(text("SELECT current_setting('statement_timeout'), "
+                                          "set_config('statement_timeout', :limit, true)"),
+                                     {"limit": str(time_limit_ms)}).scalar_one()
+            counted = session.execute(counting).scalar_one()
+            session.execute(_SET_TIMEOUT, {"limit": before})
+    except OperationalError as exc:  # QueryCanceled: the savepoint's rollback restored the timeout
+        if getattr(exc.orig, "sqlstate", None) != "57014":
+            raise
+        return RowCount(estimated_rows(session, statement), "about")
+    return RowCount(bound, "more") if counted > bound else RowCount(counted, "exact")
 
 
 def export_batches(session: Session, state: TableState, shop_ids: list[int], zone: ZoneInfo,

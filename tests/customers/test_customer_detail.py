@@ -3,9 +3,9 @@
 from sqlalchemy import select
 
 from app.customers.models import Customer
+from app.i18n import format_money
 from app.orders.models import Order
 from app.settings.services import update_settings
-from app.tables.formatting import money
 from tests.orders.tables import cursors
 
 
@@ -23,7 +23,7 @@ def test_detail_of_an_imported_customer(client, db, imported):
     for address in customer.raw["deliveryAddress"]:
         assert address["street"] in html
     assert f'<p class="figure" id="metric-orders">{customer.orders_count}</p>' in html
-    assert money(customer.average_order_value) in html
+    assert format_money(customer.average_order_value, imported.currency, "en") in html
     own_orders = db.session.execute(select(Order.code).where(Order.shop_id == imported.id,
                                                              Order.customer_guid == customer.guid)).scalars().all()
     assert own_orders and all(code in html for code in own_orders[:5])

@@ -105,8 +105,8 @@ def test_customers_export(client, db, tenant):
     assert exports.run_export(export_id) == "done"
     with client.get(f"/exports/{export_id}/download") as download:
         rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
-    assert rows == [{"email": "vip@example.com", "orders": "3", "total_spent": "900.00", "average_order": "300.00",
-                     "also_in": "Shop B"}]
+    assert rows == [{"email": "vip@example.com", "orders": "3", "total_spent": "900.00", "currency": "CZK",
+                     "average_order": "300.00", "average_currency": "CZK", "also_in": "Shop B"}]
 
 
 def test_default_columns_are_exported_when_none_were_chosen(client, db, tenant):
