@@ -28,3 +28,14 @@ def init_security_headers(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
+
+
+def is_safe_next(target: str | None) -> bool:
+    """A `next` the login may send the browser to: a local path only (an open redirect is a phishing tool).
+
+    Rejects other hosts (`//evil`, `https://evil`), backslash tricks browsers read as `//`, and control
+    characters; the hardening work may replace this with its `safe_next_url()`.
+    """
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    return not any(ch in target for ch in "\\\r\n\t") and all(ord(ch) >= 32 for ch in target)

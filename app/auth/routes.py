@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import services, sessions
 from app.auth.forms import LoginForm
 from app.extensions import db, limiter
+from app.htmx import is_htmx
+from app.security import is_safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -27,7 +32,7 @@ def _account_key() -> str:
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.index"))
+        return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(db.session, form.email.data, form.password.data)
@@ -39,7 +44,7 @@ def login():
             login_user(user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")))
-        flash("Wrong e-mail or password.", "error")
+        flash(_("Wrong e-mail or password."), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
@@ -51,12 +56,28 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
 def _safe_next(target: str | None) -> str:
     """Only local paths: an open redirect after login is a phishing tool."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("core.index")
+    return target if is_safe_next(target) else url_for("core.index")
+
+
+def login_first():
+    """Flask-Login's answer to an anonymous request: the login form, then back to the page that was asked for.
+
+    An htmx request (a polled fragment, a partial) gets `HX-Redirect` so the whole page goes to the login
+    form and returns to the page the user was on, not to the fragment's URL.
+    """
+    if is_htmx():
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        page = current.path + (f"?{current.query}" if current.query else "")
+        target = page if is_safe_next(page) else url_for("core.index")
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = url_for("auth.login", next=target)
+        return response
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    flash(_("Log in to continue."), "info")
+    return redirect(url_for("auth.login", next=target) if target and is_safe_next(target) else url_for("auth.login"))
