@@ -37,7 +37,11 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
+            language = session.get("language")
             session.clear()  # a fresh session on login: no fixation
+            if language:  # the language chosen on the login form stays, and becomes the user's if none yet
+                session["language"] = language
+                user.language = user.language or language
             sessions.start(db.session, user, ip=request.remote_addr or "",
                            user_agent=request.headers.get("User-Agent", ""))
             session.permanent = True
@@ -52,10 +56,14 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    current_user_language = current_user.language
     sessions.revoke(db.session, current_user.get_id())
     db.session.commit()
     logout_user()
+    language = session.get("language") or current_user_language
     session.clear()
+    if language:  # the login form after logout speaks the language the user had
+        session["language"] = language
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
