@@ -65,5 +65,13 @@ def init_i18n(app: Flask) -> None:
     @app.context_processor
     def _language():
         return {"current_language": current_language(), "language_names": LANGUAGE_NAMES,
-                "languages": LANGUAGES}
+                "languages": LANGUAGES, "role_label": role_label}
+
+
+def role_label(role) -> str:
+    """A role as people read it, in their language (`manager` → "Manažer")."""
+    from app.orgs.forms import ROLE_LABELS
+
+    value = getattr(role, "value", role) or ""
+    return str(ROLE_LABELS.get(value, value))
 

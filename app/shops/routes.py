@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +15,14 @@ from app.sync import queries, services
 from app.sync.ledger import KINDS, LedgerError
 
 bp = Blueprint("shops", __name__)
+
+
+
+@bp.app_context_processor
+def _addon_state():
+    """Whether shops can be connected from the pages (the Shoptet addon is configured on this hub)."""
+    return {"addon_configured": bool(current_app.config.get("SHOPTET_ADDON_URL"))}
+
 
 # A kind as a flash message names it (lower case, inside a sentence).
 KIND_NAMES = {"orders": lambda: _("orders"), "customers": lambda: _("customers"), "products": lambda: _("products")}

@@ -103,8 +103,8 @@ def test_a_finished_runs_rate_is_the_same_on_every_page_and_later():
 def test_time_left_reads_naturally(client, db, shop_page, app):
     run, _ = _running(db, shop_page, 100, 10_000)
     now = datetime.now(UTC)
-    for started, expected in ((now - timedelta(seconds=2), r"about 3 min left"),        # 198 s at 50 rows/s
-                              (now - timedelta(milliseconds=1), r"about \d s left"),   # thousands of rows/s
+    for started, expected in ((now - timedelta(seconds=2), r"about [34] min left"),       # 198 s at 50 rows/s
+                              (now - timedelta(milliseconds=1), r"about \d+ s left"),  # thousands of rows/s
                               (now - timedelta(seconds=100), r"about 2 h 45 min left")):
         db.session.execute(SyncRun.__table__.update().where(SyncRun.id == run.id).values(started_at=started))
         html = re.sub(r"\s+", " ", client.get(f"/runs/{run.id}/progress").get_data(as_text=True))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.channels.shoptet import install
@@ -28,8 +29,8 @@ def connect():
     db.session.commit()
     addon_url = current_app.config.get("SHOPTET_ADDON_URL")
     if not addon_url:
-        flash("The Shoptet addon is not configured (SHOPTET_ADDON_URL). An operator can add shops with a "
-              "private API token: flask hub shop-add.", "error")
+        flash(_("The Shoptet addon is not configured (SHOPTET_ADDON_URL), so shops cannot be connected from "
+                "this page yet. An operator can set it up, or add a shop with its private API token."), "error")
         return redirect(url_for("shops.index")), 303
     separator = "&" if "?" in addon_url else "?"
     return redirect(f"{addon_url}{separator}{urlencode({'state': state})}"), 303
