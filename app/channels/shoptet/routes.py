@@ -41,7 +41,7 @@ def install_callback():
     """Shoptet's install request: code in, token out, shop connected. Answers 200 fast (Shoptet waits 5 s)."""
     code, state = request.args.get("code", ""), request.args.get("state", "")
     if not code:
-        return render_template("shops/install_result.html", error="The install request has no code."), 400
+        return render_template("shops/install_result.html", error=_("The install request has no code.")), 400
     try:
         pending = install.claim_state(db.session, state)
         installation = install.exchange_code(code, url_for("shoptet.install_callback", _external=True))
