@@ -47,6 +47,11 @@ def _literal_words(text: str) -> bool:
     return False
 
 
+def _example_value(value: str) -> bool:
+    """A placeholder that shows the form of a value (`https://shop.example`, `ck_…`), not words."""
+    return not re.search(r"\s", value.strip()) and bool(re.search(r"[/:._@…]", value))
+
+
 def unwrapped_strings(source: str) -> list[str]:
     """Text and readable attributes of a template that are written out instead of going through _()."""
     env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
@@ -59,7 +64,7 @@ def unwrapped_strings(source: str) -> list[str]:
     html = "".join(markup)
     html = re.sub(r"<!--.*?-->", "", html, flags=re.S)
     html = re.sub(r"<(script|style|svg|code|pre)\b.*?</\1>", EXPRESSION, html, flags=re.S)
-    found = [value for value in ATTRIBUTES.findall(html) if _literal_words(value)]
+    found = [value for value in ATTRIBUTES.findall(html) if _literal_words(value) and not _example_value(value)]
     text = re.sub(r"<[^>]*>", EXPRESSION, html)
     found += [piece.strip() for piece in text.split(EXPRESSION) if _literal_words(piece)]
     return found
@@ -75,6 +80,8 @@ def test_the_check_finds_text_left_unwrapped():
     assert unwrapped_strings('<button data-confirm="Cancel it?">{{ _("Go") }}</button>') == ["Cancel it?"]
     assert unwrapped_strings('<td>{{ run.id }} rows</td>') == ["rows"]
     assert unwrapped_strings('<p>{{ count }} · {{ _("Shops") }} — 5 UTC</p>') == []
+    assert unwrapped_strings('<input placeholder="https://shop.example"><input placeholder="ck_…">') == []
+    assert unwrapped_strings('<input placeholder="Search orders" aria-label="Search">') == ["Search orders", "Search"]
 
 
 @pytest.fixture(scope="module")
