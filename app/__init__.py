@@ -62,7 +62,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_i18n(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in to continue."
+    from app.auth.routes import login_first
+
+    login_manager.unauthorized_handler(login_first)
     login_manager.session_protection = None  # the server-side session row is the protection
 
     idle = timedelta(minutes=int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds() // 60))

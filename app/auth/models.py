@@ -19,6 +19,7 @@ class User(IdMixin, TimestampMixin, UserMixin, Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     is_operator: Mapped[bool] = mapped_column(Boolean, default=False)  # platform ops, across organizations
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str | None] = mapped_column(String(5))  # the interface language chosen; None: the browser's
 
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
@@ -24,14 +26,15 @@ def index():
 
 
 ERROR_TEXT = {
-    400: ("Bad request", "The request could not be understood. Reload the page and try again."),
-    401: ("Log in first", "This page needs you to be logged in."),
-    403: ("Not allowed", "Your role in this organization does not allow this. Ask an owner."),
-    404: ("Not found", "There is nothing here, or it belongs to another organization."),
-    410: ("No longer here", "This was deleted after its retention time (an export's file, say); make it again."),
-    413: ("Too large", "The request is larger than the hub accepts here."),
-    429: ("Too many attempts", "Wait a few minutes before trying again."),
-    500: ("Something went wrong", "The error was logged. Try again in a moment."),
+    400: (_l("Bad request"), _l("The request could not be understood. Reload the page and try again.")),
+    401: (_l("Log in first"), _l("This page needs you to be logged in.")),
+    403: (_l("Not allowed"), _l("Your role in this organization does not allow this. Ask an owner.")),
+    404: (_l("Not found"), _l("There is nothing here, or it belongs to another organization.")),
+    410: (_l("No longer here"),
+          _l("This was deleted after its retention time (an export's file, say); make it again.")),
+    413: (_l("Too large"), _l("The request is larger than the hub accepts here.")),
+    429: (_l("Too many attempts"), _l("Wait a few minutes before trying again.")),
+    500: (_l("Something went wrong"), _l("The error was logged. Try again in a moment.")),
 }
 
 
@@ -53,5 +56,5 @@ def register_error_pages(app) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
-        return render_error(400, f"The form expired or was sent without its security token ({exc.description}). "
-                                 "Reload the page and try again.")
+        return render_error(400, _("The form expired or was sent without its security token (%(reason)s). "
+                                   "Reload the page and try again.", reason=exc.description))

@@ -12,8 +12,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
-WIDTH, HEIGHT = 600, 160
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 8, 8, 20
+WIDTH, HEIGHT = 600, 180
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 12, 10, 24
+Y_TICKS = 4  # gridlines above zero: 0, ¼, ½, ¾ and the rounded maximum
+X_TICKS = 6  # time labels along the bottom
+
+
+@dataclass
+class Tick:
+    at: float  # x or y in the chart's viewBox
+    label: str
 
 
 @dataclass
@@ -34,6 +42,8 @@ class Chart:
     lines: list[Line] = field(default_factory=list)
     width: int = WIDTH
     height: int = HEIGHT
+    y_ticks: list[Tick] = field(default_factory=list)  # value gridlines, labelled with the unit
+    x_ticks: list[Tick] = field(default_factory=list)  # evenly spaced times
 
     @property
     def empty(self) -> bool:
@@ -59,6 +69,33 @@ def _label(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%H:%M UTC")
 
 
+def _short_time(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%H:%M")
+
+
+def _number(value: float) -> str:
+    """A tick value a person reads at a glance: 1 500 → 1.5k, 2 000 000 → 2M, 0.25 stays."""
+    for limit, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:g}{suffix}"
+    return f"{value:g}"
+
+
+def axis_ticks(y_max: float, unit: str, start: float, end: float) -> tuple[list[Tick], list[Tick]]:
+    """Value gridlines (0 … the rounded maximum, with the unit on the top one) and evenly spaced times."""
+    top, bottom = PAD_TOP, HEIGHT - PAD_BOTTOM
+    left, right = PAD_LEFT, WIDTH - PAD_RIGHT
+    y_ticks = []
+    for step in range(Y_TICKS + 1):
+        value = y_max * step / Y_TICKS
+        label = _number(value) + (f" {unit}" if unit and step == Y_TICKS else "")
+        y_ticks.append(Tick(round(bottom - step / Y_TICKS * (bottom - top), 1), label))
+    span = max(end - start, 1.0)
+    x_ticks = [Tick(round(left + step / X_TICKS * (right - left), 1), _short_time(start + span * step / X_TICKS))
+               for step in range(X_TICKS + 1)]
+    return y_ticks, x_ticks
+
+
 def line_chart(title: str, series: dict[str, list[tuple[float, float]]], *, start: float, end: float,
                unit: str = "", max_lines: int = len(PALETTE)) -> Chart:
     """`series`: label → [(unix time, value)], drawn over [start, end]."""
@@ -68,6 +105,7 @@ def line_chart(title: str, series: dict[str, list[tuple[float, float]]], *, star
     left, right = PAD_LEFT, WIDTH - PAD_RIGHT
     top, bottom = PAD_TOP, HEIGHT - PAD_BOTTOM
     chart = Chart(title, unit, y_max, _label(start), _label(end))
+    chart.y_ticks, chart.x_ticks = axis_ticks(y_max, unit, start, end)
     for index, (label, points) in enumerate(list(series.items())[:max_lines]):
         inside = sorted((at, value) for at, value in points if start <= at <= end)
         coordinates = " ".join(

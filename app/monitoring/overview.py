@@ -12,15 +12,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
-from app.monitoring import charts, queries, trends
+from app.monitoring import charts, queries, summary, trends
 from app.queues import QUEUES
 
 LIVE_HOURS = 6
 TREND_HOURS = 24
+ERRORS_GROUPED = 200  # every error the capped list keeps (app/monitoring/errors.py KEEP)
 
 
 @dataclass
@@ -47,23 +49,29 @@ class Overview:
     tables: list[queries.TableSize] = field(default_factory=list)
     slow_queries: list[queries.SlowQuery] | None = None
     errors: list[queries.LoggedError] = field(default_factory=list)
+    error_groups: list[summary.ErrorGroup] = field(default_factory=list)
+    health: summary.Summary | None = None  # what the page says first
 
     def worker_alive(self, worker: queries.WorkerStat) -> bool:
         return worker.alive(self.now)
 
 
 def live_overview(session: Session, redis: Redis, org_id: int | None, *, operator: bool) -> Overview:
-    """The part that refreshes every few seconds: queues, workers, runs."""
+    """The part that refreshes every few seconds: the summary, incidents, errors by cause, queues, workers, runs."""
     view = Overview(operator=operator, now=datetime.now(UTC))
     view.active_runs = queries.active_runs(session, org_id, view.now)
     view.failed_runs = queries.failed_runs(session, org_id)
+    view.incidents = queries.open_incidents(session, org_id)
     if operator:
         try:
             view.queues = queries.queue_stats(redis, view.now)
             view.workers = queries.worker_stats(redis)
             view.scheduler_heartbeat = queries.scheduler_heartbeat(redis)
+            view.errors = queries.recent_errors(redis, limit=ERRORS_GROUPED)
+            view.error_groups = summary.group_errors(view.errors)
         except RedisError as exc:
             view.redis_error = str(exc)
+    view.health = summary.summarize(view)
     return view
 
 
@@ -73,7 +81,6 @@ def full_overview(session: Session, redis: Redis, org_id: int | None, *, operato
 
     view = live_overview(session, redis, org_id, operator=operator)
     view.lag = queries.sync_lag(session, org_id, view.now)
-    view.incidents = queries.open_incidents(session, org_id)
     view.resolved = queries.recently_resolved(session, org_id)
     end = time.time()
     view.charts.append(_throughput_chart(queries.hourly_throughput(session, org_id, TREND_HOURS, view.now)))
@@ -85,9 +92,9 @@ def full_overview(session: Session, redis: Redis, org_id: int | None, *, operato
             view.charts.append(_queue_chart(redis, end))
             view.cache = settings_cache().stats()
             view.cache_hit_rate = queries.cache_hit_rate(view.cache)
-            view.errors = queries.recent_errors(redis)
     except RedisError as exc:
         view.redis_error = str(exc)
+        view.health = summary.summarize(view)
     if operator:
         folder = backup_directory(current_app.config)
         view.backup_dir, view.backups = str(folder), list_backups(folder)[:10]
@@ -100,9 +107,9 @@ def full_overview(session: Session, redis: Redis, org_id: int | None, *, operato
 def _throughput_chart(buckets: list[queries.HourBucket]) -> charts.Chart:
     start = buckets[0].hour.timestamp() if buckets else time.time() - TREND_HOURS * 3600
     end = buckets[-1].hour.timestamp() if buckets else time.time()
-    return charts.line_chart("Rows imported per hour", {
+    return charts.line_chart(_l("Rows imported per hour"), {
         "rows": [(bucket.hour.timestamp(), bucket.rows) for bucket in buckets],
-    }, start=start, end=end, unit="rows")
+    }, start=start, end=end, unit=_l("rows"))
 
 
 def _lag_chart(redis: Redis, lag: list[queries.LagRow], end: float) -> charts.Chart:
@@ -111,12 +118,13 @@ def _lag_chart(redis: Redis, lag: list[queries.LagRow], end: float) -> charts.Ch
     series = {f"{row.shop_name} · {row.kind}": [(point.at, point.value / 60) for point in
                                                trends.read(redis, trends.lag_series(row.shop_id, row.kind), start)]
               for row in worst}
-    return charts.line_chart("Sync lag (minutes)", series, start=start, end=end, unit="min")
+    return charts.line_chart(_l("Sync lag (minutes)"), series, start=start, end=end, unit=_l("min"))
 
 
 def _queue_chart(redis: Redis, end: float) -> charts.Chart:
     start = end - LIVE_HOURS * 3600
     series = {name: [(point.at, point.value) for point in trends.read(redis, trends.queue_series(name), start)]
               for name in QUEUES}
-    series["workers alive"] = [(point.at, point.value) for point in trends.read(redis, trends.WORKERS_SERIES, start)]
-    return charts.line_chart("Queue depth and live workers", series, start=start, end=end, unit="jobs")
+    workers = trends.read(redis, trends.WORKERS_SERIES, start)
+    series[str(_l("workers alive"))] = [(point.at, point.value) for point in workers]
+    return charts.line_chart(_l("Queue depth and live workers"), series, start=start, end=end, unit=_l("jobs"))

@@ -1,19 +1,22 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.orgs.models import Role
 
-ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
+# Role names as people read them (the value stays the role's code).
+ROLE_LABELS = {"owner": _l("Owner"), "manager": _l("Manager"), "translator": _l("Translator"), "viewer": _l("Viewer")}
+ROLE_CHOICES = [SelectChoice(r.value, ROLE_LABELS.get(r.value, r.value.capitalize())) for r in Role]
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=320)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.viewer.value)
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=320)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.viewer.value)
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 
 
 class SwitchOrgForm(FlaskForm):
@@ -21,5 +24,5 @@ class SwitchOrgForm(FlaskForm):
 
 
 class AcceptInvitationForm(FlaskForm):
-    name = StringField("Your name", validators=[Optional(), Length(max=200)])
-    password = PasswordField("Choose a password (10+ characters)", validators=[Optional(), Length(max=1000)])
+    name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
+    password = PasswordField(_l("Choose a password (10+ characters)"), validators=[Optional(), Length(max=1000)])

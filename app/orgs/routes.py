@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from app.auth import sessions
@@ -51,7 +52,7 @@ def members():
 def invite():
     form = InviteForm()
     if not form.validate_on_submit():
-        flash("Enter an e-mail address and a role.", "error")
+        flash(_("Enter an e-mail address and a role."), "error")
         return redirect(url_for("orgs.members"))
     try:
         token = services.invite(db.session, current_org().id, form.email.data, services.parse_role(form.role.data),
@@ -61,7 +62,7 @@ def invite():
         return redirect(url_for("orgs.members"))
     db.session.commit()
     session["invite_link"] = url_for("orgs.accept", token=token, _external=True)
-    flash(f"Invitation created for {form.email.data}. Send them the link below.", "success")
+    flash(_("Invitation created for %(email)s. Send them the link below.", email=form.email.data), "success")
     return redirect(url_for("orgs.members"))
 
 
@@ -79,7 +80,7 @@ def change_role(membership_id: int):
         flash(str(exc), "error")
         return redirect(url_for("orgs.members")), 303
     db.session.commit()
-    flash("Role changed.", "success")
+    flash(_("Role changed."), "success")
     return redirect(url_for("orgs.members")), 303
 
 
@@ -93,7 +94,7 @@ def remove(membership_id: int):
         flash(str(exc), "error")
         return redirect(url_for("orgs.members")), 303
     db.session.commit()
-    flash("Member removed.", "success")
+    flash(_("Member removed."), "success")
     return redirect(url_for("orgs.members")), 303
 
 
@@ -118,6 +119,6 @@ def accept(token: str):
             login_user(user)
         session[SESSION_KEY] = invitation.organization_id
         db.session.commit()
-        flash(f"Welcome to {invitation.organization.name}.", "success")
+        flash(_("Welcome to %(organization)s.", organization=invitation.organization.name), "success")
         return redirect(url_for("core.index"))
     return render_template("orgs/accept.html", form=form, invitation=invitation)

@@ -12,7 +12,7 @@ from flask import abort, g, session
 from flask_login import current_user
 from sqlalchemy import Select, select
 
-from app.extensions import db
+from app.extensions import db, login_manager
 from app.orgs.models import Membership, Organization, Role
 from app.orgs.permissions import role_allows
 from app.shops.models import Shop
@@ -66,8 +66,8 @@ def require(permission: str, *, operators: bool = False):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if not current_user.is_authenticated:
-                abort(401)
+            if not current_user.is_authenticated:  # the login form, then back here
+                return login_manager.unauthorized()
             if operators and current_user.is_operator:
                 return view(*args, **kwargs)
             current_org()

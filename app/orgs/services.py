@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,7 @@ class MembershipError(ValueError):
 def create_organization(session: Session, name: str, *, owner: User | None = None) -> Organization:
     name = (name or "").strip()
     if not name:
-        raise MembershipError("An organization needs a name.")
+        raise MembershipError(_("An organization needs a name."))
     org = Organization(name=name)
     session.add(org)
     session.flush()
@@ -39,14 +40,15 @@ def parse_role(value: str) -> Role:
         return Role(value)
     except ValueError:
         choices = ", ".join(r.value for r in Role)
-        raise MembershipError(f"Unknown role '{value}'; choose one of: {choices}.") from None
+        message = _("Unknown role '%(role)s'; choose one of: %(choices)s.", role=value, choices=choices)
+        raise MembershipError(message) from None
 
 
 def _lock_org(session: Session, org_id: int) -> Organization:
     """Row-lock the organization so two owners demoting each other cannot both succeed."""
     org = session.execute(select(Organization).where(Organization.id == org_id).with_for_update()).scalar_one_or_none()
     if org is None:
-        raise MembershipError(f"There is no organization with id {org_id}.")
+        raise MembershipError(_("There is no organization with id %(id)s.", id=org_id))
     return org
 
 
@@ -63,7 +65,8 @@ def add_member(session: Session, org_id: int, user: User, role: Role, *, actor_i
         select(Membership).where(Membership.organization_id == org_id, Membership.user_id == user.id)
     ).scalar_one_or_none()
     if existing is not None:
-        raise MembershipError(f"{user.email} is already a member (role {existing.role.value}).")
+        raise MembershipError(_("%(email)s is already a member (role %(role)s).", email=user.email,
+                                 role=existing.role.value))
     membership = Membership(organization_id=org_id, user_id=user.id, role=role)
     session.add(membership)
     session.flush()
@@ -76,7 +79,7 @@ def change_role(session: Session, org_id: int, membership_id: int, role: Role, *
     _lock_org(session, org_id)
     membership = _membership(session, org_id, membership_id)
     if membership.role == Role.owner and role != Role.owner and _owner_count(session, org_id) <= 1:
-        raise MembershipError("An organization must keep at least one owner: make someone else owner first.")
+        raise MembershipError(_("An organization must keep at least one owner: make someone else owner first."))
     old = membership.role
     membership.role = role
     record(session, organization_id=org_id, actor_id=actor_id, action="member.role_changed", target_type="user",
@@ -88,7 +91,7 @@ def remove_member(session: Session, org_id: int, membership_id: int, *, actor_id
     _lock_org(session, org_id)
     membership = _membership(session, org_id, membership_id)
     if membership.role == Role.owner and _owner_count(session, org_id) <= 1:
-        raise MembershipError("The last owner cannot be removed: make someone else owner first.")
+        raise MembershipError(_("The last owner cannot be removed: make someone else owner first."))
     record(session, organization_id=org_id, actor_id=actor_id, action="member.removed", target_type="user",
            target_id=membership.user_id, role=membership.role.value)
     session.delete(membership)
@@ -100,7 +103,7 @@ def _membership(session: Session, org_id: int, membership_id: int) -> Membership
         select(Membership).where(Membership.id == membership_id, Membership.organization_id == org_id)
     ).scalar_one_or_none()
     if membership is None:
-        raise MembershipError("That member does not belong to this organization.")
+        raise MembershipError(_("That member does not belong to this organization."))
     return membership
 
 
@@ -112,12 +115,12 @@ def invite(session: Session, org_id: int, email: str, role: Role, *, actor_id: i
     """Create an invitation and return the secret token for the link (shown once to the owner)."""
     email = normalize_email(email)
     if "@" not in email:
-        raise MembershipError(f"'{email}' is not an e-mail address.")
+        raise MembershipError(_("'%(email)s' is not an e-mail address.", email=email))
     user = find_user(session, email)
     if user is not None and session.execute(
         select(Membership.id).where(Membership.organization_id == org_id, Membership.user_id == user.id)
     ).first():
-        raise MembershipError(f"{email} is already a member.")
+        raise MembershipError(_("%(email)s is already a member.", email=email))
     token = secrets.token_urlsafe(32)
     session.add(Invitation(organization_id=org_id, email=email, role=role, token_hash=_token_hash(token),
                            invited_by_id=actor_id, expires_at=datetime.now(UTC) + INVITATION_LIFETIME))
@@ -142,13 +145,14 @@ def accept_invitation(session: Session, invitation: Invitation, *, user: User | 
     if user is None:
         user = find_user(session, invitation.email)
         if user is not None:
-            raise MembershipError("An account with this e-mail exists: log in first, then open the link again.")
+            raise MembershipError(_("An account with this e-mail exists: log in first, then open the link again."))
         try:
             user = create_user(session, invitation.email, password, name=name)
         except AccountError as exc:
             raise MembershipError(str(exc)) from exc
     elif user.email != invitation.email:
-        raise MembershipError(f"This invitation is for {invitation.email}; you are logged in as {user.email}.")
+        raise MembershipError(_("This invitation is for %(invited)s; you are logged in as %(email)s.",
+                                 invited=invitation.email, email=user.email))
     add_member(session, invitation.organization_id, user, invitation.role, actor_id=user.id)
     invitation.accepted_at = datetime.now(UTC)
     return user

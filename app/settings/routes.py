@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core import inputs
@@ -58,5 +59,5 @@ def update():
         flash(str(exc), "error")
         return redirect(url_for("settings.index", shop=shop_id)), 303
     db.session.commit()
-    flash("Settings saved." if changed else "Nothing changed.", "success" if changed else "info")
+    flash(_("Settings saved.") if changed else _("Nothing changed."), "success" if changed else "info")
     return redirect(url_for("settings.index", shop=shop_id)), 303

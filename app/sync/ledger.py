@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -158,7 +159,7 @@ def cancel(session: Session, run: SyncRun) -> bool:
 def retry(session: Session, run: SyncRun) -> SyncRun:
     """Put a failed or cancelled run back in the queue; it resumes from its checkpoint."""
     if run.status not in ("failed", "cancelled"):
-        raise LedgerError("Only a failed or cancelled run can be retried.")
+        raise LedgerError(_("Only a failed or cancelled run can be retried."))
     try:
         with session.begin_nested():
             session.execute(
@@ -166,6 +167,6 @@ def retry(session: Session, run: SyncRun) -> SyncRun:
                 .values(status="queued", attempt=0, error=None, finished_at=None, next_attempt_at=None)
             )
     except IntegrityError:
-        raise LedgerError("Another import of this kind is already running for the shop.") from None
+        raise LedgerError(_("Another import of this kind is already running for the shop.")) from None
     session.refresh(run)
     return run

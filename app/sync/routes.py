@@ -8,6 +8,7 @@ platform operators reach every organization's, as on the monitoring page.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
@@ -59,9 +60,9 @@ def progress(run_id: int):
 def cancel(run_id: int):
     run = _run_or_404(run_id)
     if services.cancel_run(db.session, run, actor_id=current_user.id):
-        flash(f"Run #{run.id} cancelled. Rows already imported stay.", "info")
+        flash(_("Run #%(id)s cancelled. Rows already imported stay.", id=run.id), "info")
     else:
-        flash(f"Run #{run.id} had already ended.", "info")
+        flash(_("Run #%(id)s had already ended.", id=run.id), "info")
     db.session.commit()
     return _back(run)
 
@@ -77,5 +78,5 @@ def retry(run_id: int):
         flash(str(exc), "error")
         return _back(run)
     db.session.commit()
-    flash(f"Run #{run.id} queued again; it resumes from its checkpoint.", "success")
+    flash(_("Run #%(id)s queued again; it resumes from its checkpoint.", id=run.id), "success")
     return _back(run)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.audit.services import record
@@ -21,9 +22,9 @@ def enqueue_after_commit(session: Session, run: SyncRun) -> None:
 
 def start_import(session: Session, shop, kind: str, *, actor_id: int | None) -> tuple[SyncRun, bool]:
     if shop.status != "active":
-        raise ledger.LedgerError("The shop is disconnected: reconnect it before importing.")
+        raise ledger.LedgerError(_("The shop is disconnected: reconnect it before importing."))
     if shop.api_token_encrypted is None:
-        raise ledger.LedgerError("The shop has no API token: add one before importing.")
+        raise ledger.LedgerError(_("The shop has no API token: add one before importing."))
     run, created = ledger.trigger(session, shop, kind, mode="snapshot", requested_by_id=actor_id)
     if created:
         record(session, organization_id=shop.organization_id, actor_id=actor_id, action="import.started",

@@ -30,7 +30,8 @@ def test_log_in_switch_organization_change_setting(app, live_db, live_server, br
     browser.find_element(By.ID, "login-submit").click()
     wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Alpha Trading"))
 
-    # The switcher submits itself on change (app.js); no button click needed.
+    # The switcher (in the account menu) submits itself on change (app.js); no button click needed.
+    browser.find_element(By.CSS_SELECTOR, "#account-menu summary").click()
     Select(browser.find_element(By.ID, "org-switcher")).select_by_visible_text("Beta Wholesale")
     wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Beta Wholesale"))
 
@@ -43,6 +44,7 @@ def test_log_in_switch_organization_change_setting(app, live_db, live_server, br
     assert browser.find_element(By.ID, "setting-table_page_size").get_attribute("value") == "120"
 
     # The change belongs to Beta only.
+    browser.find_element(By.CSS_SELECTOR, "#account-menu summary").click()
     Select(browser.find_element(By.ID, "org-switcher")).select_by_visible_text("Alpha Trading")
     wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Settings"))
     browser.get(live_server + "/settings")

@@ -41,12 +41,20 @@ def test_start_an_import_and_watch_it_finish(app, test_config, live_db, live_ser
 
             progress = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#kind-orders .run-progress")))
             assert progress.get_attribute("data-status") in ("queued", "running")
-            # The fragment polls itself; no reload happens in this test.
-            # Read through script: htmx swaps the element between a find and a read.
+            # The card polls itself; no reload happens in this test. When the run ends the card, "last successful
+            # import", the Import button and the history change together (read through script: htmx swaps the
+            # elements between a find and a read).
             wait.until(lambda driver: driver.execute_script(
-                "return document.querySelector('#kind-orders .run-progress').dataset.status") == "succeeded")
-            text = browser.find_element(By.CSS_SELECTOR, "#kind-orders .run-progress").text
-            assert f"{ORDERS} / ~{ORDERS} rows" in text or f"{ORDERS} rows" in text
+                "return document.querySelector('#kind-orders').dataset.active") == "0")
+            state = browser.execute_script("""
+                const card = document.querySelector('#kind-orders');
+                const row = document.querySelector('#run-history tbody tr');
+                return {button: !!card.querySelector('#start-orders'),
+                        last: card.querySelector('.last-success').textContent,
+                        status: row.dataset.status, row: row.textContent};""")
+            assert state["button"] and state["status"] == "succeeded"
+            assert f"{ORDERS} new" in state["last"] and "never" not in state["last"]
+            assert f"{ORDERS}" in state["row"] and f"{ORDERS} new" in state["row"]
             assert console_errors(browser) == []
         finally:
             stop_worker(worker)

@@ -36,12 +36,12 @@ def test_the_monitoring_page_shows_a_run_in_progress_live(app, live_db, live_ser
 
         row = wait.until(lambda driver: driver.find_element(By.ID, f"monitor-run-{run_id}"))
         assert row.get_attribute("data-status") == "running"
-        assert "Watched shop" in row.text and "150 / ~1000 rows" in row.text
+        assert "Watched shop" in row.text and "150 of about 1000 rows" in row.text
 
         with app.app_context():  # the worker makes progress; the page polls the ledger by itself
             ledger.fence(live_db.session, run_id, token, progress_done=640)
             live_db.session.commit()
-        wait.until(lambda driver: "640 / ~1000 rows" in driver.find_element(By.ID, f"monitor-run-{run_id}").text)
+        wait.until(lambda driver: "640 of about 1000 rows" in driver.find_element(By.ID, f"monitor-run-{run_id}").text)
 
         cancel = browser.find_element(By.CSS_SELECTOR, f"#monitor-run-{run_id} button[type=submit]")
         cancel.click()

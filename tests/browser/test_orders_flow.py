@@ -56,7 +56,9 @@ def test_filter_page_open_and_export(app, test_config, live_db, live_server, bro
         first_all = _row_ids(browser)
         assert len(first_all) == 10
 
-        # Filter: only paid orders; htmx replaces the table and the URL says what is shown.
+        # Filter: only paid orders (the filters fold away until asked for); htmx replaces the table and the URL
+        # says what is shown.
+        browser.find_element(By.CSS_SELECTOR, ".filters-toggle").click()
         Select(browser.find_element(By.NAME, "paid")).select_by_value("yes")
         page_one = _wait_for_rows(wait, browser, first_all)
         assert "paid=yes" in browser.current_url

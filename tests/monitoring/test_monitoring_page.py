@@ -22,7 +22,7 @@ def test_an_operator_sees_every_organization_and_the_platform(tenants, db, login
     html = client.get("/monitoring").get_data(as_text=True)
     assert "Alpha shop" in html and "Beta shop" in html
     assert "120" in html and "Shoptet said 422: bad filter" in html
-    for section in ('id="queues"', 'id="workers"', 'id="backups"', 'id="database"', 'id="recent-errors"',
+    for section in ('id="queues"', 'id="workers"', 'id="backups"', 'id="database"', 'id="errors-by-cause"',
                     'id="settings-cache"', 'id="api-budget"', 'id="sync-lag"'):
         assert section in html, section
     assert "No worker is alive" in html  # none runs in this test
@@ -36,7 +36,7 @@ def test_an_owner_sees_only_their_organization_and_no_platform_internals(tenants
     client = login_as(tenants["owner"])
     html = client.get("/monitoring").get_data(as_text=True)
     assert "Alpha shop" in html and "Beta shop" not in html
-    assert 'id="queues"' not in html and 'id="database"' not in html and 'id="recent-errors"' not in html
+    assert 'id="queues"' not in html and 'id="database"' not in html and 'id="errors-by-cause"' not in html
     assert 'id="nav-monitoring"' in html
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.channels.shoptet import install
@@ -28,8 +29,8 @@ def connect():
     db.session.commit()
     addon_url = current_app.config.get("SHOPTET_ADDON_URL")
     if not addon_url:
-        flash("The Shoptet addon is not configured (SHOPTET_ADDON_URL). An operator can add shops with a "
-              "private API token: flask hub shop-add.", "error")
+        flash(_("The Shoptet addon is not configured (SHOPTET_ADDON_URL), so shops cannot be connected from "
+                "this page yet. An operator can set it up, or add a shop with its private API token."), "error")
         return redirect(url_for("shops.index")), 303
     separator = "&" if "?" in addon_url else "?"
     return redirect(f"{addon_url}{separator}{urlencode({'state': state})}"), 303
@@ -40,7 +41,7 @@ def install_callback():
     """Shoptet's install request: code in, token out, shop connected. Answers 200 fast (Shoptet waits 5 s)."""
     code, state = request.args.get("code", ""), request.args.get("state", "")
     if not code:
-        return render_template("shops/install_result.html", error="The install request has no code."), 400
+        return render_template("shops/install_result.html", error=_("The install request has no code.")), 400
     try:
         pending = install.claim_state(db.session, state)
         installation = install.exchange_code(code, url_for("shoptet.install_callback", _external=True))

@@ -1,0 +1,28 @@
+# ruff: noqa: E501  (whole sentences, one per line)
+"""The settings' labels and help as msgids, so `make translations` extracts them (app/settings/registry.py keeps
+them as plain text: the CLI and the audit log speak English). The settings page translates each through
+gettext; a setting declared later without its words here shows in English until they are added.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+WORDS = (
+    _l("Display time zone"),
+    _l("Times on pages are shown in this zone."),
+    _l("Default language"),
+    _l("Reporting currency"),
+    _l("Empty: figures in different currencies are shown side by side, never added up. A currency: they are also converted into it at the shops' own stated exchange rates, and pages say so."),
+    _l("Rows per table page"),
+    _l("Alert e-mail"),
+    _l("Where operational alerts go."),
+    _l("Alert webhook URL"),
+    _l("Alerts are also POSTed here as JSON (https; e.g. a Slack or Teams incoming webhook)."),
+    _l("Alert when a sync lags (minutes)"),
+    _l("An alert opens when the last successful sync of a kind is older than this."),
+    _l("Alert after failed syncs in a row"),
+    _l("Syncing enabled"),
+    _l("Off stops scheduled syncs for the shop; data stays."),
+    _l("Sync interval (minutes)"),
+    _l("Order change lookback (days)"),
+    _l("Shoptet keeps 30 days of change history."),
+)
