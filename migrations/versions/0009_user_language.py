@@ -1,7 +1,7 @@
 """user_language: users.language, the interface language a user chose (none: the browser's)
 
 Revision ID: user_language
-Revises: money
+Revises: search_folding
 
 Expand-only: a nullable column, added without a rewrite or a long lock.
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'user_language'
-down_revision = 'money'
+down_revision = 'search_folding'
 branch_labels = None
 depends_on = None
 
