@@ -270,7 +270,7 @@ def init_i18n(app: Flask) -> None:
 
 
 def role_label(role) -> str:
-    """A role as people read it, in their language (`manager` → "Manažer")."""
+    """A role as people read it, in their language (`manager` → "Správce" in Czech)."""
     from app.orgs.forms import ROLE_LABELS
 
     value = getattr(role, "value", role) or ""

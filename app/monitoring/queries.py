@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
+from flask_babel import gettext as _
 from redis import Redis
 from rq import Worker
 from rq.exceptions import NoSuchJobError
@@ -140,9 +141,10 @@ def stuck_reason(run: SyncRun, now: datetime) -> str | None:
     """Why an active run looks stuck, or None. The scheduler repairs most of these by itself."""
     if run.status == "running" and run.lease_expires_at is not None and run.lease_expires_at < now:
         silent = (now - (run.heartbeat_at or run.lease_expires_at)).total_seconds()
-        return f"no heartbeat for {silent:.0f} s: its worker is gone; the scheduler re-queues it"
+        return _("no heartbeat for %(seconds)s s: its worker is gone; the scheduler re-queues it",
+                 seconds=f"{silent:.0f}")
     if run.status == "queued" and (now - run.created_at).total_seconds() > QUEUED_TOO_LONG_SECONDS:
-        return "queued for over 10 minutes: is a worker serving its queue?"
+        return _("queued for over 10 minutes: is a worker serving its queue?")
     return None
 
 

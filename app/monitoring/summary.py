@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 RECENT = timedelta(hours=1)  # errors this recent make the platform "not healthy"
+SCHEDULER_SILENT = timedelta(minutes=3)  # the scheduler ticks every few seconds; minutes of silence is a stop
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _HEX = re.compile(r"\b(?:0x)?[0-9a-f]{8,}\b", re.IGNORECASE)
@@ -69,6 +70,9 @@ def summarize(view) -> Summary:
         reasons.append(_("Redis is unreachable: queues and live figures cannot be read."))
     if view.operator and not view.redis_error and not any(view.worker_alive(w) for w in view.workers):
         reasons.append(_("No worker is alive: nothing on the queues is being processed."))
+    if view.operator and not view.redis_error and (
+            view.scheduler_heartbeat is None or view.now - view.scheduler_heartbeat > SCHEDULER_SILENT):
+        reasons.append(_("The scheduler is silent: no syncs, retries or recoveries are being started."))
     if view.incidents:
         reasons.append(ngettext("%(num)s open incident.", "%(num)s open incidents.", len(view.incidents)))
     stuck = [item for item in view.active_runs if item.stuck_reason]

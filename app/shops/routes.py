@@ -88,7 +88,7 @@ def start_import(shop_id: int, kind: str):
         return redirect(url_for("shops.detail", shop_id=shop.id)), 303
     db.session.commit()
     kind_name = KIND_NAMES[kind]()
-    flash(_("Import of %(kind)s started.", kind=kind_name) if created
-          else _("An import of %(kind)s is already running; showing it.", kind=kind_name),
+    flash(_("Import started: %(kind)s.", kind=kind_name) if created
+          else _("An import is already running: %(kind)s. It is shown below.", kind=kind_name),
           "success" if created else "info")
     return redirect(url_for("shops.detail", shop_id=shop.id)), 303
