@@ -1,0 +1,163 @@
+"""The sales rollups (app/dashboard/models.py) kept current in the transaction that changes the orders.
+
+The hook (named in app/imports/hooks.py) hears which orders an import batch, a feed deletion or a pushed
+status change touched; the rows in `orders` already hold the new state and the old one is gone. So instead of
+subtracting an old contribution it no longer knows, it recomputes every rollup row of the shop-local days
+those orders belong to: the old contribution leaves with the old rows, the new one arrives with the new. A
+late change (status, refund, deletion) moves the figures of the order's own day, and nothing else. Orders of
+a day are one range of `ix_orders_shop_created`, so the cost is the touched days' orders, not the shop's.
+
+New vs returning customers: an order of a registered customer (customer_guid) that counts as a sale (not
+cancelled, refunded or failed, as customer metrics count) is "new" when no earlier sale of that customer
+exists in the shop. A change can flip that for another order of the customer: only for the customer's first
+or second sale, so their days are recomputed too.
+
+Days are the shop's days: its time zone (`shops.timezone`, Prague when unknown or not a zone name).
+Concurrent writers of one shop (an import batch and a pushed status change) take turns on a transaction
+advisory lock per shop, so each recomputes from what the other committed.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import psycopg
+
+DEFAULT_ZONE = "Europe/Prague"
+LOCK_CLASS = 16016  # pg_advisory_xact_lock(class, shop id): the sales rollups of one shop
+NOT_SALES = ("cancelled", "refunded", "failed")
+PRODUCT_LINES = ("product", "bazar", "service", "product-set")
+
+DAYS_DDL = """
+CREATE TEMP TABLE IF NOT EXISTS sales_touched_days (
+    day date PRIMARY KEY, starts timestamptz NOT NULL, ends timestamptz NOT NULL
+) ON COMMIT DELETE ROWS
+"""
+
+# The touched orders' days, and the days of their customers' first two sales (whose "new" may have moved).
+TOUCHED_DAYS = """
+INSERT INTO sales_touched_days (day, starts, ends)
+SELECT day, day::timestamp AT TIME ZONE %(zone)s, (day + 1)::timestamp AT TIME ZONE %(zone)s
+FROM (
+    SELECT (t.creation_time AT TIME ZONE %(zone)s)::date AS day FROM ({touched}) t
+    UNION
+    SELECT (f.creation_time AT TIME ZONE %(zone)s)::date
+    FROM (SELECT DISTINCT customer_guid FROM ({touched}) t WHERE customer_guid IS NOT NULL) c
+    CROSS JOIN LATERAL (
+        SELECT p.creation_time FROM orders p
+        WHERE p.shop_id = %(shop_id)s AND p.customer_guid = c.customer_guid AND p.deleted_at IS NULL
+          AND __P_IS_A_SALE__
+        ORDER BY p.creation_time, p.id LIMIT 2
+    ) f
+) days
+ON CONFLICT (day) DO NOTHING
+"""
+
+ALL_DAYS = """
+INSERT INTO sales_touched_days (day, starts, ends)
+SELECT day, day::timestamp AT TIME ZONE %(zone)s, (day + 1)::timestamp AT TIME ZONE %(zone)s
+FROM (SELECT DISTINCT (creation_time AT TIME ZONE %(zone)s)::date AS day FROM orders
+      WHERE shop_id = %(shop_id)s) days
+"""
+
+_DAY_ORDERS = """
+FROM sales_touched_days d
+CROSS JOIN (SELECT currency FROM shops WHERE id = %(shop_id)s) s
+JOIN orders o ON o.shop_id = %(shop_id)s AND o.creation_time >= d.starts AND o.creation_time < d.ends
+              AND o.deleted_at IS NULL
+"""
+_CURRENCY = "coalesce(o.currency, s.currency)"
+
+RECOMPUTE = [
+    "DELETE FROM sales_days r USING sales_touched_days d WHERE r.shop_id = %(shop_id)s AND r.day = d.day",
+    "DELETE FROM sales_method_days r USING sales_touched_days d WHERE r.shop_id = %(shop_id)s AND r.day = d.day",
+    "DELETE FROM sales_product_days r USING sales_touched_days d WHERE r.shop_id = %(shop_id)s AND r.day = d.day",
+    """
+INSERT INTO sales_days (shop_id, day, currency, status, orders, revenue_with_vat, revenue_without_vat,
+                        new_customers, returning_customers)
+SELECT %(shop_id)s, d.day, __CURRENCY__, coalesce(o.status, ''), count(*), coalesce(sum(o.total_with_vat), 0),
+       coalesce(sum(o.total_without_vat), 0), count(*) FILTER (WHERE n.first), count(*) FILTER (WHERE NOT n.first)
+__DAY_ORDERS__
+LEFT JOIN LATERAL (
+    SELECT NOT EXISTS (
+        SELECT 1 FROM orders p
+        WHERE p.shop_id = %(shop_id)s AND p.customer_guid = o.customer_guid AND p.deleted_at IS NULL
+          AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)
+    ) AS first
+    WHERE o.customer_guid IS NOT NULL AND __O_IS_A_SALE__
+) n ON true
+GROUP BY d.day, __CURRENCY__, coalesce(o.status, '')
+""",
+    """
+INSERT INTO sales_method_days (shop_id, day, currency, status, kind, method, orders, revenue_with_vat)
+SELECT %(shop_id)s, d.day, __CURRENCY__, coalesce(o.status, ''), m.kind, m.method, count(*),
+       coalesce(sum(o.total_with_vat), 0)
+__DAY_ORDERS__
+CROSS JOIN LATERAL (VALUES ('payment', coalesce(o.payment_method, '')),
+                           ('shipping', coalesce(o.shipping_method, ''))) m(kind, method)
+GROUP BY d.day, __CURRENCY__, coalesce(o.status, ''), m.kind, m.method
+""",
+    """
+INSERT INTO sales_product_days (shop_id, day, currency, status, code, product_guid, name, quantity, orders,
+                                revenue_with_vat, revenue_without_vat)
+SELECT %(shop_id)s, d.day, __CURRENCY__, coalesce(o.status, ''), coalesce(i.code, ''), max(i.product_guid),
+       max(i.name), coalesce(sum(i.amount), 0), count(DISTINCT o.id), coalesce(sum(i.total_with_vat), 0),
+       coalesce(sum(i.total_without_vat), 0)
+__DAY_ORDERS__
+JOIN order_items i ON i.order_id = o.id AND i.order_created_at = o.creation_time
+                  AND i.item_type IN (__PRODUCT_LINES__)
+GROUP BY d.day, __CURRENCY__, coalesce(o.status, ''), coalesce(i.code, '')
+""",
+]
+
+
+
+def _expand(sql: str) -> str:
+    """The shared fragments in place (constants only: no value ever enters the SQL text)."""
+    not_sales = ", ".join(f"'{status}'" for status in NOT_SALES)
+    return (sql.replace("__DAY_ORDERS__", _DAY_ORDERS).replace("__CURRENCY__", _CURRENCY)
+            .replace("__P_IS_A_SALE__", f"coalesce(p.status, '') NOT IN ({not_sales})")
+            .replace("__O_IS_A_SALE__", f"coalesce(o.status, '') NOT IN ({not_sales})")
+            .replace("__PRODUCT_LINES__", ", ".join(f"'{kind}'" for kind in PRODUCT_LINES)))
+
+
+TOUCHED_DAYS = _expand(TOUCHED_DAYS)
+RECOMPUTE = [_expand(statement) for statement in RECOMPUTE]
+
+
+def shop_zone(cursor: psycopg.Cursor, shop_id: int) -> str:
+    """The shop's IANA time zone (Prague when it has none or an unknown one)."""
+    cursor.execute("SELECT timezone FROM shops WHERE id = %s", (shop_id,))
+    row = cursor.fetchone()
+    name = row[0] if row else None
+    try:
+        ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return DEFAULT_ZONE
+    return name or DEFAULT_ZONE
+
+
+def _recompute(cursor: psycopg.Cursor, shop_id: int, days_sql: str, params: dict) -> None:
+    params = {**params, "shop_id": shop_id, "zone": shop_zone(cursor, shop_id)}
+    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, shop_id))
+    cursor.execute(DAYS_DDL)
+    cursor.execute("DELETE FROM sales_touched_days")
+    cursor.execute(days_sql, params)
+    if not cursor.rowcount:
+        return
+    for statement in RECOMPUTE:
+        cursor.execute(statement, params)
+    cursor.execute("DELETE FROM sales_touched_days")
+
+
+def orders_changed(cursor: psycopg.Cursor, shop_id: int, touched_sql: str, params: dict) -> None:
+    """The hook (app/imports/hooks.py): the rollups of the touched orders' days."""
+    _recompute(cursor, shop_id, TOUCHED_DAYS.replace("{touched}", touched_sql), params)
+
+
+def rebuild_shop(cursor: psycopg.Cursor, shop_id: int) -> None:
+    """Every rollup row of the shop from its orders (the backfill; run inside a transaction)."""
+    cursor.execute("DELETE FROM sales_days WHERE shop_id = %s", (shop_id,))
+    cursor.execute("DELETE FROM sales_method_days WHERE shop_id = %s", (shop_id,))
+    cursor.execute("DELETE FROM sales_product_days WHERE shop_id = %s", (shop_id,))
+    _recompute(cursor, shop_id, ALL_DAYS, {})
