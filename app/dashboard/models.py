@@ -69,3 +69,51 @@ class SalesProductDay(Base):
     orders: Mapped[int] = mapped_column(Integer)
     revenue_with_vat: Mapped[Decimal] = mapped_column(Money)
     revenue_without_vat: Mapped[Decimal] = mapped_column(Money)
+
+
+class SalesMonth(Base):
+    """`sales_days` summed per calendar month of shop days: long ranges read whole months from here."""
+
+    __tablename__ = "sales_months"
+    __table_args__ = (PrimaryKeyConstraint("shop_id", "month", "currency", "status"),)
+
+    shop_id: Mapped[int] = mapped_column(BigInteger)
+    month: Mapped[date] = mapped_column(Date)  # its first day
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))
+    orders: Mapped[int] = mapped_column(Integer)
+    revenue_with_vat: Mapped[Decimal] = mapped_column(Money)
+    revenue_without_vat: Mapped[Decimal] = mapped_column(Money)
+    new_customers: Mapped[int] = mapped_column(Integer)
+    returning_customers: Mapped[int] = mapped_column(Integer)
+
+
+class SalesMethodMonth(Base):
+    __tablename__ = "sales_method_months"
+    __table_args__ = (PrimaryKeyConstraint("shop_id", "month", "currency", "status", "kind", "method"),)
+
+    shop_id: Mapped[int] = mapped_column(BigInteger)
+    month: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(10))
+    method: Mapped[str] = mapped_column(String(300))
+    orders: Mapped[int] = mapped_column(Integer)
+    revenue_with_vat: Mapped[Decimal] = mapped_column(Money)
+
+
+class SalesProductMonth(Base):
+    __tablename__ = "sales_product_months"
+    __table_args__ = (PrimaryKeyConstraint("shop_id", "month", "currency", "status", "code"),)
+
+    shop_id: Mapped[int] = mapped_column(BigInteger)
+    month: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(64))
+    product_guid: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(16, 3))
+    orders: Mapped[int] = mapped_column(Integer)
+    revenue_with_vat: Mapped[Decimal] = mapped_column(Money)
+    revenue_without_vat: Mapped[Decimal] = mapped_column(Money)

@@ -19,6 +19,7 @@ advisory lock per shop, so each recomputes from what the other committed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
@@ -68,13 +69,24 @@ JOIN orders o ON o.shop_id = %(shop_id)s AND o.creation_time >= d.starts AND o.c
 """
 _CURRENCY = "coalesce(o.currency, s.currency)"
 
-RECOMPUTE = [
-    "DELETE FROM sales_days r USING sales_touched_days d WHERE r.shop_id = %(shop_id)s AND r.day = d.day",
-    "DELETE FROM sales_method_days r USING sales_touched_days d WHERE r.shop_id = %(shop_id)s AND r.day = d.day",
-    "DELETE FROM sales_product_days r USING sales_touched_days d WHERE r.shop_id = %(shop_id)s AND r.day = d.day",
-    """
-INSERT INTO sales_days (shop_id, day, currency, status, orders, revenue_with_vat, revenue_without_vat,
-                        new_customers, returning_customers)
+# What each day rollup is made of (its month rollup has `month` for `day`, the same other columns).
+@dataclass(frozen=True)
+class Rollup:
+    days: str
+    months: str
+    keys: tuple[str, ...]  # after shop_id and the day / month
+    sums: tuple[str, ...]  # additive; the first is `orders` (a row of 0 orders is no row)
+    labels: tuple[str, ...]  # descriptive, any row's value
+    select: str  # INSERT … SELECT of the touched days' rows
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.keys, *self.sums, *self.labels)
+
+
+ROLLUPS = (
+    Rollup("sales_days", "sales_months", ("currency", "status"),
+           ("orders", "revenue_with_vat", "revenue_without_vat", "new_customers", "returning_customers"), (), """
 SELECT %(shop_id)s, d.day, __CURRENCY__, coalesce(o.status, ''), count(*), coalesce(sum(o.total_with_vat), 0),
        coalesce(sum(o.total_without_vat), 0), count(*) FILTER (WHERE n.first), count(*) FILTER (WHERE NOT n.first)
 __DAY_ORDERS__
@@ -87,29 +99,61 @@ LEFT JOIN LATERAL (
     WHERE o.customer_guid IS NOT NULL AND __O_IS_A_SALE__
 ) n ON true
 GROUP BY d.day, __CURRENCY__, coalesce(o.status, '')
-""",
-    """
-INSERT INTO sales_method_days (shop_id, day, currency, status, kind, method, orders, revenue_with_vat)
+"""),
+    Rollup("sales_method_days", "sales_method_months", ("currency", "status", "kind", "method"),
+           ("orders", "revenue_with_vat"), (), """
 SELECT %(shop_id)s, d.day, __CURRENCY__, coalesce(o.status, ''), m.kind, m.method, count(*),
        coalesce(sum(o.total_with_vat), 0)
 __DAY_ORDERS__
 CROSS JOIN LATERAL (VALUES ('payment', coalesce(o.payment_method, '')),
                            ('shipping', coalesce(o.shipping_method, ''))) m(kind, method)
 GROUP BY d.day, __CURRENCY__, coalesce(o.status, ''), m.kind, m.method
-""",
-    """
-INSERT INTO sales_product_days (shop_id, day, currency, status, code, product_guid, name, quantity, orders,
-                                revenue_with_vat, revenue_without_vat)
-SELECT %(shop_id)s, d.day, __CURRENCY__, coalesce(o.status, ''), coalesce(i.code, ''), max(i.product_guid),
-       max(i.name), coalesce(sum(i.amount), 0), count(DISTINCT o.id), coalesce(sum(i.total_with_vat), 0),
-       coalesce(sum(i.total_without_vat), 0)
+"""),
+    Rollup("sales_product_days", "sales_product_months", ("currency", "status", "code"),
+           ("orders", "quantity", "revenue_with_vat", "revenue_without_vat"), ("product_guid", "name"), """
+SELECT %(shop_id)s, d.day, __CURRENCY__, coalesce(o.status, ''), coalesce(i.code, ''), count(DISTINCT o.id),
+       coalesce(sum(i.amount), 0), coalesce(sum(i.total_with_vat), 0), coalesce(sum(i.total_without_vat), 0),
+       max(i.product_guid), max(i.name)
 __DAY_ORDERS__
 JOIN order_items i ON i.order_id = o.id AND i.order_created_at = o.creation_time
                   AND i.item_type IN (__PRODUCT_LINES__)
 GROUP BY d.day, __CURRENCY__, coalesce(o.status, ''), coalesce(i.code, '')
-""",
-]
+"""),
+)
 
+
+def _statements(rollup: Rollup) -> list[str]:
+    """Day rows of the touched days replaced; what they take away and bring (per month) moves the month rows.
+
+    The month rows change by the difference alone, so a batch costs its days' rows, never a month's."""
+    keys, sums, labels = ", ".join(rollup.keys), ", ".join(rollup.sums), rollup.labels
+    delta = f"{rollup.months}_delta"
+    month_keys = f"shop_id, month, {keys}"
+    negated = ", ".join(f"-{column}" for column in rollup.sums)
+    nulls = "".join(", NULL" for _ in labels)
+    label_list = "".join(f", {column}" for column in labels)
+    matching = " AND ".join(f"m.{column} = x.{column}" for column in ("shop_id", "month", *rollup.keys))
+    updates = ", ".join([*(f"{c} = m.{c} + EXCLUDED.{c}" for c in rollup.sums),
+                         *(f"{c} = coalesce(EXCLUDED.{c}, m.{c})" for c in labels)])
+    return [
+        f"CREATE TEMP TABLE IF NOT EXISTS {delta} (LIKE {rollup.months}) ON COMMIT DELETE ROWS",
+        f"DELETE FROM {delta}",  # noqa: S608 (constant names)
+        f"""WITH gone AS (DELETE FROM {rollup.days} r USING sales_touched_days d
+                          WHERE r.shop_id = %(shop_id)s AND r.day = d.day RETURNING r.*)
+            INSERT INTO {delta} ({month_keys}, {sums}{label_list})
+            SELECT shop_id, date_trunc('month', day)::date, {keys}, {negated}{nulls} FROM gone""",  # noqa: S608
+        f"""WITH added AS (INSERT INTO {rollup.days} (shop_id, day, {", ".join(rollup.columns)})
+                           {rollup.select} RETURNING *)
+            INSERT INTO {delta} ({month_keys}, {sums}{label_list})
+            SELECT shop_id, date_trunc('month', day)::date, {keys}, {sums}{label_list} FROM added""",  # noqa: S608
+        f"""INSERT INTO {rollup.months} AS m ({month_keys}, {sums}{label_list})
+            SELECT {month_keys}, {", ".join(f"sum({c})" for c in rollup.sums)}{"".join(f", max({c})" for c in labels)}
+            FROM {delta} GROUP BY {month_keys}
+            HAVING {" OR ".join(f"sum({c}) <> 0" for c in rollup.sums)}
+            ON CONFLICT ({month_keys}) DO UPDATE SET {updates}""",  # noqa: S608
+        f"""DELETE FROM {rollup.months} m USING (SELECT DISTINCT {month_keys} FROM {delta}) x
+            WHERE {matching} AND m.orders = 0""",  # noqa: S608
+    ]
 
 
 def _expand(sql: str) -> str:
@@ -122,7 +166,7 @@ def _expand(sql: str) -> str:
 
 
 TOUCHED_DAYS = _expand(TOUCHED_DAYS)
-RECOMPUTE = [_expand(statement) for statement in RECOMPUTE]
+RECOMPUTE = [_expand(statement) for rollup in ROLLUPS for statement in _statements(rollup)]
 
 
 def shop_zone(cursor: psycopg.Cursor, shop_id: int) -> str:
@@ -157,7 +201,7 @@ def orders_changed(cursor: psycopg.Cursor, shop_id: int, touched_sql: str, param
 
 def rebuild_shop(cursor: psycopg.Cursor, shop_id: int) -> None:
     """Every rollup row of the shop from its orders (the backfill; run inside a transaction)."""
-    cursor.execute("DELETE FROM sales_days WHERE shop_id = %s", (shop_id,))
-    cursor.execute("DELETE FROM sales_method_days WHERE shop_id = %s", (shop_id,))
-    cursor.execute("DELETE FROM sales_product_days WHERE shop_id = %s", (shop_id,))
+    for rollup in ROLLUPS:
+        cursor.execute(f"DELETE FROM {rollup.days} WHERE shop_id = %s", (shop_id,))  # noqa: S608 (constant)
+        cursor.execute(f"DELETE FROM {rollup.months} WHERE shop_id = %s", (shop_id,))  # noqa: S608 (constant)
     _recompute(cursor, shop_id, ALL_DAYS, {})
