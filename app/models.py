@@ -16,6 +16,7 @@ from app.money.models import ShopCurrencyRate  # noqa: F401
 from app.monitoring.models import Incident  # noqa: F401
 from app.orders.models import Order, OrderItem, OrderStatusChange, OrderStatusChangeItem  # noqa: F401
 from app.orgs.models import Invitation, Membership, Organization  # noqa: F401
+from app.search.models import SEARCH_INDEXES  # noqa: F401
 from app.settings.models import SettingValue  # noqa: F401
 from app.shops.models import Shop, ShopInstall  # noqa: F401
 from app.sync.models import (  # noqa: F401
