@@ -110,4 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.dashboard.routes import bp as dashboard_bp
 
     app.register_blueprint(dashboard_bp)
+    from app.search.routes import bp as search_bp
+
+    app.register_blueprint(search_bp)
     register_error_pages(app)
