@@ -9,8 +9,8 @@ a day are one range of `ix_orders_shop_created`, so the cost is the touched days
 
 New vs returning customers: an order of a registered customer (customer_guid) that counts as a sale (not
 cancelled, refunded or failed, as customer metrics count) is "new" when no earlier sale of that customer
-exists in the shop. A change can flip that for another order of the customer: only for the customer's first
-or second sale, so their days are recomputed too.
+exists in the shop. A change can flip that for one other order of the customer, its first sale before or
+after the change, whose day is then recomputed too (only then: an import of new orders adds no days).
 
 Days are the shop's days: its time zone (`shops.timezone`, Prague when unknown or not a zone name).
 Concurrent writers of one shop (an import batch and a pushed status change) take turns on a transaction
@@ -35,21 +35,36 @@ CREATE TEMP TABLE IF NOT EXISTS sales_touched_days (
 ) ON COMMIT DELETE ROWS
 """
 
-# The touched orders' days, and the days of their customers' first two sales (whose "new" may have moved).
+# The touched orders' days, and where a customer's first sale moved, that sale's day: the customer's first
+# sale now is a touched order (so the one after it may have been the first before), or a touched order that is
+# no sale now (cancelled, deleted) comes before it (so it may have been the first before).
 TOUCHED_DAYS = """
 INSERT INTO sales_touched_days (day, starts, ends)
+WITH touched AS MATERIALIZED ({touched}),
+firsts AS MATERIALIZED (
+    SELECT c.customer_guid, f.ids, f.times
+    FROM (SELECT DISTINCT customer_guid FROM touched WHERE customer_guid IS NOT NULL) c
+    CROSS JOIN LATERAL (
+        SELECT array_agg(p.id ORDER BY p.creation_time, p.id) AS ids,
+               array_agg(p.creation_time ORDER BY p.creation_time, p.id) AS times
+        FROM (SELECT p.id, p.creation_time FROM orders p
+              WHERE p.shop_id = %(shop_id)s AND p.customer_guid = c.customer_guid AND p.deleted_at IS NULL
+                AND __P_IS_A_SALE__
+              ORDER BY p.creation_time, p.id LIMIT 2) p
+    ) f
+)
 SELECT day, day::timestamp AT TIME ZONE %(zone)s, (day + 1)::timestamp AT TIME ZONE %(zone)s
 FROM (
-    SELECT (t.creation_time AT TIME ZONE %(zone)s)::date AS day FROM ({touched}) t
+    SELECT (t.creation_time AT TIME ZONE %(zone)s)::date AS day FROM touched t
     UNION
-    SELECT (f.creation_time AT TIME ZONE %(zone)s)::date
-    FROM (SELECT DISTINCT customer_guid FROM ({touched}) t WHERE customer_guid IS NOT NULL) c
-    CROSS JOIN LATERAL (
-        SELECT p.creation_time FROM orders p
-        WHERE p.shop_id = %(shop_id)s AND p.customer_guid = c.customer_guid AND p.deleted_at IS NULL
-          AND __P_IS_A_SALE__
-        ORDER BY p.creation_time, p.id LIMIT 2
-    ) f
+    SELECT (f.times[2] AT TIME ZONE %(zone)s)::date FROM firsts f
+    WHERE f.ids[2] IS NOT NULL AND f.ids[1] IN (SELECT order_id FROM touched)
+    UNION
+    SELECT (f.times[1] AT TIME ZONE %(zone)s)::date FROM firsts f
+    WHERE f.ids[1] IS NOT NULL AND EXISTS (
+        SELECT 1 FROM touched t JOIN orders o ON o.id = t.order_id
+        WHERE t.customer_guid = f.customer_guid AND (o.creation_time, o.id) < (f.times[1], f.ids[1])
+          AND (o.deleted_at IS NOT NULL OR NOT __O_IS_A_SALE__))
 ) days
 ON CONFLICT (day) DO NOTHING
 """
