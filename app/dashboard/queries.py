@@ -39,7 +39,8 @@ def by_currency(rows) -> dict[str, list]:
 
 # --- the dashboard: long ranges read whole months from the month rollups and the edges from the day rollups --
 
-BUCKETS = {"day": "{d}", "week": "date_trunc('week', {d})::date", "month": "date_trunc('month', {d})::date"}
+BUCKETS = {"day": "{d}", "week": "date_trunc('week', {d})::date", "month": "date_trunc('month', {d})::date",
+           "range": "CAST(:start AS date)"}  # one bucket: the whole range
 
 
 def _whole_months(start: date, end: date) -> tuple[date, date]:
@@ -106,7 +107,7 @@ def method_rows(session: Session, shop_ids: list[int], start: date, end: date):
 def items_sold(session: Session, shop_ids: list[int], start: date, end: date) -> Decimal:
     """Product units in the orders that are not cancelled (whatever their currency)."""
     sql = _ranged("sales_product_days", "sales_product_months", "sum(quantity) AS quantity",
-                  "AND status <> 'cancelled'", "1", "month", True)
+                  "AND status <> 'cancelled'", "1", "range", True)
     total = session.execute(text(f"SELECT coalesce(sum(quantity), 0) FROM ({sql}) r"),  # noqa: S608 (constant)
                             _params(shop_ids, start, end, True)).scalar_one()
     return Decimal(total)
@@ -118,7 +119,7 @@ def top_products(session: Session, shop_ids: list[int], start: date, end: date, 
     inner = _ranged("sales_product_days", "sales_product_months",
                     f"shop_id, currency, code, max(product_guid) AS product_guid, max(name) AS name, "
                     f"sum(quantity) AS quantity, sum({revenue}) AS revenue",
-                    "AND status <> 'cancelled'", "shop_id, currency, code", "month", True)
+                    "AND status <> 'cancelled'", "shop_id, currency, code", "range", True)
     params = {**_params(shop_ids, start, end, True), "limit": limit}
     products = session.execute(text(f"""
         WITH p AS (SELECT currency, code, max(name) AS name, sum(quantity) AS quantity, sum(revenue) AS revenue

@@ -64,8 +64,6 @@ class Report:
     charts: list[Chart]
     statuses: list[tuple[str, int, dict[str, Decimal]]]
     methods: dict[str, list[tuple[str, int, dict[str, Decimal]]]]
-    products: list
-    categories: list
     empty: bool = field(default=False)
 
 
@@ -169,11 +167,10 @@ def build_report(session: Session, shops, shop_ids: list[int], period: Period, v
         return sorted(((name, count, {c: v.quantize(Decimal("0.01")) for c, v in money.items()})
                        for name, (count, money) in entries.items()), key=lambda entry: (-entry[1], entry[0]))
 
-    products, categories = queries.top_products(session, shop_ids, period.start, period.end, column)
     conversions = [f"{convert.rates.shops[shop_id].name}: {currency} → {reporting}, "
                    f"{whose}'s stated rate{f' of {valid_on:%Y-%m-%d}' if valid_on else ''}"
                    for (shop_id, currency), (whose, valid_on) in sorted(convert.used.items())
                    if currency != reporting]
     return Report(period, periods[1], periods[2], vat, convert.reporting, conversions, kpis, items_per_order,
                   charts, ranked(statuses), {kind: ranked(entries) for kind, entries in methods.items()},
-                  products, categories, empty=not currencies)
+                  empty=not currencies)

@@ -74,3 +74,16 @@ def test_foreign_shops_and_bad_ranges_are_refused(db, client):
     assert client.get("/dashboard?range=custom&from=2025-05-31&to=2025-05-01").status_code == 400
     assert client.get("/dashboard?range=forever").status_code == 400
     assert client.get("/dashboard?range=30d").status_code == 200
+
+
+def test_top_products_and_categories_come_as_their_own_part(db, client):
+    _, cz, sk = tenant(db, client)
+    html = client.get(RANGE).get_data(as_text=True)
+    assert 'hx-get="/dashboard/products?range=custom' in html  # loaded once the page shows
+    part = client.get("/dashboard/products?range=custom&from=2025-05-01&to=2025-05-31",
+                      headers={"HX-Request": "true"}).get_data(as_text=True)
+    products = part.split('id="dashboard-products"')[1].split("</section>")[0]
+    assert "<code>P1</code>" in products and "1,500.00 CZK" in products and "40.00 EUR" in products
+    assert "70.00" not in products  # the cancelled order's line is no sale
+    page = client.get(f"/dashboard/products?range=custom&from=2025-05-01&to=2025-05-31&shop={sk.id}")
+    assert "<html" in page.get_data(as_text=True) and "1,500.00 CZK" not in page.get_data(as_text=True)
