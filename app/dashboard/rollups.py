@@ -76,13 +76,30 @@ FROM (SELECT DISTINCT (creation_time AT TIME ZONE %(zone)s)::date AS day FROM or
       WHERE shop_id = %(shop_id)s) days
 """
 
-_DAY_ORDERS = """
+# The touched days' orders, read once per batch (one index range per day: a LATERAL scan, whatever the
+# planner guesses of the temporary table) with what every rollup needs, newness included.
+DAY_ORDERS_DDL = """
+CREATE TEMP TABLE IF NOT EXISTS sales_day_orders (
+    id bigint, day date, creation_time timestamptz, currency text, status text, total_with_vat numeric(14,2),
+    total_without_vat numeric(14,2), payment_method text, shipping_method text, first boolean
+) ON COMMIT DELETE ROWS
+"""
+DAY_ORDERS = """
+INSERT INTO sales_day_orders
+SELECT o.id, d.day, o.creation_time, coalesce(o.currency, s.currency), coalesce(o.status, ''), o.total_with_vat,
+       o.total_without_vat, coalesce(o.payment_method, ''), coalesce(o.shipping_method, ''),
+       CASE WHEN o.customer_guid IS NOT NULL AND __O_IS_A_SALE__ THEN NOT EXISTS (
+           SELECT 1 FROM orders p
+           WHERE p.shop_id = %(shop_id)s AND p.customer_guid = o.customer_guid AND p.deleted_at IS NULL
+             AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)) END
 FROM sales_touched_days d
 CROSS JOIN (SELECT currency FROM shops WHERE id = %(shop_id)s) s
-JOIN orders o ON o.shop_id = %(shop_id)s AND o.creation_time >= d.starts AND o.creation_time < d.ends
-              AND o.deleted_at IS NULL
+CROSS JOIN LATERAL (
+    SELECT * FROM orders o
+    WHERE o.shop_id = %(shop_id)s AND o.creation_time >= d.starts AND o.creation_time < d.ends
+      AND o.deleted_at IS NULL
+) o
 """
-_CURRENCY = "coalesce(o.currency, s.currency)"
 
 # What each day rollup is made of (its month rollup has `month` for `day`, the same other columns).
 @dataclass(frozen=True)
@@ -102,37 +119,29 @@ class Rollup:
 ROLLUPS = (
     Rollup("sales_days", "sales_months", ("currency", "status"),
            ("orders", "revenue_with_vat", "revenue_without_vat", "new_customers", "returning_customers"), (), """
-SELECT %(shop_id)s, d.day, __CURRENCY__, coalesce(o.status, ''), count(*), coalesce(sum(o.total_with_vat), 0),
-       coalesce(sum(o.total_without_vat), 0), count(*) FILTER (WHERE n.first), count(*) FILTER (WHERE NOT n.first)
-__DAY_ORDERS__
-LEFT JOIN LATERAL (
-    SELECT NOT EXISTS (
-        SELECT 1 FROM orders p
-        WHERE p.shop_id = %(shop_id)s AND p.customer_guid = o.customer_guid AND p.deleted_at IS NULL
-          AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)
-    ) AS first
-    WHERE o.customer_guid IS NOT NULL AND __O_IS_A_SALE__
-) n ON true
-GROUP BY d.day, __CURRENCY__, coalesce(o.status, '')
+SELECT %(shop_id)s, day, currency, status, count(*), coalesce(sum(total_with_vat), 0),
+       coalesce(sum(total_without_vat), 0), count(*) FILTER (WHERE first), count(*) FILTER (WHERE NOT first)
+FROM sales_day_orders
+GROUP BY day, currency, status
 """),
     Rollup("sales_method_days", "sales_method_months", ("currency", "status", "kind", "method"),
            ("orders", "revenue_with_vat"), (), """
-SELECT %(shop_id)s, d.day, __CURRENCY__, coalesce(o.status, ''), m.kind, m.method, count(*),
-       coalesce(sum(o.total_with_vat), 0)
-__DAY_ORDERS__
-CROSS JOIN LATERAL (VALUES ('payment', coalesce(o.payment_method, '')),
-                           ('shipping', coalesce(o.shipping_method, ''))) m(kind, method)
-GROUP BY d.day, __CURRENCY__, coalesce(o.status, ''), m.kind, m.method
+SELECT %(shop_id)s, o.day, o.currency, o.status, m.kind, m.method, count(*), coalesce(sum(o.total_with_vat), 0)
+FROM sales_day_orders o
+CROSS JOIN LATERAL (VALUES ('payment', o.payment_method), ('shipping', o.shipping_method)) m(kind, method)
+GROUP BY o.day, o.currency, o.status, m.kind, m.method
 """),
     Rollup("sales_product_days", "sales_product_months", ("currency", "status", "code"),
            ("orders", "quantity", "revenue_with_vat", "revenue_without_vat"), ("product_guid", "name"), """
-SELECT %(shop_id)s, d.day, __CURRENCY__, coalesce(o.status, ''), coalesce(i.code, ''), count(DISTINCT o.id),
+SELECT %(shop_id)s, o.day, o.currency, o.status, coalesce(i.code, ''), count(DISTINCT o.id),
        coalesce(sum(i.amount), 0), coalesce(sum(i.total_with_vat), 0), coalesce(sum(i.total_without_vat), 0),
        max(i.product_guid), max(i.name)
-__DAY_ORDERS__
-JOIN order_items i ON i.order_id = o.id AND i.order_created_at = o.creation_time
-                  AND i.item_type IN (__PRODUCT_LINES__)
-GROUP BY d.day, __CURRENCY__, coalesce(o.status, ''), coalesce(i.code, '')
+FROM sales_day_orders o
+CROSS JOIN LATERAL (
+    SELECT i.code, i.amount, i.total_with_vat, i.total_without_vat, i.product_guid, i.name FROM order_items i
+    WHERE i.order_id = o.id AND i.order_created_at = o.creation_time AND i.item_type IN (__PRODUCT_LINES__)
+) i
+GROUP BY o.day, o.currency, o.status, coalesce(i.code, '')
 """),
 )
 
@@ -174,14 +183,15 @@ def _statements(rollup: Rollup) -> list[str]:
 def _expand(sql: str) -> str:
     """The shared fragments in place (constants only: no value ever enters the SQL text)."""
     not_sales = ", ".join(f"'{status}'" for status in NOT_SALES)
-    return (sql.replace("__DAY_ORDERS__", _DAY_ORDERS).replace("__CURRENCY__", _CURRENCY)
-            .replace("__P_IS_A_SALE__", f"coalesce(p.status, '') NOT IN ({not_sales})")
+    return (sql.replace("__P_IS_A_SALE__", f"coalesce(p.status, '') NOT IN ({not_sales})")
             .replace("__O_IS_A_SALE__", f"coalesce(o.status, '') NOT IN ({not_sales})")
             .replace("__PRODUCT_LINES__", ", ".join(f"'{kind}'" for kind in PRODUCT_LINES)))
 
 
 TOUCHED_DAYS = _expand(TOUCHED_DAYS)
-RECOMPUTE = [_expand(statement) for rollup in ROLLUPS for statement in _statements(rollup)]
+RECOMPUTE = [DAY_ORDERS_DDL, "DELETE FROM sales_day_orders", _expand(DAY_ORDERS),
+             *(_expand(statement) for rollup in ROLLUPS for statement in _statements(rollup)),
+             "DELETE FROM sales_day_orders"]
 
 
 def shop_zone(cursor: psycopg.Cursor, shop_id: int) -> str:
