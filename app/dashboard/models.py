@@ -34,6 +34,7 @@ class SalesDay(Base):
     # Orders of registered customers: their first sale in the shop, or a later one (guests are neither).
     new_customers: Mapped[int] = mapped_column(Integer)
     returning_customers: Mapped[int] = mapped_column(Integer)
+    items: Mapped[Decimal] = mapped_column(Numeric(16, 3))  # units of product lines (products, sets, services)
 
 
 class SalesMethodDay(Base):
@@ -86,6 +87,7 @@ class SalesMonth(Base):
     revenue_without_vat: Mapped[Decimal] = mapped_column(Money)
     new_customers: Mapped[int] = mapped_column(Integer)
     returning_customers: Mapped[int] = mapped_column(Integer)
+    items: Mapped[Decimal] = mapped_column(Numeric(16, 3))
 
 
 class SalesMethodMonth(Base):

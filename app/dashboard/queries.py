@@ -86,7 +86,7 @@ def _params(shop_ids: list[int], start: date, end: date, use_months: bool) -> di
 
 SALES_SELECT = ("shop_id, currency, status, sum(orders) AS orders, sum(revenue_with_vat) AS revenue_with_vat, "
                 "sum(revenue_without_vat) AS revenue_without_vat, sum(new_customers) AS new_customers, "
-                "sum(returning_customers) AS returning_customers")
+                "sum(returning_customers) AS returning_customers, sum(items) AS items")
 
 
 def sales_rows(session: Session, shop_ids: list[int], start: date, end: date, grain: str):
@@ -102,15 +102,6 @@ def method_rows(session: Session, shop_ids: list[int], start: date, end: date):
                   "shop_id, currency, kind, method, sum(orders) AS orders, sum(revenue_with_vat) AS revenue_with_vat",
                   "AND status <> 'cancelled'", "shop_id, currency, kind, method", "month", True)
     return session.execute(text(sql), _params(shop_ids, start, end, True)).all()
-
-
-def items_sold(session: Session, shop_ids: list[int], start: date, end: date) -> Decimal:
-    """Product units in the orders that are not cancelled (whatever their currency)."""
-    sql = _ranged("sales_product_days", "sales_product_months", "sum(quantity) AS quantity",
-                  "AND status <> 'cancelled'", "1", "range", True)
-    total = session.execute(text(f"SELECT coalesce(sum(quantity), 0) FROM ({sql}) r"),  # noqa: S608 (constant)
-                            _params(shop_ids, start, end, True)).scalar_one()
-    return Decimal(total)
 
 
 def top_products(session: Session, shop_ids: list[int], start: date, end: date, revenue: str, limit: int = 10):

@@ -33,6 +33,7 @@ class Figures:
     cancelled: int = 0
     new_customers: int = 0
     returning_customers: int = 0
+    items: Decimal = ZERO
 
     @property
     def average_order(self) -> Decimal | None:
@@ -105,6 +106,7 @@ def _figures(rows, convert: Converter, vat: str, start: date) -> dict[str, Figur
         figures.revenue += Decimal(getattr(row, vat)) * factor
         figures.new_customers += int(row.new_customers)
         figures.returning_customers += int(row.returning_customers)
+        figures.items += Decimal(row.items)
     for figures in result.values():
         figures.revenue = figures.revenue.quantize(Decimal("0.01"))
     return result
@@ -130,11 +132,11 @@ def build_report(session: Session, shops, shop_ids: list[int], period: Period, v
     column = "revenue_with_vat" if vat == "incl" else "revenue_without_vat"
     convert = Converter(session, shops, reporting)
     periods = (period, period.previous(), period.year_ago())
-    figures = [_figures(queries.sales_rows(session, shop_ids, p.start, p.end, "month"), convert, column, p.start)
-               for p in periods]
+    rows = [queries.sales_rows(session, shop_ids, p.start, p.end, "month") for p in periods]
+    figures = [_figures(found, convert, column, p.start) for found, p in zip(rows, periods, strict=True)]
     currencies = sorted(set(figures[0]) | set(figures[1]) | set(figures[2]))
     kpis = {currency: Comparison(*(f.get(currency, Figures()) for f in figures)) for currency in currencies}
-    items = [queries.items_sold(session, shop_ids, p.start, p.end) for p in periods]
+    items = [sum((f.items for f in found.values()), ZERO) for found in figures]
     orders = [sum(f.orders for f in found.values()) for found in figures]
     items_per_order = tuple(float(i / n) if n else None for i, n in zip(items, orders, strict=True))
 
@@ -142,7 +144,9 @@ def build_report(session: Session, shops, shop_ids: list[int], period: Period, v
     series_revenue: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     series_orders: dict[date, int] = defaultdict(int)
     statuses: dict[str, list] = {}
-    for row in queries.sales_rows(session, shop_ids, period.start, period.end, period.grain):
+    chart_rows = rows[0] if period.grain == "month" else queries.sales_rows(
+        session, shop_ids, period.start, period.end, period.grain)
+    for row in chart_rows:
         currency, factor = convert(row.shop_id, row.currency, max(row.bucket, period.start))
         entry = statuses.setdefault(row.status, [0, defaultdict(Decimal)])
         entry[0] += int(row.orders)

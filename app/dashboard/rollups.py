@@ -81,7 +81,7 @@ FROM (SELECT DISTINCT (creation_time AT TIME ZONE %(zone)s)::date AS day FROM or
 DAY_ORDERS_DDL = """
 CREATE TEMP TABLE IF NOT EXISTS sales_day_orders (
     id bigint, day date, creation_time timestamptz, currency text, status text, total_with_vat numeric(14,2),
-    total_without_vat numeric(14,2), payment_method text, shipping_method text, first boolean
+    total_without_vat numeric(14,2), payment_method text, shipping_method text, first boolean, items numeric
 ) ON COMMIT DELETE ROWS
 """
 DAY_ORDERS = """
@@ -91,7 +91,9 @@ SELECT o.id, d.day, o.creation_time, coalesce(o.currency, s.currency), coalesce(
        CASE WHEN o.customer_guid IS NOT NULL AND __O_IS_A_SALE__ THEN NOT EXISTS (
            SELECT 1 FROM orders p
            WHERE p.shop_id = %(shop_id)s AND p.customer_guid = o.customer_guid AND p.deleted_at IS NULL
-             AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)) END
+             AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)) END,
+       (SELECT coalesce(sum(i.amount), 0) FROM order_items i
+        WHERE i.order_id = o.id AND i.order_created_at = o.creation_time AND i.item_type IN (__PRODUCT_LINES__))
 FROM sales_touched_days d
 CROSS JOIN (SELECT currency FROM shops WHERE id = %(shop_id)s) s
 CROSS JOIN LATERAL (
@@ -119,9 +121,11 @@ class Rollup:
 
 ROLLUPS = (
     Rollup("sales_days", "sales_months", ("currency", "status"),
-           ("orders", "revenue_with_vat", "revenue_without_vat", "new_customers", "returning_customers"), (), """
+           ("orders", "revenue_with_vat", "revenue_without_vat", "new_customers", "returning_customers", "items"), (),
+           """
 SELECT %(shop_id)s, day, currency, status, count(*), coalesce(sum(total_with_vat), 0),
-       coalesce(sum(total_without_vat), 0), count(*) FILTER (WHERE first), count(*) FILTER (WHERE NOT first)
+       coalesce(sum(total_without_vat), 0), count(*) FILTER (WHERE first), count(*) FILTER (WHERE NOT first),
+       sum(items)
 FROM sales_day_orders
 GROUP BY day, currency, status
 """),

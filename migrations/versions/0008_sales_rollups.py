@@ -35,6 +35,7 @@ def _sales(table: str, period: str) -> None:
         sa.Column('revenue_without_vat', _money(), nullable=False),
         sa.Column('new_customers', sa.Integer(), nullable=False),
         sa.Column('returning_customers', sa.Integer(), nullable=False),
+        sa.Column('items', sa.Numeric(precision=16, scale=3), nullable=False),
         sa.PrimaryKeyConstraint('shop_id', period, 'currency', 'status', name=op.f(f'pk_{table}')),
     )
 

@@ -47,6 +47,7 @@ def test_the_home_page_shows_each_currency_against_the_previous_period(db, clien
     assert "+100.0 %" in html.split('id="kpis-CZK"')[1].split("</tr>")[1]  # revenue 1500 vs 750 in April
     assert 'id="chart-revenue-CZK"' in html and "<svg" in html and "Table view" in html
     assert "never added up" in html
+    assert '<strong id="kpi-items">1.00</strong>' in html  # one product line of one unit per order
 
 
 def test_one_shop_the_vat_choice_and_the_htmx_partial(db, client):

@@ -27,7 +27,9 @@ FROM_ORDERS = {
                coalesce(o.currency, s.currency) AS currency, coalesce(o.status, '') AS status, count(*) AS orders,
                sum(o.total_with_vat) AS revenue_with_vat, sum(o.total_without_vat) AS revenue_without_vat,
                count(*) FILTER (WHERE f.rank = 1) AS new_customers,
-               count(*) FILTER (WHERE f.rank > 1) AS returning_customers
+               count(*) FILTER (WHERE f.rank > 1) AS returning_customers,
+               coalesce(sum((SELECT sum(i.amount) FROM order_items i WHERE i.order_id = o.id
+                             AND i.item_type IN ('product', 'bazar', 'service', 'product-set'))), 0) AS items
         FROM orders o JOIN shops s ON s.id = o.shop_id
         LEFT JOIN (SELECT id, row_number() OVER (PARTITION BY shop_id, customer_guid ORDER BY creation_time, id)
                    AS rank FROM orders
@@ -66,7 +68,8 @@ def expected_rows(session, table: str, shops: list[int]) -> set[tuple]:
 
 
 MONTHS = {"sales_days": ("sales_months", ("currency", "status"),
-                         ("orders", "revenue_with_vat", "revenue_without_vat", "new_customers", "returning_customers")),
+                         ("orders", "revenue_with_vat", "revenue_without_vat", "new_customers", "returning_customers",
+                          "items")),
           "sales_method_days": ("sales_method_months", ("currency", "status", "kind", "method"),
                                 ("orders", "revenue_with_vat")),
           "sales_product_days": ("sales_product_months", ("currency", "status", "code"),
