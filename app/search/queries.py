@@ -20,7 +20,7 @@ from app.tables.declaration import like_escape
 
 LIMIT = 8
 MIN_LENGTH = 2
-WORD_SIMILARITY = 0.5
+WORD_SIMILARITY = 0.55
 PHONE = re.compile(r"^\+?[\d\s\-()/.]{4,}$")
 KINDS = ("orders", "customers", "products")
 
@@ -45,7 +45,7 @@ WHERE shop_id = ANY(:shops) AND deleted_at IS NULL
   AND (email LIKE :lower_prefix
        OR lower(hub_unaccent(full_name)) LIKE :contains
        OR lower(hub_unaccent(company)) LIKE :contains
-       OR :plain <% lower(hub_unaccent(full_name))
+       __FUZZY_NAME__
        __PHONE__)
 ORDER BY rank, full_name LIMIT :limit
 """
@@ -61,19 +61,18 @@ WITH matched AS (
            CASE WHEN lower(hub_unaccent(name)) = :plain THEN 3 WHEN lower(hub_unaccent(name)) LIKE :contains THEN 4
                 ELSE 5 + 1 - word_similarity(:plain, lower(hub_unaccent(name))) END
     FROM products
-    WHERE shop_id = ANY(:shops) AND (lower(hub_unaccent(name)) LIKE :contains
-                                     OR :plain <% lower(hub_unaccent(name)))
+    WHERE shop_id = ANY(:shops) AND (lower(hub_unaccent(name)) LIKE :contains __FUZZY_NAME__)
     UNION ALL
     SELECT shop_id, product_guid, NULL,
            CASE WHEN lower(hub_unaccent(name)) = :plain THEN 3 WHEN lower(hub_unaccent(name)) LIKE :contains THEN 4
                 ELSE 5 + 1 - word_similarity(:plain, lower(hub_unaccent(name))) END
-    FROM product_texts
-    WHERE shop_id = ANY(:shops) AND (lower(hub_unaccent(name)) LIKE :contains
-                                     OR :plain <% lower(hub_unaccent(name)))
+    FROM product_texts  -- its shop is checked on the product (so the planner takes the name's index)
+    WHERE lower(hub_unaccent(name)) LIKE :contains __FUZZY_NAME__
 )
 SELECT id, shop_id, name, code, rank FROM (
     SELECT DISTINCT ON (p.id) p.id, p.shop_id, p.name, m.code, m.rank
     FROM matched m JOIN products p ON p.shop_id = m.shop_id AND p.guid = m.guid AND p.deleted_at IS NULL
+    WHERE p.shop_id = ANY(:shops)
     ORDER BY p.id, m.rank, m.code
 ) best
 ORDER BY rank, name LIMIT :limit
@@ -101,13 +100,22 @@ class Group:
         return min(hit.rank for hit in self.hits)
 
 
+def _rows(session: Session, sql: str, params: dict, fuzzy: str, limit: int) -> list:
+    """Exact, prefix and substring hits; only when they do not fill the group, similar names too (a typo):
+    a common name's hundreds of similar rows are never fetched and ranked when it is found as typed."""
+    rows = session.execute(text(sql.replace("__FUZZY_NAME__", "")), params).all()
+    if len(rows) < limit and len(params["plain"]) >= 3:
+        rows = session.execute(text(sql.replace("__FUZZY_NAME__", fuzzy)), params).all()
+    return rows
+
+
 def search(session: Session, shop_ids: list[int], term: str, limit: int = LIMIT) -> list[Group]:
     """The organization's hits for `term`, grouped by kind, the group with the best hit first."""
     term = " ".join(term.split())[:100]
     if len(term) < MIN_LENGTH or not shop_ids:
         return []
-    # One typo (a swapped pair of letters too) keeps a word's trigram similarity above 0.5; pg_trgm's default
-    # 0.6 misses transpositions. Local to this transaction (a read-only request).
+    # One typo (a swapped pair of letters too) keeps a word's trigram similarity above 0.55; pg_trgm's
+    # default 0.6 misses transpositions. Local to this transaction (a read-only request).
     plain = session.execute(text("SELECT lower(hub_unaccent(:term)), "
                                  "set_config('pg_trgm.word_similarity_threshold', :threshold, true)"),
                             {"term": term, "threshold": str(WORD_SIMILARITY)}).scalar_one()
@@ -127,11 +135,11 @@ def search(session: Session, shop_ids: list[int], term: str, limit: int = LIMIT)
         customers = customers.replace("__PHONE_RANK__", "OR phone LIKE :phone").replace(
             "__PHONE__", "OR phone LIKE :phone")
     customers = customers.replace("__PHONE_RANK__", "").replace("__PHONE__", "")
-    for row in session.execute(text(customers), params):
+    for row in _rows(session, customers, params, "OR :plain <% lower(hub_unaccent(full_name))", limit):
         groups["customers"].hits.append(Hit("customers", row.id, row.shop_id, row.full_name or row.email or "",
                                             " · ".join(filter(None, (row.email, row.company, row.phone))), None,
                                             float(row.rank)))
-    for row in session.execute(text(PRODUCTS), params):
+    for row in _rows(session, PRODUCTS, params, "OR :plain <% lower(hub_unaccent(name))", limit):
         groups["products"].hits.append(Hit("products", row.id, row.shop_id, row.name or row.code or "",
                                            row.code or "", row.code, float(row.rank)))
     found = [group for group in groups.values() if group.hits]
