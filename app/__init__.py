@@ -114,4 +114,10 @@ def _register_blueprints(app: Flask) -> None:
     for channel in channels().values():  # a platform's own routes (Shoptet's addon install)
         if channel.blueprint is not None:
             app.register_blueprint(channel.blueprint)
+    from app.dashboard.routes import bp as dashboard_bp
+
+    app.register_blueprint(dashboard_bp)
+    from app.search.routes import bp as search_bp
+
+    app.register_blueprint(search_bp)
     register_error_pages(app)

@@ -197,3 +197,9 @@ def sync(shop_id: int, kind: str, full: bool) -> None:
     except ImportFailed as exc:
         _fail(str(exc))
     click.echo(json.dumps({**counts, "seconds": round(time.monotonic() - started, 3)}))
+
+
+from app.dashboard.cli import COMMANDS as DASHBOARD_COMMANDS  # noqa: E402 (the sales commands)
+
+for _command in DASHBOARD_COMMANDS:
+    hub_cli.add_command(_command)

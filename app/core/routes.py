@@ -7,11 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import func, select
-
-from app.extensions import db
-from app.orgs.scoping import scoped
-from app.shops.models import Shop
 
 bp = Blueprint("core", __name__)
 
@@ -21,8 +16,9 @@ bp = Blueprint("core", __name__)
 def index():
     if g.get("org") is None:  # a new account, or a platform operator outside every organization
         return render_template("core/no_organization.html")
-    shop_count = db.session.execute(scoped(Shop, select(func.count()).select_from(Shop))).scalar_one()
-    return render_template("core/index.html", shop_count=shop_count)
+    from app.dashboard.routes import render_dashboard  # the merchant's home: the sales dashboard
+
+    return render_dashboard()
 
 
 ERROR_TEXT = {
