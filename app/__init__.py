@@ -48,6 +48,7 @@ def _init_extensions(app: Flask) -> None:
 
     from app import models  # noqa: F401  (every table on the metadata)
     from app.auth import sessions
+    from app.core.namespace import database_prefix
     from app.extensions import csrf, db, limiter, login_manager, migrate
     from app.i18n import init_i18n
     from app.imports.partitions import include_in_migrations
@@ -78,7 +79,8 @@ def _init_extensions(app: Flask) -> None:
 
     redis = Redis.from_url(app.config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=2)
     app.extensions["redis"] = redis
-    app.extensions["settings_cache"] = SettingsCache(redis, app.config["SETTINGS_LOCAL_TTL_SECONDS"])
+    app.extensions["settings_cache"] = SettingsCache(redis, app.config["SETTINGS_LOCAL_TTL_SECONDS"],
+                                                     namespace=lambda: database_prefix(app))
     app.before_request(load_current_org)
     init_security_headers(app)
 

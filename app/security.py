@@ -1,4 +1,6 @@
-"""Response headers that make the browser enforce our rules (no inline scripts, no framing)."""
+"""The web's security rules in one place: response headers (no inline scripts, no framing, no-store for
+logged-in pages and downloads), the open-redirect check, trusted proxies, http(s)-only links, and the
+redaction of secrets that travel in URLs from access logs."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 def init_security_headers(app: Flask) -> None:
     app.jinja_env.tests["http_url"] = is_http_url  # `{% if shop.url is http_url %}<a href=…>`
+
     @app.after_request
     def _headers(response):
         if request.endpoint != "static" and (_logged_in() or _is_download(response)):

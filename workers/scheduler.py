@@ -16,7 +16,9 @@ from collections.abc import Callable
 
 from sqlalchemy import text
 
+from app.core.namespace import redis_key
 from app.extensions import db
+from app.monitoring.queries import SCHEDULER_HEARTBEAT_KEY
 from workers.process import configure_logging, set_title, start_app
 
 log = logging.getLogger("hub.scheduler")
@@ -63,7 +65,7 @@ def tick(app, tasks: list[Callable] | None = None) -> bool:
                 except Exception:
                     db.session.rollback()
                     log.exception("scheduler task %s failed", getattr(task, "__name__", task))
-            app.extensions["redis"].set("hub:scheduler:heartbeat", int(time.time()), ex=120)
+            app.extensions["redis"].set(redis_key(SCHEDULER_HEARTBEAT_KEY, app), int(time.time()), ex=120)
         finally:
             lock_connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": SCHEDULER_LOCK_ID})
             lock_connection.commit()

@@ -11,6 +11,7 @@ import logging
 import time
 from datetime import UTC, datetime
 
+from app.core.namespace import redis_key
 from app.extensions import db
 from app.monitoring import alerts, queries, services, trends
 
@@ -38,7 +39,7 @@ def evaluate_and_notify(app, now: datetime | None = None) -> services.Reconciled
 
 
 def run_alert_pass(app) -> None:
-    if not app.extensions["redis"].set("hub:mon:alerts:slot", 1, nx=True, ex=55):
+    if not app.extensions["redis"].set(redis_key("hub:mon:alerts:slot", app), 1, nx=True, ex=55):
         return
     evaluate_and_notify(app)
 

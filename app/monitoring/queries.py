@@ -22,6 +22,7 @@ from sqlalchemy import and_, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
+from app.core.namespace import redis_key
 from app.monitoring import budget, events
 from app.monitoring.models import Incident
 from app.orgs.models import Organization
@@ -113,7 +114,7 @@ def live_workers(redis: Redis, now: datetime | None = None) -> list[WorkerStat]:
 
 
 def scheduler_heartbeat(redis: Redis) -> datetime | None:
-    raw = redis.get(SCHEDULER_HEARTBEAT_KEY)
+    raw = redis.get(redis_key(SCHEDULER_HEARTBEAT_KEY))
     return datetime.fromtimestamp(int(raw), UTC) if raw else None
 
 

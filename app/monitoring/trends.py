@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from redis import Redis
 
+from app.core.namespace import redis_key
+
 KEEP_SAMPLES = 24 * 60
 SAMPLE_EVERY_SECONDS = 60
 
@@ -59,4 +61,5 @@ def read(redis: Redis, name: str, since: float | None = None) -> list[Point]:
 def claim_sampling_slot(redis: Redis, now: float | None = None) -> bool:
     """True for the first caller in each minute: samples stay one a minute whatever the tick rate."""
     minute = int((now if now is not None else time.time()) // SAMPLE_EVERY_SECONDS)
-    return bool(redis.set(f"hub:mon:series:slot:{minute}", 1, nx=True, ex=3 * SAMPLE_EVERY_SECONDS))
+    slot = redis_key(f"hub:mon:series:slot:{minute}")  # another database's scheduler samples its own
+    return bool(redis.set(slot, 1, nx=True, ex=3 * SAMPLE_EVERY_SECONDS))

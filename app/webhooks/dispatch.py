@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from redis import Redis
 
+from app.core.namespace import redis_key
 from app.queues import enqueue
 
 MARKER_TTL_SECONDS = 300
 
 
 def marker_key(shop_id: int) -> str:
-    return f"hub:webhooks:queued:{shop_id}"
+    """In the database's namespace: another hub on the same Redis has its own shop ids."""
+    return redis_key(f"hub:webhooks:queued:{shop_id}")
 
 
 def enqueue_processing(redis: Redis, shop_id: int) -> bool:

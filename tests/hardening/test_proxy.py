@@ -14,7 +14,11 @@ def proxied_app(test_config, app, redis_client):
     config = test_config.model_copy(update={"PROXY_COUNT": 1})
     proxied = create_app(config)
     proxied.config["LOGIN_LIMIT_PER_IP"] = "3 per 15 minutes"
-    return proxied
+    yield proxied
+    from app.extensions import db
+
+    with proxied.app_context():
+        db.engine.dispose()  # its own pool: closed now, not by the garbage collector in a later test
 
 
 def _fail(client, address: str, n: int):

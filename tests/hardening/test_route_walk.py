@@ -116,12 +116,15 @@ def _send(client, token, data, rule, method, world):
     path = _path(data, rule, world)
     query = data.draw(st.lists(st.tuples(st.sampled_from(query_names()), bad_values()), max_size=4), label="query")
     kwargs = {"query_string": MultiDict(query)}
+    if data.draw(st.booleans(), label="htmx"):  # the partials htmx asks for (a table alone, a progress fragment)
+        table = data.draw(st.sampled_from(sorted(TABLES)), label="target")
+        kwargs["headers"] = {"HX-Request": "true", "HX-Target": TABLES[table].target}
     if method == "POST":
         if rule.endpoint == "webhooks.receive":
             kwargs["data"] = data.draw(st.one_of(st.binary(max_size=200), st.sampled_from([
                 b'{"eshopId": [1], "event": "order:create"}', b'{"event": "\\u0000"}', b"null", b"[]"])),
                 label="body")
-            kwargs["headers"] = {"Content-Type": "application/json",
+            kwargs["headers"] = {**kwargs.get("headers", {}), "Content-Type": "application/json",
                                  "Shoptet-Webhook-Signature": data.draw(st.sampled_from(["", "00" * 20]))}
         else:
             form = data.draw(st.lists(st.tuples(st.sampled_from(form_names()), bad_values()), max_size=5),

@@ -82,3 +82,17 @@ def test_cache_keys_are_namespaced_by_database(app, db, tenant, redis_client):
     ours = [key.decode() for key in redis_client.keys("*settings:*")]
     assert any(key.startswith(prefix) for key in ours)
     assert all(key.startswith(prefix) for key in ours if key.startswith("hub:"))
+
+
+def test_coordination_keys_are_namespaced_too(app, db, tenant, redis_client):
+    """Another hub's webhook marker or alert slot for the same shop id / minute does not silence this one."""
+    from app.monitoring import trends
+    from app.webhooks.dispatch import enqueue_processing
+
+    shop_id = tenant.shop_a.id
+    redis_client.set(f"hub:webhooks:queued:{shop_id}", 1)  # what another hub on this Redis holds
+    assert enqueue_processing(redis_client, shop_id) is True
+    assert enqueue_processing(redis_client, shop_id) is False  # our own marker still deduplicates
+    minute = 1_000_000 * trends.SAMPLE_EVERY_SECONDS
+    redis_client.set(f"hub:mon:series:slot:{minute // trends.SAMPLE_EVERY_SECONDS}", 1)
+    assert trends.claim_sampling_slot(redis_client, minute) is True
