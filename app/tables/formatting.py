@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import g
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -22,7 +23,13 @@ def local_time(value: datetime | None, zone: ZoneInfo | None = None, fmt: str | 
 
 
 def yes_no(value: bool | None) -> str:
-    return "–" if value is None else (_("yes") if value else _("no"))
+    """yes / no in the request's language (translated once per request: the filter runs once per row)."""
+    if value is None:
+        return "–"
+    words = g.get("_hub_yes_no")
+    if words is None:
+        words = g._hub_yes_no = (_("no"), _("yes"))
+    return words[bool(value)]
 
 
 TEMPLATE_FILTERS = {"local_time": local_time, "yes_no": yes_no}
