@@ -167,14 +167,41 @@ def format_number(value, locale: Locale | str | None = None, places: int | None 
 
 # --- dates and times -------------------------------------------------------------------------------------------
 
+FIELD = re.compile(r"%\((\w+)\)s")
+SIMPLE_FIELDS = {"d", "dd", "M", "MM", "MMM", "y", "yyyy", "H", "HH", "h", "mm", "a"}
+
+
+@lru_cache(maxsize=64)
+def _compiled(locale_name: str, kind: str) -> tuple | None:
+    """The locale's medium date or short time pattern as a %-format and the month and period names it needs,
+    when it uses only simple fields (cs, sk, en do); else None and Babel formats each value."""
+    locale = Locale.parse(locale_name)
+    pattern = babel_dates.parse_pattern(
+        locale.date_formats["medium"] if kind == "date" else locale.time_formats["short"])
+    if not set(FIELD.findall(pattern.format)) <= SIMPLE_FIELDS:
+        return None
+    periods = locale.day_periods["format"]["abbreviated"]
+    return (pattern.format, dict(locale.months["format"]["abbreviated"]), (periods["am"], periods["pm"]))
+
+
 @lru_cache(maxsize=8192)
 def _day_text(locale_name: str, day: date_type) -> str:
-    return babel_dates.format_date(day, "medium", locale=locale_name)
+    compiled = _compiled(locale_name, "date")
+    if compiled is None:
+        return babel_dates.format_date(day, "medium", locale=locale_name)
+    pattern, months, _ = compiled
+    return pattern % {"d": day.day, "dd": f"{day.day:02d}", "M": day.month, "MM": f"{day.month:02d}",
+                      "MMM": months[day.month], "y": day.year, "yyyy": f"{day.year:04d}"}
 
 
 @lru_cache(maxsize=4096)
 def _minute_text(locale_name: str, hour: int, minute: int) -> str:
-    return babel_dates.format_time(time_type(hour, minute), "short", locale=locale_name)
+    compiled = _compiled(locale_name, "time")
+    if compiled is None:
+        return babel_dates.format_time(time_type(hour, minute), "short", locale=locale_name)
+    pattern, _, (am, pm) = compiled
+    return pattern % {"H": hour, "HH": f"{hour:02d}", "h": (hour % 12) or 12, "mm": f"{minute:02d}",
+                      "a": am if hour < 12 else pm}
 
 
 @lru_cache(maxsize=64)

@@ -105,3 +105,18 @@ def test_a_date_filter_typed_the_czech_way(client, db, tenant):
 
 def test_an_amount_that_rounds_to_zero_has_no_minus():
     assert format_money(Decimal("-0.004"), "CZK", "cs") == f"0,00{NBSP}Kč"  # Babel would write -0,00 Kč
+
+
+@pytest.mark.parametrize("locale", ["cs", "sk", "en", "de", "pl", "hu"])
+def test_the_fast_dates_write_what_babel_writes(locale):
+    from datetime import time
+
+    from babel import dates as babel_dates
+
+    from app.i18n import _day_text, _minute_text
+
+    for day in (date(2026, 1, 5), date(2026, 11, 30), date(1999, 12, 31)):
+        assert _day_text(locale, day) == babel_dates.format_date(day, "medium", locale=locale)
+    for hour, minute in ((0, 0), (0, 5), (9, 7), (12, 0), (13, 45), (23, 59)):
+        assert _minute_text(locale, hour, minute) == babel_dates.format_time(time(hour, minute), "short",
+                                                                              locale=locale)
