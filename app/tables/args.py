@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.datastructures import MultiDict
 
-from app.i18n import parse_day
+from app.formats import parse_day
 
 MAX_SEARCH_LENGTH = 100
 
