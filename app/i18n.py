@@ -1,5 +1,4 @@
-"""The interface's language and formats: Flask-Babel with one catalog per language under app/translations, and
-the template filters every page formats numbers, money, dates and times with.
+"""The interface's language: Flask-Babel with one catalog per language under app/translations.
 
 English is the source language (the msgids); Czech and Slovak are catalogs (`make translations` extracts
 the strings and updates them, `make setup` compiles them). Which language a request gets is decided here,
@@ -10,38 +9,18 @@ Writing code that speaks the user's language:
 - templates: `{{ _("Orders") }}`, with values `{{ _("%(count)s orders", count=n) }}`; plurals `ngettext`;
 - Python: `from flask_babel import gettext as _` inside a request or job, and `lazy_gettext` for strings
   defined at import time (column headings, labels of declarations), which are translated when rendered.
-
-Formats (filters registered on every template, in the request's locale):
-- `{{ amount|money(currency) }}`: `2 359,00 Kč` (cs), `CZK 2,359.00` (en); an amount without its currency is
-  a defect, so the currency is required;
-- `{{ n|number }}`: `12 345` (cs); `{{ day|date }}`: `30. 11. 2026` (cs), `Nov 30, 2026` (en);
-- `{{ moment|datetime }}`: date and minutes in the organization's display time zone (the one rule for every
-  time shown), as a `<time>` whose title names the zone; `{{ zone_label() }}` says the zone in words.
-Date inputs read what `date` writes and ISO (`parse_day`).
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date as date_type
-from datetime import datetime as datetime_type
-from decimal import Decimal
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from babel import Locale
-from babel import dates as babel_dates
-from babel import numbers as babel_numbers
-from flask import Blueprint, Flask, abort, g, has_request_context, redirect, request, session, url_for
-from flask_babel import get_locale, get_timezone
+from flask import Blueprint, Flask, abort, has_request_context, redirect, request, session, url_for
+from flask_babel import get_locale
 from flask_login import current_user
-from markupsafe import Markup, escape
 
 from app.extensions import babel, db
 
 LANGUAGES = ("cs", "sk", "en")  # what the interface speaks; English is the source text
 DEFAULT_LANGUAGE = "en"
-DEFAULT_ZONE = "Europe/Prague"  # the display_timezone setting's default (app/settings/registry.py)
 LANGUAGE_NAMES = {"cs": "Čeština", "sk": "Slovenčina", "en": "English"}  # each in its own language
 SESSION_KEY = "language"
 
@@ -79,188 +58,8 @@ def choose_language():
     return redirect(safe_next_url(target, url_for("core.index"))), 303
 
 
-def display_zone_name() -> str:
-    """The organization's display time zone: every time on every page is shown in it (Flask-Babel's zone)."""
-    org = g.get("org") if has_request_context() else None
-    if org is None:
-        return DEFAULT_ZONE
-    from app.settings.cache import settings_cache
-
-    name = str(settings_cache().values(db.session, org.id)["display_timezone"])
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return DEFAULT_ZONE
-    return name
-
-
-def _locale() -> Locale:
-    """The request's locale; English outside a request (jobs write CSV, not pages)."""
-    return (get_locale() if has_request_context() else None) or Locale.parse(DEFAULT_LANGUAGE)
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(str(get_timezone())) if has_request_context() else ZoneInfo(DEFAULT_ZONE)
-
-
-# --- numbers and money ------------------------------------------------------------------------------------------
-
-@lru_cache(maxsize=256)
-def _money_format(locale_name: str, currency: str) -> tuple | None:
-    """What Babel's format_currency does for this locale and currency, taken apart once: (positive prefix,
-    positive suffix, negative prefix, negative suffix, group, decimal, digits), or None where its grouping is
-    not by thousands (Babel formats those). A table cell then costs a string format, not a pattern's apply."""
-    locale = Locale.parse(locale_name)
-    pattern = locale.currency_formats["standard"]
-    if pattern.grouping != (3, 3):
-        return None
-    symbol = babel_numbers.get_currency_symbol(currency, locale)
-    (pos_prefix, neg_prefix), (pos_suffix, neg_suffix) = pattern.prefix, pattern.suffix
-    return (pos_prefix.replace("¤", symbol), pos_suffix.replace("¤", symbol), neg_prefix.replace("¤", symbol),
-            neg_suffix.replace("¤", symbol), babel_numbers.get_group_symbol(locale),
-            babel_numbers.get_decimal_symbol(locale), babel_numbers.get_currency_precision(currency))
-
-
-def _grouped(text: str, group: str, decimal: str) -> str:
-    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
-
-
-def format_money(value, currency: str, locale: Locale | str | None = None) -> str:
-    """`2 359,00 Kč` in cs: the amount with its currency, in the locale's way."""
-    if value is None:
-        return ""
-    locale = Locale.parse(locale) if isinstance(locale, str) else (locale or _locale())
-    currency = (currency or "").upper()
-    parts = _money_format(str(locale), currency) if currency else None
-    if parts is None:
-        return babel_numbers.format_currency(value, currency, locale=locale) if currency else format_number(
-            value, locale, 2)
-    pos_prefix, pos_suffix, neg_prefix, neg_suffix, group, decimal, digits = parts
-    amount = Decimal(value)
-    text = _grouped(f"{abs(amount):,.{digits}f}", group, decimal)
-    if amount < 0 and text.strip("0" + group + decimal):
-        return f"{neg_prefix}{text}{neg_suffix}"
-    return f"{pos_prefix}{text}{pos_suffix}"
-
-
-@lru_cache(maxsize=16)
-def _number_symbols(locale_name: str) -> tuple[str, str, bool]:
-    locale = Locale.parse(locale_name)
-    return (babel_numbers.get_group_symbol(locale), babel_numbers.get_decimal_symbol(locale),
-            locale.decimal_formats[None].grouping == (3, 3))
-
-
-def format_number(value, locale: Locale | str | None = None, places: int | None = None) -> str:
-    """`12 345` / `12 345,5` in cs; `places` fixes the decimals (amounts without a currency: a rate)."""
-    if value is None:
-        return ""
-    locale = Locale.parse(locale) if isinstance(locale, str) else (locale or _locale())
-    group, decimal, thousands = _number_symbols(str(locale))
-    if not thousands:
-        return babel_numbers.format_decimal(value, locale=locale)
-    if isinstance(value, int) and places is None:
-        return _grouped(f"{value:,}", group, decimal)
-    number = Decimal(value)
-    text = f"{number:,.{places}f}" if places is not None else f"{number.normalize():,f}"
-    return _grouped(text, group, decimal)
-
-
-# --- dates and times -------------------------------------------------------------------------------------------
-
-def format_day(value, locale: Locale | str | None = None) -> str:
-    """`30. 11. 2026` in cs and sk, `Nov 30, 2026` in en. A datetime is first put in the display zone."""
-    if value is None:
-        return ""
-    locale = Locale.parse(locale) if isinstance(locale, str) else (locale or _locale())
-    if isinstance(value, datetime_type):
-        value = value.astimezone(_zone()).date()
-    return babel_dates.format_date(value, "medium", locale=locale)
-
-
-def format_moment(value: datetime_type | None, locale: Locale | str | None = None,
-                  zone: ZoneInfo | None = None) -> str:
-    """`30. 11. 2026 14:05` in cs: the date and the minute in the display zone (the organization's)."""
-    if value is None:
-        return ""
-    locale = Locale.parse(locale) if isinstance(locale, str) else (locale or _locale())
-    local = value.astimezone(zone or _zone())
-    day = babel_dates.format_date(local, "medium", locale=locale)
-    minute = babel_dates.format_time(local, "short", locale=locale)
-    return locale.datetime_formats["medium"].replace("{1}", day).replace("{0}", minute)  # "{1} {0}" in cs
-
-
-def datetime_filter(value: datetime_type | None, zone: ZoneInfo | None = None) -> Markup:
-    """A time as the page shows it: in the display zone, the zone named in the element's title."""
-    if value is None:
-        return Markup("")
-    zone = zone or _zone()
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        value.isoformat(), zone.key, format_moment(value, zone=zone))
-
-
-def date_filter(value) -> Markup:
-    """A day (a datetime: its day in the display zone) as the locale writes it."""
-    if value is None:
-        return Markup("")
-    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), format_day(value))
-
-
-def zone_label(zone: ZoneInfo | None = None) -> Markup:
-    """"Times in Europe/Prague (CET)": said where a page shows times."""
-    from flask_babel import gettext as _
-
-    zone = zone or _zone()
-    short = datetime_type.now(zone).strftime("%Z")
-    return Markup('<small class="zone-label">{}</small>').format(
-        _("Times in %(zone)s (%(abbreviation)s)", zone=zone.key, abbreviation=short))
-
-
-# --- date inputs -----------------------------------------------------------------------------------------------
-
-DOTTED_DAY = re.compile(r"^\s*(\d{1,2})\s*\.\s*(\d{1,2})\s*\.\s*(\d{4})\s*$")  # 30. 11. 2026, 30.11.2026
-SLASHED_DAY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})\s*$")  # 30/11/2026 (day first)
-
-
-def parse_day(text: str, locale: Locale | str | None = None) -> date_type:
-    """A day as people type it: ISO (`2026-11-30`, what links carry), `30. 11. 2026` (cs, sk), `30/11/2026`, or
-    the locale's medium date (`Nov 30, 2026`). Raises ValueError otherwise."""
-    text = text.strip()
-    try:
-        return date_type.fromisoformat(text)
-    except ValueError:
-        pass
-    found = DOTTED_DAY.match(text) or SLASHED_DAY.match(text)
-    if found:
-        day, month, year = (int(part) for part in found.groups())
-        return date_type(year, month, day)
-    locale = Locale.parse(locale) if isinstance(locale, str) else (locale or _locale())
-    if locale.language == "en":
-        try:
-            return datetime_type.strptime(text, "%b %d, %Y").date()  # Nov 30, 2026
-        except ValueError:
-            pass
-    raise ValueError(f"not a date: {text!r}")
-
-
-def date_input_value(value: date_type | None) -> str:
-    """What a date input shows for a chosen day: the way the locale writes it (parse_day reads it back)."""
-    return format_day(value) if value else ""
-
-
-def date_input_placeholder() -> str:
-    return format_day(date_type(2026, 11, 30))
-
-
-TEMPLATE_FILTERS = {"money": format_money, "number": format_number, "date": date_filter,
-                    "datetime": datetime_filter}
-
-
 def init_i18n(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale, default_locale=DEFAULT_LANGUAGE,
-                   timezone_selector=display_zone_name)
-    app.jinja_env.filters.update(TEMPLATE_FILTERS)
-    app.jinja_env.globals.update(zone_label=zone_label, date_input_value=date_input_value,
-                                 date_input_placeholder=date_input_placeholder, escape=escape)
+    babel.init_app(app, locale_selector=select_locale, default_locale=DEFAULT_LANGUAGE)
     app.register_blueprint(bp)
 
     @app.context_processor
@@ -270,7 +69,7 @@ def init_i18n(app: Flask) -> None:
 
 
 def role_label(role) -> str:
-    """A role as people read it, in their language (`manager` → "Správce" in Czech)."""
+    """A role as people read it, in their language (`manager` → "Manažer")."""
     from app.orgs.forms import ROLE_LABELS
 
     value = getattr(role, "value", role) or ""

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
-from app.i18n import parse_day
+from app.formats import parse_day
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint: every id column
 MAX_INT = 2**31 - 1  # PostgreSQL integer: counts, status ids
@@ -77,7 +77,7 @@ def amount(raw: str | None, name: str) -> Decimal | None:
 
 
 def day(raw: str | None, name: str) -> date | None:
-    """A calendar day as people type it (`30. 11. 2026`, ISO `2026-11-30`, see app.i18n.parse_day), between 1900
+    """A calendar day as people type it (`30. 11. 2026`, ISO `2026-11-30`, see app.formats.parse_day), between 1900
     and 2999; None when empty."""
     value = (raw or "").strip()
     if not value:

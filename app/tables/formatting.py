@@ -8,21 +8,28 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask import g
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from app.i18n import date_filter, datetime_filter, format_number
+from app.formats import date_filter, datetime_filter, format_number
 
 
 def local_time(value: datetime | None, zone: ZoneInfo | None = None, fmt: str | None = None) -> Markup:
-    """A time in the display zone, in the user's locale (app/i18n.py); a `fmt` without hours means the day."""
+    """A time in the display zone, in the user's locale (app/formats.py); a `fmt` without hours means the day."""
     if fmt is not None and "%H" not in fmt:
         return date_filter(value.astimezone(zone) if value is not None and zone is not None else value)
     return datetime_filter(value, zone)
 
 
 def yes_no(value: bool | None) -> str:
-    return "–" if value is None else (_("yes") if value else _("no"))
+    """yes / no in the request's language (translated once per request: the filter runs once per row)."""
+    if value is None:
+        return "–"
+    words = g.get("_hub_yes_no")
+    if words is None:
+        words = g._hub_yes_no = (_("no"), _("yes"))
+    return words[bool(value)]
 
 
 TEMPLATE_FILTERS = {"local_time": local_time, "yes_no": yes_no}

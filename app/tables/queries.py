@@ -78,7 +78,7 @@ def estimate(session: Session, state: TableState, shop_ids: list[int], zone: Zon
 
 
 COUNT_BOUND = 10_000  # up to this many rows a page says exactly how many match
-COUNT_TIME_LIMIT_MS = 60  # a count that takes longer (a rare filter no index serves) gives way to the estimate
+COUNT_TIME_LIMIT_MS = 30  # a count that takes longer (a rare filter no index serves) gives way to the estimate
 _SET_TIMEOUT = text("SELECT set_config('statement_timeout', :limit, true)")
 
 

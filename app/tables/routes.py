@@ -9,6 +9,8 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
+from app.formats import TEMPLATE_FILTERS as FORMAT_FILTERS
+from app.formats import TEMPLATE_GLOBALS as FORMAT_GLOBALS
 from app.htmx import STOP_POLLING, is_htmx
 from app.orgs.models import Role
 from app.orgs.scoping import current_org, current_org_shops, current_role, get_scoped_or_404, require
@@ -20,8 +22,11 @@ from app.tables.pages import request_state, table_settings
 from app.tables.registry import TABLES
 
 bp = Blueprint("tables", __name__)
-for _name, _function in TEMPLATE_FILTERS.items():  # every page shows times and money the tables' way
+# Every page formats money, numbers, days and times one way (app/formats.py), and cells the tables' way.
+for _name, _function in {**FORMAT_FILTERS, **TEMPLATE_FILTERS}.items():
     bp.add_app_template_filter(_function, _name)
+for _name, _function in FORMAT_GLOBALS.items():
+    bp.add_app_template_global(_function, _name)
 
 
 def _table_or_404(table_name: str) -> Table:

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from app.customers.models import Customer
-from app.i18n import format_money
+from app.formats import format_money
 from app.orders.models import Order
 from app.settings.services import update_settings
 from tests.orders.tables import cursors
