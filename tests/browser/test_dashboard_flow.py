@@ -54,8 +54,11 @@ def test_dashboard_range_shop_and_search_by_keyboard(app, live_db, live_server, 
 
     box = browser.find_element(By.ID, "site-search")
     box.send_keys("novakova")
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#site-search-results a.search-hit")))
+    hit = f'#site-search-results a.search-hit[href="/customers/{customer_id}"]'
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, hit)))  # the answer to the whole word
+    wait.until(lambda driver: not driver.execute_script("return document.querySelector('.htmx-request')"))
     box.send_keys(Keys.ARROW_DOWN)
+    wait.until(lambda driver: driver.switch_to.active_element.get_attribute("href") or False)
     focused = browser.switch_to.active_element
     assert focused.get_attribute("class") == "search-hit"
     focused.send_keys(Keys.ENTER)
