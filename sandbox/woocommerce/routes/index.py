@@ -24,3 +24,20 @@ def namespace_index():
     home = request.host_url.rstrip("/")
     return json_response({"namespace": "wc/v3", "routes": routes,
                           "_links": {"up": [{"href": f"{home}/wp-json/"}]}})
+
+
+@bp.get(API_PREFIX + "/settings/general")
+def general_settings():
+    """`GET /settings/general` (read only here): the settings a client reads facts from, in WooCommerce's
+    shape (a list of `{id, label, value, ...}`); the store's currency and price decimals."""
+    from flask import g
+
+    from sandbox.woocommerce.routes import require
+
+    require("list")
+    store = g.sandbox.store
+    settings = [("woocommerce_currency", "Currency", store.profile.currency, "select"),
+                ("woocommerce_price_num_decimals", "Number of decimals", "2", "number"),
+                ("woocommerce_default_country", "Country / State", store.profile.customer_countries[0][0], "select")]
+    return json_response([{"id": key, "label": label, "description": "", "type": kind, "default": "",
+                           "value": value, "group_id": "general"} for key, label, value, kind in settings])

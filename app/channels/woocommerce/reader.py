@@ -1,0 +1,211 @@
+"""Reading a WooCommerce store: the full import and the change feeds, both by modification date.
+
+WooCommerce has no snapshots: a full import walks the list by (`date_modified_gmt`, id) ascending
+(app/woocommerce/walk.py, which neither misses nor repeats records that change during the walk), and its
+checkpoint is the last record handed to the pipeline, so a killed import resumes just after the last
+committed batch. The change feed is the same walk from the watermark, asking `modified_after` a minute
+before it (the filter is exclusive and a change can commit late with an older date); what it reads again
+hashes alike and is left unchanged by the writers.
+
+Deletions: WooCommerce trashes orders and products (`status=trash`, their `date_modified_gmt` the time of
+trashing), which a walk over the trash finds; it runs before the walk of live records and never moves the
+watermark, so a crash between the two loses neither. Customers cannot be trashed and have no date filter
+(API_NOTES §6): their feed lists them all (a reconcile), and a customer the hub has that the listing
+lacks is confirmed gone by id before it is marked deleted. Orders deleted for good leave no trace a date
+can find (no webhook either); they stay until a full import.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from app.channels.base import ChangeBatch, Deletion, ImportContext, StockBatch
+from app.channels.woocommerce.api import client_for_shop
+from app.channels.woocommerce.mapping import STOCK_ID, mapper_for, variant_code
+from app.extensions import db
+from app.imports.records import BadRecord, RecordError
+from app.woocommerce import WalkCursor, WooClient
+from app.woocommerce.walk import from_epoch, to_epoch
+
+PATHS = {"orders": "/orders", "customers": "/customers", "products": "/products"}
+FEED_OVERLAP = timedelta(seconds=60)  # modified_after this far before the watermark (late commits)
+BATCH = 100  # records per change batch (one page)
+
+
+def _gmt_datetime(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def with_variations(client: WooClient, product: dict) -> dict:
+    """A variable product carries only its variations' ids: read them (in pages of 100)."""
+    if product.get("type") == "variable" and product.get("variations"):
+        product["_variations"] = list(client.iter_items(f"/products/{product['id']}/variations",
+                                                        {"orderby": "id", "order": "asc"}))
+    return product
+
+
+class WalkSource:
+    """A full import of orders or products: every live record, walked by modification date; the checkpoint
+    (`woo_position`: date and id of the last record yielded, `requested_at`) lets a new attempt go on."""
+
+    def __init__(self, shop, kind: str, context: ImportContext, mapper: Callable[[dict], object]):
+        self.shop, self.kind, self.mapper = shop, kind, mapper
+        self.state = dict(context.checkpoint)
+        self.state.setdefault("requested_at", datetime.now(UTC).isoformat())
+        self.done = int(self.state.get("woo_done") or 0)
+        self._total: int | None = self.state.get("woo_total")
+        self._walk = None
+
+    def records(self) -> Iterator:
+        position = self.state.get("woo_position")
+        params = {"status": "any"} if self.kind == "orders" else {}
+        with client_for_shop(self.shop) as client:
+            self._walk = client.walk_modified(PATHS[self.kind], params=params, overlap_seconds=1,
+                                              resume_after=tuple(position) if position else None)
+            for obj in self._walk:
+                if self._total is None and self._walk.total is not None:
+                    self._total = self.done + self._walk.total
+                self.done += 1
+                try:
+                    if self.kind == "products":
+                        with_variations(client, obj)
+                    yield self.mapper(obj)
+                except (RecordError, KeyError, TypeError, ValueError) as exc:
+                    yield BadRecord(self.done, f"{type(exc).__name__}: {exc}", repr(obj.get("id")).encode())
+
+    def checkpoint(self) -> dict:
+        state = {**self.state, "woo_done": self.done, "woo_total": self._total}
+        if self._walk is not None and self._walk.position is not None:
+            state["woo_position"] = list(self._walk.position)
+        return state
+
+    def total(self) -> int | None:
+        return self._total
+
+
+class ListingSource:
+    """A full import of customers: WooCommerce lists them by id (no dates to walk by), page after page;
+    the checkpoint is the last id written, so a resumed import asks from the next one (`exclude` is not
+    needed: ids only grow)."""
+
+    def __init__(self, shop, context: ImportContext, mapper: Callable[[dict], object]):
+        self.shop, self.mapper = shop, mapper
+        self.state = dict(context.checkpoint)
+        self.state.setdefault("requested_at", datetime.now(UTC).isoformat())
+        self.done = int(self.state.get("woo_done") or 0)
+        self.last_id = int(self.state.get("woo_last_id") or 0)
+        self._total: int | None = None
+
+    def records(self) -> Iterator:
+        with client_for_shop(self.shop) as client:
+            for page in client.iter_pages("/customers", {"orderby": "id", "order": "asc"}):
+                if self._total is None:
+                    self._total = page.total
+                for obj in page.items:
+                    if int(obj["id"]) <= self.last_id:
+                        continue
+                    self.done += 1
+                    self.last_id = int(obj["id"])
+                    try:
+                        yield self.mapper(obj)
+                    except (RecordError, KeyError, TypeError, ValueError) as exc:
+                        yield BadRecord(self.done, f"{type(exc).__name__}: {exc}", repr(obj.get("id")).encode())
+
+    def checkpoint(self) -> dict:
+        return {**self.state, "woo_done": self.done, "woo_last_id": self.last_id}
+
+    def total(self) -> int | None:
+        return self._total
+
+
+def full_import(shop, kind: str, context: ImportContext):
+    mapper = mapper_for(kind, shop, context.language)
+    if kind == "customers":
+        return ListingSource(shop, context, mapper)
+    return WalkSource(shop, kind, context, mapper)
+
+
+# --- the change feeds ------------------------------------------------------------------------------------
+
+def changes(shop, kind: str, since: datetime) -> Iterator[ChangeBatch]:
+    mapper = mapper_for(kind, shop)
+    with client_for_shop(shop) as client:
+        if kind == "customers":
+            yield from _customer_changes(shop, client, mapper)
+            return
+        cursor = WalkCursor(from_epoch(int(since.timestamp())))
+        # Trash first, without moving the watermark (see the module docstring).
+        trashed = client.walk_modified(PATHS[kind], cursor=cursor, overlap_seconds=int(FEED_OVERLAP.total_seconds()),
+                                       params={"status": "trash"})
+        deletions = [Deletion(str(obj["id"]), _gmt_datetime(obj["date_modified_gmt"])) for obj in trashed]
+        for start in range(0, len(deletions), BATCH):
+            yield ChangeBatch([], deletions[start:start + BATCH], since, len(deletions[start:start + BATCH]))
+        walk = client.walk_modified(PATHS[kind], cursor=cursor, overlap_seconds=int(FEED_OVERLAP.total_seconds()),
+                                    params={"status": "any"} if kind == "orders" else {})
+        records, newest = [], since
+        for obj in walk:
+            newest = max(newest, _gmt_datetime(obj["date_modified_gmt"]))
+            if kind == "products":
+                with_variations(client, obj)
+            records.append(mapper(obj))
+            if len(records) >= BATCH:
+                yield ChangeBatch(records, [], newest, len(records))
+                records = []
+        if records:
+            yield ChangeBatch(records, [], newest, len(records))
+
+
+def _customer_changes(shop, client: WooClient, mapper) -> Iterator[ChangeBatch]:
+    started = datetime.now(UTC)
+    listed: set[str] = set()
+    records = []
+    for obj in client.iter_items("/customers", {"orderby": "id", "order": "asc"}):
+        listed.add(str(obj["id"]))
+        records.append(mapper(obj))
+        if len(records) >= BATCH:
+            yield ChangeBatch(records, [], started, len(records))
+            records = []
+    if records:
+        yield ChangeBatch(records, [], started, len(records))
+    missing = [guid for guid in _hub_customer_guids(shop.id) if guid not in listed]
+    gone = []
+    for start in range(0, len(missing), BATCH):  # a listing by pages can skip one that moved: ask by id
+        chunk = missing[start:start + BATCH]
+        still = {str(obj["id"]) for obj in client.iter_items("/customers", {"include": chunk, "role": "all"})}
+        gone.extend(guid for guid in chunk if guid not in still)
+    if gone:
+        yield ChangeBatch([], [Deletion(guid, started) for guid in gone], started, len(gone))
+
+
+def _hub_customer_guids(shop_id: int) -> list[str]:
+    """The store's own customers the hub holds (not the guests it derived, not those already deleted)."""
+    rows = db.session.execute(text("SELECT guid FROM customers WHERE shop_id = :shop AND deleted_at IS NULL "
+                                   "AND guid NOT LIKE 'guest:%'"), {"shop": shop_id}).scalars().all()
+    db.session.commit()
+    return list(rows)
+
+
+def stock_changes(shop, position_of: Callable[[str], int | None]) -> Iterator[StockBatch]:
+    """One warehouse: the stock of products (and their variations) changed since the stream's position
+    (epoch seconds of the newest change read; the whole catalogue the first time)."""
+    stream = f"stock:{STOCK_ID}"
+    position = position_of(stream)
+    cursor = WalkCursor(from_epoch(position)) if position else None
+    with client_for_shop(shop) as client:
+        amounts: dict[str, tuple] = {}
+        newest = position or 0
+        walk = client.walk_modified("/products", cursor=cursor, overlap_seconds=int(FEED_OVERLAP.total_seconds()))
+        for obj in walk:
+            newest = max(newest, to_epoch(obj["date_modified_gmt"]))
+            with_variations(client, obj)
+            for item in obj.get("_variations") or ([obj] if obj.get("type") != "variable" else []):
+                if item.get("manage_stock") and item.get("stock_quantity") is not None:
+                    amounts[variant_code(item)] = (item["stock_quantity"], None)
+            if len(amounts) >= 500:
+                yield StockBatch(stream, STOCK_ID, amounts, newest, movements=len(amounts))
+                amounts = {}
+        yield StockBatch(stream, STOCK_ID, amounts, newest or int(time.time()), movements=len(amounts))
