@@ -104,3 +104,27 @@ def test_sync_command_runs_full_and_incremental_for_a_store(app, db, store, impo
     assert full.exit_code == 0, full.output
     assert json.loads(full.stdout.strip().splitlines()[-1])["inserted"] == 0
     assert set(hub_orders(db, imported.id)) == set(store_orders(store))
+
+
+def test_both_auth_schemes_basic_over_https_and_oauth_over_http(app, db, store, imported):
+    """Over plain http the store ignores Basic, so the http shop's import proves OAuth 1.0a; over https the
+    hub sends Basic, trusting the store's certificate through WOOCOMMERCE_CA_FILE."""
+    from app.channels.woocommerce.api import client_for_shop
+    from app.shops.models import Shop
+    from app.woocommerce import BasicAuth, OAuth1Auth
+
+    with client_for_shop(imported) as client:
+        assert isinstance(client.transport.auth, OAuth1Auth)
+    org = make_org(db.session)
+    db.session.commit()
+    app.config["WOOCOMMERCE_CA_FILE"] = store.ca_file
+    try:
+        result = shop_add(app, org.id, store, url=store.https_url)
+        assert result.exit_code == 0, result.output
+        shop = db.session.get(Shop, int(result.stdout.strip().splitlines()[-1]))
+        with client_for_shop(shop) as client:
+            assert isinstance(client.transport.auth, BasicAuth)
+        assert run_queued(db, shop)["orders"] == "succeeded"
+    finally:
+        app.config["WOOCOMMERCE_CA_FILE"] = ""
+    assert set(hub_orders(db, shop.id)) == set(store_orders(store))

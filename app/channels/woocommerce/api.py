@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -86,7 +87,7 @@ def client_for_shop(shop, **options) -> WooClient:
     options.setdefault("on_response", ApiBudgetRecorder(current_app.extensions["redis"], shop.id))
     ca_file = current_app.config.get("WOOCOMMERCE_CA_FILE")
     if ca_file:
-        options.setdefault("verify", ca_file)
+        options.setdefault("verify", ssl.create_default_context(cafile=ca_file))
     return WooClient(shop.api_url or shop.url, key, secret, **options)
 
 
