@@ -128,3 +128,23 @@ def test_both_auth_schemes_basic_over_https_and_oauth_over_http(app, db, store, 
     finally:
         app.config["WOOCOMMERCE_CA_FILE"] = ""
     assert set(hub_orders(db, shop.id)) == set(store_orders(store))
+
+
+def test_the_demo_connects_its_woocommerce_store_through_the_service_once(app, db, store):
+    from sqlalchemy import select
+
+    from app.demo import DEMO_ORG, connect_woo_store
+    from app.orgs.models import Organization
+    from app.shops.models import Shop
+    from app.sync.models import SyncRun
+
+    org = db.session.execute(select(Organization).where(Organization.name == DEMO_ORG)).scalar_one_or_none()
+    org = org or make_org(db.session, DEMO_ORG)
+    messages = connect_woo_store(app, store.description)
+    assert any("importing the WooCommerce store" in message for message in messages)
+    connect_woo_store(app, store.description)  # the next start reconnects the same shop
+    shops = db.session.execute(select(Shop).where(Shop.organization_id == org.id,
+                                                  Shop.platform == "woocommerce")).scalars().all()
+    assert len(shops) == 1 and shops[0].url == store.base_url
+    runs = db.session.execute(select(SyncRun.kind).where(SyncRun.shop_id == shops[0].id)).scalars().all()
+    assert sorted(runs) == ["customers", "orders", "products"]  # the queued first imports, not again
