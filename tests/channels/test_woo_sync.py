@@ -83,7 +83,10 @@ def test_customers_are_reconciled_including_deletions(db, store, shop):
     assert hub == listed and str(changed["customers_deleted"][0]) not in hub
 
 
-def test_a_full_import_misses_nothing_when_orders_change_during_the_walk(app, db, store, shop):
+def test_a_full_import_misses_nothing_when_orders_change_during_the_walk(app, db, store, shop, monkeypatch):
+    from app.channels.woocommerce.reader import WalkSource
+
+    monkeypatch.setattr(WalkSource, "AHEAD", 1)  # the walk at most a page ahead: the churn lands mid-walk
     calls = []
 
     def churn(progress):

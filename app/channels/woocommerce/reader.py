@@ -17,6 +17,8 @@ can find (no webhook either); they stay until a full import.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -50,7 +52,14 @@ def with_variations(client: WooClient, product: dict) -> dict:
 
 class WalkSource:
     """A full import of orders or products: every live record, walked by modification date; the checkpoint
-    (`woo_position`: date and id of the last record yielded, `requested_at`) lets a new attempt go on."""
+    (`woo_position`: date and id of the last record yielded, `requested_at`) lets a new attempt go on.
+
+    The walk runs a few pages ahead in a thread of its own (the store answers while the pipeline writes the
+    batch before), each record carrying the walk's position after it, so the checkpoint is always that of
+    the last record handed to the pipeline, never of a page read ahead.
+    """
+
+    AHEAD = 300  # records read ahead of the pipeline (three pages)
 
     def __init__(self, shop, kind: str, context: ImportContext, mapper: Callable[[dict], object]):
         self.shop, self.kind, self.mapper = shop, kind, mapper
@@ -58,33 +67,81 @@ class WalkSource:
         self.state.setdefault("requested_at", datetime.now(UTC).isoformat())
         self.done = int(self.state.get("woo_done") or 0)
         self._total: int | None = self.state.get("woo_total")
-        self._walk = None
+        self._position = self.state.get("woo_position")
 
     def records(self) -> Iterator:
         position = self.state.get("woo_position")
         params = {"status": "any"} if self.kind == "orders" else {}
         with client_for_shop(self.shop) as client:
-            self._walk = client.walk_modified(PATHS[self.kind], params=params, overlap_seconds=1,
-                                              resume_after=tuple(position) if position else None)
-            for obj in self._walk:
-                if self._total is None and self._walk.total is not None:
-                    self._total = self.done + self._walk.total
-                self.done += 1
-                try:
+            walk = client.walk_modified(PATHS[self.kind], params=params, overlap_seconds=1,
+                                        resume_after=tuple(position) if position else None)
+
+            def read() -> Iterator[tuple[dict, tuple, int | None]]:
+                for obj in walk:
                     if self.kind == "products":
                         with_variations(client, obj)
+                    yield obj, walk.position, walk.total
+
+            for obj, after, remaining in read_ahead(read(), self.AHEAD):
+                if self._total is None and remaining is not None:
+                    self._total = self.done + remaining
+                self.done += 1
+                self._position = list(after)
+                try:
                     yield self.mapper(obj)
                 except (RecordError, KeyError, TypeError, ValueError) as exc:
                     yield BadRecord(self.done, f"{type(exc).__name__}: {exc}", repr(obj.get("id")).encode())
 
     def checkpoint(self) -> dict:
         state = {**self.state, "woo_done": self.done, "woo_total": self._total}
-        if self._walk is not None and self._walk.position is not None:
-            state["woo_position"] = list(self._walk.position)
+        if self._position:
+            state["woo_position"] = self._position
         return state
 
     def total(self) -> int | None:
         return self._total
+
+
+_END = object()
+
+
+def read_ahead(items: Iterator, depth: int) -> Iterator:
+    """`items`, produced by a thread up to `depth` ahead of the consumer; its exception is raised here, and
+    a consumer that stops early stops it."""
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+            put((_END, None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put((_END, exc))
+
+    thread = threading.Thread(target=produce, name="woo-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = buffer.get()
+            if item is _END:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 class ListingSource:
