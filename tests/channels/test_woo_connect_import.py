@@ -148,3 +148,25 @@ def test_the_demo_connects_its_woocommerce_store_through_the_service_once(app, d
     assert len(shops) == 1 and shops[0].url == store.base_url
     runs = db.session.execute(select(SyncRun.kind).where(SyncRun.shop_id == shops[0].id)).scalars().all()
     assert sorted(runs) == ["customers", "orders", "products"]  # the queued first imports, not again
+
+
+def test_sync_command_products_and_stock_for_a_store(app, db, store, imported):
+    runner = app.test_cli_runner()
+    changed = store.mutate(products_updated=2, stock_changes=3)
+    result = runner.invoke(args=["hub", "sync", "--shop", str(imported.id), "--kind", "products"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.strip().splitlines()[-1])["updated"] >= 2
+    stock = runner.invoke(args=["hub", "sync", "--shop", str(imported.id), "--kind", "stock"])
+    assert stock.exit_code == 0, stock.output  # stock came with the products' records
+    from app.channels.woocommerce.mapping import variant_code
+    from tests.channels.woo_helpers import store_client
+
+    with store_client(store) as client:
+        for change in changed["stock_changes"]:
+            item = client.get(f"/products/{change['id']}")
+            amount = db.session.execute(text("SELECT stock FROM product_variants WHERE shop_id = :s AND code = :c"),
+                                        {"s": imported.id, "c": variant_code(item)}).scalar_one()
+            assert int(amount) == item["stock_quantity"]
+    full = runner.invoke(args=["hub", "sync", "--shop", str(imported.id), "--kind", "products", "--full"])
+    assert full.exit_code == 0, full.output
+    assert json.loads(full.stdout.strip().splitlines()[-1])["inserted"] == 0
