@@ -4,9 +4,6 @@ twice; the shop: 500s, a tight leaky bucket, dropped webhooks). Real worker proc
 on a live server and a scheduler thread keep the hub current. Afterwards every row of every kind equals
 its platform's: 0 missing, 0 extra, 0 different; the lag from each WooCommerce order change to the hub is
 printed (median, p95).
-
-Not churned here: orders deleted for good in WooCommerce (no webhook, no trace a date can find: they stay
-in the hub until a full import, see app/channels/woocommerce/reader.py).
 """
 
 from __future__ import annotations
@@ -157,6 +154,7 @@ def test_the_hub_converges_on_a_woocommerce_store_and_a_shoptet_shop_with_faults
                 changed_at = time.time()
                 changes = store.mutate(orders_created=1, orders_updated=2, orders_touched=1,
                                        orders_trashed=1 if call % 6 == 0 else 0,
+                                       orders_deleted=1 if call % 7 == 3 else 0,
                                        orders_restored=1 if call % 9 == 4 else 0, customers_updated=1,
                                        customers_created=1 if call % 4 == 0 else 0,
                                        customers_deleted=1 if call % 10 == 5 else 0,

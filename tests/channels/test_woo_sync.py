@@ -72,6 +72,20 @@ def test_trashed_orders_and_products_are_deleted_and_a_restored_order_comes_back
     assert str(restored[0]) in hub_orders(db, shop.id)
 
 
+def test_orders_deleted_for_good_are_found_by_the_count_and_confirmed_by_id(db, store, shop):
+    before = store.state()["requests"].get("GET /wp-json/wc/v3/orders 200", 0)
+    assert run_now(db, shop, "orders").status == "succeeded"
+    quiet = store.state()["requests"].get("GET /wp-json/wc/v3/orders 200", 0) - before
+    assert quiet <= 3  # nothing changed: the walk's page, the trash walk's, and the count
+    changed = store.mutate(orders_deleted=2)  # no trash, no webhook
+    outcome = run_now(db, shop, "orders")
+    assert outcome.status == "succeeded" and outcome.stats["deleted"] == 2
+    deleted = set(db.session.execute(text("SELECT code FROM orders WHERE shop_id = :s AND deleted_at IS NOT NULL"),
+                                     {"s": shop.id}).scalars())
+    assert deleted == {str(i) for i in changed["orders_deleted"]}
+    assert_same_orders(db, shop, store)
+
+
 def test_customers_are_reconciled_including_deletions(db, store, shop):
     changed = store.mutate(customers_updated=2, customers_deleted=1, customers_created=1)
     outcome = run_now(db, shop, "customers")

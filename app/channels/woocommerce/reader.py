@@ -11,8 +11,9 @@ Deletions: WooCommerce trashes orders and products (`status=trash`, their `date_
 trashing), which a walk over the trash finds; it runs before the walk of live records and never moves the
 watermark, so a crash between the two loses neither. Customers cannot be trashed and have no date filter
 (API_NOTES §6): their feed lists them all (a reconcile), and a customer the hub has that the listing
-lacks is confirmed gone by id before it is marked deleted. Orders deleted for good leave no trace a date
-can find (no webhook either); they stay until a full import.
+lacks is confirmed gone by id before it is marked deleted. Orders and products deleted for good leave no
+trace a date can find (no webhook either): after each walk one request compares the store's count with the
+hub's, and only a difference lists the store's ids to find them.
 """
 
 from __future__ import annotations
@@ -214,6 +215,39 @@ def changes(shop, kind: str, since: datetime) -> Iterator[ChangeBatch]:
                 records = []
         if records:
             yield ChangeBatch(records, [], newest, len(records))
+        gone = _deleted_for_good(shop.id, kind, client)
+        if gone:
+            yield ChangeBatch([], gone, newest, len(gone))
+
+
+def _deleted_for_good(shop_id: int, kind: str, client: WooClient) -> list[Deletion]:
+    """Records deleted for good (no trash, no webhook, no date to find): one request compares the store's
+    count of live records with the hub's; only when the hub holds more are the store's ids listed
+    (`_fields=id`) and each missing one confirmed gone by id before it becomes a deletion."""
+    table, key = ("orders", "code") if kind == "orders" else ("products", "guid")
+    params = {"status": "any"} if kind == "orders" else {}
+    first = client.request("GET", PATHS[kind], params={**params, "per_page": 1, "_fields": "id"})
+    store_total = first.total or 0
+    ours = _hub_keys(shop_id, table, key)
+    if len(ours) <= store_total:
+        return []
+    listed = {str(item["id"]) for item in client.iter_items(PATHS[kind], {**params, "orderby": "id",
+                                                                          "order": "asc", "_fields": "id"})}
+    missing = sorted(code for code in ours if code not in listed)
+    now, gone = datetime.now(UTC), []
+    for start in range(0, len(missing), BATCH):
+        chunk = missing[start:start + BATCH]
+        found = {str(item["id"]) for item in client.iter_items(PATHS[kind], {
+            "include": chunk, "status": "any,trash" if kind == "orders" else "any", "_fields": "id"})}
+        gone.extend(Deletion(code, now) for code in chunk if code not in found)
+    return gone
+
+
+def _hub_keys(shop_id: int, table: str, key: str) -> set[str]:
+    rows = db.session.execute(text(f"SELECT {key} FROM {table} WHERE shop_id = :shop "  # noqa: S608 (constants)
+                                   "AND deleted_at IS NULL"), {"shop": shop_id}).scalars().all()
+    db.session.commit()
+    return set(rows)
 
 
 def _customer_changes(shop, client: WooClient, mapper) -> Iterator[ChangeBatch]:
