@@ -161,3 +161,22 @@ def test_a_crashed_full_import_resumes_after_its_last_batch(app, db, store, shop
     assert asked <= (total - 100) // 99 + 3  # only the rest was walked (pages overlap by one record)
     assert db.session.get(SyncRun, run.id).progress_done == total
     assert_same_orders(db, shop, store)
+
+
+def test_a_sale_lowering_a_variations_stock_reaches_the_hub_through_the_stock_stream(db, store, shop):
+    """The sale touches the variation, not its parent: the products feed cannot see it, the stock stream must."""
+    assert run_now(db, shop, "stock").status == "succeeded"  # the first pass reads everything; position set
+    with store_client(store) as client:
+        parent = next(p for p in client.iter_items("/products", {"type": "variable"}) if p["variations"])
+        variation = next(v for v in client.iter_items(f"/products/{parent['id']}/variations") if v["manage_stock"])
+        client.create("/orders", {"set_paid": True, "line_items": [
+            {"product_id": parent["id"], "variation_id": variation["id"], "quantity": 2}]})
+        after = client.get(f"/products/{parent['id']}/variations/{variation['id']}")
+        assert after["stock_quantity"] == variation["stock_quantity"] - 2
+        assert client.get(f"/products/{parent['id']}")["date_modified_gmt"] == parent["date_modified_gmt"]
+    assert run_now(db, shop, "products").status == "succeeded"
+    outcome = run_now(db, shop, "stock")
+    assert outcome.status == "succeeded"
+    stock = db.session.execute(text("SELECT stock FROM product_variants WHERE shop_id = :s AND code = :c"),
+                               {"s": shop.id, "c": variation["sku"]}).scalar_one()
+    assert int(stock) == after["stock_quantity"]

@@ -28,11 +28,12 @@ from sqlalchemy import text
 
 from app.channels.base import ChangeBatch, Deletion, ImportContext, StockBatch
 from app.channels.woocommerce.api import client_for_shop
-from app.channels.woocommerce.mapping import STOCK_ID, mapper_for
+from app.channels.woocommerce.mapping import STOCK_ID, mapper_for, variant_code
 from app.extensions import db
 from app.imports.records import BadRecord, RecordError
+from app.woocommerce import NotFound as WooNotFound
 from app.woocommerce import WalkCursor, WooClient
-from app.woocommerce.walk import from_epoch
+from app.woocommerce.walk import from_epoch, to_epoch
 
 PATHS = {"orders": "/orders", "customers": "/customers", "products": "/products"}
 FEED_OVERLAP = timedelta(seconds=60)  # modified_after this far before the watermark (late commits)
@@ -281,8 +282,56 @@ def _hub_customer_guids(shop_id: int) -> list[str]:
 
 
 def stock_changes(shop, position_of: Callable[[str], int | None]) -> Iterator[StockBatch]:
-    """Nothing of its own: WooCommerce keeps a product's or variation's stock on its record, so stock comes
-    with the products feed, written under the products' "never older" rule. A separate walk writing amounts
-    here would race that feed and could put an older amount back (seen in the convergence test); the
-    stream only records that it was followed (its position: the time of the pass)."""
-    yield StockBatch(f"stock:{STOCK_ID}", STOCK_ID, {}, int(time.time()))
+    """One warehouse's amounts (WooCommerce keeps one stock quantity per product or variation), polled.
+
+    A product's record carries its stock, but a sale lowers a variation's stock without touching its parent
+    (no `product.updated` either, API_NOTES §9.2), so the products feed alone would miss it. From the
+    stream's position (epoch seconds of the newest change read) this reads the orders changed since (their
+    lines name what they took from stock) and the products changed since, then the current stock of exactly
+    those: simple products by `include`, variations per parent. The first pass reads every product. Amounts
+    are absolute; one read before a later change is corrected by the next pass, which sees that change.
+    """
+    stream = f"stock:{STOCK_ID}"
+    position = position_of(stream)
+    overlap = int(FEED_OVERLAP.total_seconds())
+    cursor = WalkCursor(from_epoch(position)) if position else None
+    newest = position or 0
+    simple: set[int] = set()
+    parents: set[int] = set()
+    amounts: dict[str, tuple] = {}
+    with client_for_shop(shop) as client:
+        if cursor is not None:
+            for order in client.walk_modified("/orders", cursor=cursor, overlap_seconds=overlap,
+                                              params={"_fields": "id,date_modified_gmt,line_items"}):
+                newest = max(newest, to_epoch(order["date_modified_gmt"]))
+                for line in order.get("line_items") or []:
+                    if line.get("variation_id"):
+                        parents.add(int(line["product_id"]))
+                    elif line.get("product_id"):
+                        simple.add(int(line["product_id"]))
+        for product in client.walk_modified("/products", cursor=cursor, overlap_seconds=overlap):
+            newest = max(newest, to_epoch(product["date_modified_gmt"]))
+            if product.get("type") == "variable":
+                parents.add(int(product["id"]))
+            else:
+                _take_stock(product, amounts)
+                simple.discard(int(product["id"]))
+        ids = sorted(simple)
+        for start in range(0, len(ids), BATCH):
+            for product in client.iter_items("/products", {"include": ids[start:start + BATCH]}):
+                _take_stock(product, amounts)
+        for parent in sorted(parents):
+            try:
+                for variation in client.iter_items(f"/products/{parent}/variations", {"orderby": "id"}):
+                    _take_stock(variation, amounts)
+            except WooNotFound:
+                continue  # deleted since: the products feed says so
+            if len(amounts) >= 500:
+                yield StockBatch(stream, STOCK_ID, amounts, position or 0, supplies=len(amounts))
+                amounts = {}
+    yield StockBatch(stream, STOCK_ID, amounts, newest or int(time.time()), supplies=len(amounts))
+
+
+def _take_stock(item: dict, amounts: dict[str, tuple]) -> None:
+    if item.get("manage_stock") and item.get("stock_quantity") is not None:
+        amounts[variant_code(item)] = (item["stock_quantity"], None)
