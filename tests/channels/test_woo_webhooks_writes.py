@@ -4,6 +4,7 @@ and the hub's pushes back (order statuses, stock by batch, a 429 in the middle o
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlalchemy import func, select, text
@@ -130,3 +131,20 @@ def test_stock_by_batch_with_a_429_in_the_middle(db, store, shop):
     stocked = dict(db.session.execute(text("SELECT code, stock FROM product_variants WHERE shop_id = :s "
                                            "AND code = ANY(:c)"), {"s": shop.id, "c": codes}).all())
     assert {code: int(stocked[code]) for code in codes} == {code: amounts[code] for code in codes}
+
+
+def test_webhooks_the_store_disabled_after_failed_deliveries_are_switched_back_on(db, store, shop):
+    """The hub's endpoint is unreachable in these tests (HUB_PUBLIC_URL is the discard port), so deliveries
+    fail and the store disables the hooks after a few; the next stock pass (the shop's interval) revives them."""
+    from app.webhooks.urls import webhook_url
+    from tests.imports.processes import wait_for
+
+    def hooks():
+        return [h for h in store.webhooks()["webhooks"] if h["delivery_url"] == webhook_url(shop)]
+
+    for _ in range(4):
+        store.mutate(orders_updated=3)
+        time.sleep(0.3)
+    wait_for(lambda: any(h["status"] == "disabled" for h in hooks()), timeout=30, what="a disabled webhook")
+    assert run_now(db, shop, "stock").status == "succeeded"
+    assert {h["status"] for h in hooks()} == {"active"}

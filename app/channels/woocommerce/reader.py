@@ -27,10 +27,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from app.channels.base import ChangeBatch, Deletion, ImportContext, StockBatch
+from app.channels.woocommerce import webhooks
 from app.channels.woocommerce.api import client_for_shop
 from app.channels.woocommerce.mapping import STOCK_ID, mapper_for, variant_code
 from app.extensions import db
 from app.imports.records import BadRecord, RecordError
+from app.webhooks.urls import webhook_url
 from app.woocommerce import NotFound as WooNotFound
 from app.woocommerce import WalkCursor, WooClient
 from app.woocommerce.walk import from_epoch, to_epoch
@@ -290,9 +292,12 @@ def stock_changes(shop, position_of: Callable[[str], int | None]) -> Iterator[St
     lines name what they took from stock) and the products changed since, then the current stock of exactly
     those: simple products by `include`, variations per parent. The first pass reads every product. Amounts
     are absolute; one read before a later change is corrected by the next pass, which sees that change.
+    Each pass also switches back on the hub's webhooks the store disabled after failed deliveries.
     """
     stream = f"stock:{STOCK_ID}"
     position = position_of(stream)
+    with client_for_shop(shop) as client:  # this pass runs on the shop's interval: a fit place for upkeep
+        webhooks.reactivate(client, webhook_url(shop))
     overlap = int(FEED_OVERLAP.total_seconds())
     cursor = WalkCursor(from_epoch(position)) if position else None
     newest = position or 0

@@ -40,6 +40,16 @@ def register(client, shop, url: str) -> None:
                                        "secret": secret, "status": "active"} for topic in TOPICS])
 
 
+def reactivate(client, url: str) -> int:
+    """Switch the hub's webhooks the store disabled (after repeated failed deliveries, API_NOTES §9.4) back
+    on; returns how many. The store keeps their failure count, so a hub still unreachable loses them again."""
+    disabled = [hook for hook in client.iter_items("/webhooks", {"status": "disabled"})
+                if hook.get("delivery_url") == url]
+    if disabled:
+        client.batch("/webhooks", update=[{"id": hook["id"], "status": "active"} for hook in disabled])
+    return len(disabled)
+
+
 def _is_ping(body: bytes, headers: Mapping[str, str]) -> bool:
     if header_value(headers, "X-WC-Webhook-Topic") is not None:
         return False
