@@ -58,7 +58,7 @@ def _name(person: dict) -> str | None:
     return full or None
 
 
-def _item(code: str, position: int, kind: str, line: dict) -> tuple:
+def _item(code: str, position: int, kind: str, line: dict, line_json: bytes) -> tuple:
     if line.get("id") is None:
         raise RecordError(f"{kind} line {position} has no 'id'")
     net, tax = _money(line.get("total")) or Decimal(0), _money(line.get("total_tax")) or Decimal(0)
@@ -75,7 +75,7 @@ def _item(code: str, position: int, kind: str, line: dict) -> tuple:
         code, line["id"], position, kind, str(product_id) if product_id else None, line.get("sku") or None,
         line.get("global_unique_id") or None, name, variant, quantity,
         (gross / quantity).quantize(Decimal("0.01")) if quantity else None, gross, net, vat_rate,
-        orjson.dumps(line).decode(),
+        line_json.decode(),
     )
 
 
@@ -93,7 +93,9 @@ def map_order(obj: dict, *, currency: str) -> OrderRecord:
         if not isinstance(listed, list) or not all(isinstance(line, dict) for line in listed):
             raise RecordError(f"field '{key}' is not a list of objects")
         lines.extend((kind, line) for line in listed)
-    items = [_item(code, position, kind, line) for position, (kind, line) in enumerate(lines, start=1)]
+    item_jsons = [orjson.dumps(line) for _, line in lines]
+    items = [_item(code, position, kind, line, line_json)
+             for position, ((kind, line), line_json) in enumerate(zip(lines, item_jsons, strict=True), start=1)]
     billing = obj.get("billing") if isinstance(obj.get("billing"), dict) else {}
     email = (billing.get("email") or "").strip().lower() or None
     slug = str(obj.get("status") or "pending")
@@ -111,7 +113,6 @@ def map_order(obj: dict, *, currency: str) -> OrderRecord:
     total, tax = _money(obj.get("total")), _money(obj.get("total_tax")) or Decimal(0)
     shipping = obj.get("shipping_lines") or [line for kind, line in lines if kind == "shipping"]
     order_json = orjson.dumps(obj)
-    item_jsons = [item[-1].encode() for item in items]
     row = (
         code, obj.get("order_key"), gmt(obj.get("date_created_gmt")), gmt(obj.get("date_modified_gmt")), number,
         slug, statuses.normalized_status(number, slug), bool(obj.get("date_paid_gmt")), email,
