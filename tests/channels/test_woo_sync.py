@@ -180,3 +180,19 @@ def test_a_sale_lowering_a_variations_stock_reaches_the_hub_through_the_stock_st
     stock = db.session.execute(text("SELECT stock FROM product_variants WHERE shop_id = :s AND code = :c"),
                                {"s": shop.id, "c": variation["sku"]}).scalar_one()
     assert int(stock) == after["stock_quantity"]
+
+
+def test_customers_listed_by_id_skip_none_when_earlier_ones_are_deleted_meanwhile(store):
+    from app.channels.woocommerce.reader import iter_by_id
+
+    with store_client(store) as client:
+        before = [c["id"] for c in client.iter_items("/customers", {"orderby": "id", "order": "asc"})]
+        seen, deleted = [], []
+        for customer in iter_by_id(client, "/customers", per_page=10):
+            seen.append(customer["id"])
+            if len(seen) == 25:  # delete customers already read: every later offset shifts
+                for cid in seen[:6]:
+                    client.delete(f"/customers/{cid}", force=True)
+                    deleted.append(cid)
+    assert len(seen) == len(set(seen)) == len(before)  # none twice, none missed
+    assert set(seen) == set(before)
