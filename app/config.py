@@ -137,7 +137,7 @@ class Config(BaseModel):
                                        example="")
     WOOCOMMERCE_CA_FILE: str = setting("", "WOOCOMMERCE_CA_FILE", "the CA bundle (PEM) the hub trusts for "
                                        "WooCommerce stores on https instead of the public CAs (stores with a "
-                                       "private CA; the demo's sandbox store)", section=IMPORTS, example="")
+                                       "private CA, as the sandbox store on https)", section=IMPORTS, example="")
 
     # --- operations: backups, alerts (platform-wide, so from the environment, not per organization) ----
     BACKUP_DIR: str = setting("", "BACKUP_DIR", "where backups go; setting it turns on the nightly backup and "
