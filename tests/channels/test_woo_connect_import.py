@@ -37,6 +37,7 @@ def test_shop_add_stores_the_keys_encrypted_reads_the_currency_and_registers_the
     db.session.commit()
     shop = connected_shop(app, db, org.id, store)
     assert (shop.platform, shop.currency, shop.auth_mode) == ("woocommerce", "CZK", "keys")
+    assert shop.timezone == "Europe/Prague" and shop.name == "Woo"  # the operator's name wins over the site's
     assert store.consumer_secret.encode() not in shop.api_token_encrypted
     hooks = [h for h in store.webhooks()["webhooks"] if h["delivery_url"] == webhook_url(shop)]
     assert sorted(h["topic"] for h in hooks) == sorted(TOPICS)

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from flask import current_app
 
 from app.channels.base import CurrencyRate, MissingCredentials, ShopFacts
@@ -92,12 +93,28 @@ def client_for_shop(shop, **options) -> WooClient:
 
 
 def shop_facts(shop) -> ShopFacts:
-    """`GET /settings/general`: the store's currency (WooCommerce's REST API says nothing of its time zone
-    or language; the operator's options give those)."""
+    """`GET /settings/general`: the store's currency; WordPress's REST index `GET /wp-json/` (no
+    authentication): the site's name and time zone (`timezone_string`, empty when the site is set to a bare
+    UTC offset, which has no IANA name: then none). WooCommerce's REST API says nothing of a language."""
     with client_for_shop(shop) as client:
         settings = client.get("/settings/general")
+        site = _site_index(client, shop)
     values = {item.get("id"): item.get("value") for item in settings if isinstance(item, dict)}
     currency = (values.get("woocommerce_currency") or "").upper() or None
     decimals = str(values.get("woocommerce_price_num_decimals"))
     rates = (CurrencyRate(currency, Decimal(1), int(decimals) if decimals.isdigit() else None),) if currency else ()
-    return ShopFacts(url=shop.url or None, currency=currency, currencies=rates)
+    timezone = site.get("timezone_string") if isinstance(site.get("timezone_string"), str) else None
+    name = site.get("name") if isinstance(site.get("name"), str) else None
+    return ShopFacts(name=name or None, url=shop.url or None, currency=currency, timezone=timezone or None,
+                     currencies=rates)
+
+
+def _site_index(client: WooClient, shop) -> dict:
+    """The WordPress site's own description; {} when a host hides it (not needed to connect)."""
+    try:
+        response = client.transport.http.get(f"{(shop.api_url or shop.url).rstrip('/')}/wp-json/",
+                                             headers={"Accept": "application/json"})
+        data = response.json() if response.status_code == 200 else {}
+    except (httpx.HTTPError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
