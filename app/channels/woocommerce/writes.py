@@ -114,10 +114,10 @@ class WooWriter(ShopWriter):
 
     def _places(self, codes: list[str]) -> dict[str, tuple[int, int]]:
         """Variant code → (WooCommerce id, parent id or 0), from the hub's catalogue, else asked by SKU."""
+        # A read in the caller's session, never committed here: what the caller has pending is the caller's.
         rows = db.session.execute(text(
             "SELECT code, (raw->>'id')::bigint, coalesce((raw->>'parent_id')::bigint, 0) FROM product_variants "
             "WHERE shop_id = :shop AND code = ANY(:codes)"), {"shop": self.shop.id, "codes": codes}).all()
-        db.session.commit()
         places = {code: (item_id, parent_id) for code, item_id, parent_id in rows if item_id}
         unknown = [code for code in codes if code not in places]
         for chunk in _chunks(unknown):
