@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := wsgi
 
-.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables clean help bench-dashboard
+.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables bench-dashboard bench-woo bench-woo-paging clean help
 ORDERS ?= 100000
 
 help:
@@ -88,7 +88,7 @@ lint: setup
 test: setup test-deps lint
 	$(PY) -m pytest
 
-bench: bench-import bench-tables bench-dashboard
+bench: bench-import bench-tables bench-dashboard bench-woo bench-woo-paging
 
 bench-import: services
 	$(PY) -m bench.import_bench --orders $(ORDERS)
@@ -96,6 +96,15 @@ bench-import: services
 # Full size (1.4 M orders over 3 shops) unless ORDERS is given: make bench-tables ORDERS=60000
 bench-tables: services bench-deps
 	$(PY) -m bench.tables_bench $(if $(filter command line environment,$(origin ORDERS)),--orders $(ORDERS))
+
+# A full import of WOO_ORDERS WooCommerce orders against a client that only GETs and parses the same pages.
+WOO_ORDERS ?= 200000
+bench-woo: services
+	$(PY) -m bench.woo_import_bench --orders $(WOO_ORDERS)
+
+# The client's modified-date walk against a bare loop over the same URLs (requests against the minimum).
+bench-woo-paging: services
+	$(PY) -m bench.woo_paging_bench --orders $(WOO_ORDERS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache

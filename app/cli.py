@@ -124,14 +124,18 @@ def demo_seed() -> None:
 @click.option("--api-url", default=None, help="API base URL (default the platform's; the sandbox's in demos)")
 @click.option("--languages", default=None, help="comma-separated, default language first (default: the API's)")
 @click.option("--currency", default=None, help="the shop's currency (default: the API's; needed without it)")
-def shop_add(org_id, name, platform, eshop_id, url, private_token, api_url, languages, currency) -> None:
+@click.option("--consumer-key", default=None, help="WooCommerce: the REST API consumer key ck_… (stored encrypted)")
+@click.option("--consumer-secret", default=None, help="WooCommerce: the consumer secret cs_… (stored encrypted)")
+def shop_add(org_id, name, platform, eshop_id, url, private_token, api_url, languages, currency, consumer_key,
+             consumer_secret) -> None:
     """Connect a shop to an organization (credentials, facts, webhooks, first imports); prints its id."""
     from app.shops.connect import connect_shop
     from app.shops.services import ShopError, channel_and_credentials, language_codes
 
     try:
-        _channel, credentials = channel_and_credentials(platform, {"eshop_id": eshop_id,
-                                                                   "private_token": private_token})
+        _channel, credentials = channel_and_credentials(platform, {
+            "eshop_id": eshop_id, "private_token": private_token, "url": url, "consumer_key": consumer_key,
+            "consumer_secret": consumer_secret})
         connected = connect_shop(db.session, org_id, platform, credentials, name=name, url=url, api_url=api_url,
                                  languages=language_codes(languages), currency=currency)
     except ShopError as exc:

@@ -143,6 +143,9 @@ class Config(BaseModel):
     SHOPTET_API_URL: HttpUrl = setting("", "SHOPTET_API_URL", "API base of shops connected by install "
                                        "(default `https://api.myshoptet.com`)", section=SHOPTET,
                                        example="")
+    WOOCOMMERCE_CA_FILE: str = setting("", "WOOCOMMERCE_CA_FILE", "the CA bundle (PEM) the hub trusts for "
+                                       "WooCommerce stores on https instead of the public CAs (stores with a "
+                                       "private CA, as the sandbox store on https)", section=IMPORTS, example="")
 
     # --- operations: backups, alerts (platform-wide, so from the environment, not per organization) ----
     BACKUP_DIR: str = setting("", "BACKUP_DIR", "where backups go; setting it turns on the nightly backup and "

@@ -1,8 +1,10 @@
-"""`make demo`'s sandbox process: start the Shoptet sandbox, connect its shops to the demo organization,
-import them once, then keep the sandbox running (honcho stops it with the rest on Ctrl-C).
+"""`make demo`'s sandbox process: start the Shoptet sandbox and a WooCommerce store beside it, connect their
+shops to the demo organization, import them once, then keep both running (honcho stops them with the rest on
+Ctrl-C).
 
-    python -m app.demo [--port 8900] [--shops 3] [--orders 5000]
+    python -m app.demo [--port 8900] [--shops 3] [--orders 5000] [--woo-port 8901] [--woo-orders 3000]
 
+The WooCommerce store answers on plain http, so the hub signs its calls with OAuth 1.0a (as over http).
 The sandbox's data is deterministic (seeded), but its URL and tokens belong to this start, so every start
 updates the shops' API URL, token and webhooks (app/shops/connect.py). Imports are started only for kinds never
 imported.
@@ -39,6 +41,35 @@ def start_sandbox(port: int, shops: int, orders: int) -> tuple[subprocess.Popen,
     return process, json.loads(line)
 
 
+def start_woo_store(port: int, orders: int) -> tuple[subprocess.Popen, dict]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.woocommerce", "--port", str(port), "--seed", "1", "--orders", str(orders),
+         "--exit-with-parent"], stdout=subprocess.PIPE, text=True,
+    )
+    line = process.stdout.readline()
+    if not line:
+        raise SystemExit("the WooCommerce sandbox did not start; see its output above")
+    return process, json.loads(line)
+
+
+def connect_woo_store(app, description: dict) -> list[str]:
+    """The WooCommerce store through the same connect service (`shop-add --platform woocommerce`)."""
+    with app.app_context():
+        org = db.session.execute(select(Organization).where(Organization.name == DEMO_ORG)).scalar_one_or_none()
+        if org is None:
+            raise SystemExit("run `flask hub demo-seed` first (make demo does)")
+        credentials = channel_named("woocommerce").credentials({
+            "url": description["base_url"], "consumer_key": description["consumer_key"],
+            "consumer_secret": description["consumer_secret"]})
+        connected = connect_shop(db.session, org.id, "woocommerce", credentials, name="Zelená zahrada (WooCommerce)",
+                                 url=description["base_url"])
+        db.session.commit()
+    messages = [f"WooCommerce store: {warning}" for warning in connected.warnings]
+    if connected.imports:
+        messages.append(f"importing the WooCommerce store at {description['base_url']}")
+    return messages
+
+
 def connect_shops(app, description: dict) -> list[str]:
     """Each sandbox shop through the one connect service, as an operator's `flask hub shop-add` would: the
     sandbox is new each start, so its URL, token and webhooks are set again; the first imports start only
@@ -65,13 +96,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8900)
     parser.add_argument("--shops", type=int, default=3)
     parser.add_argument("--orders", type=int, default=5000)
+    parser.add_argument("--woo-port", type=int, default=8901)
+    parser.add_argument("--woo-orders", type=int, default=3000)
     args = parser.parse_args(argv)
     process, description = start_sandbox(args.port, args.shops, args.orders)
     print(f"sandbox at {description['base_url']} with {len(description['shops'])} shops", flush=True)
-    for message in connect_shops(create_app(), description):
+    woo_process, woo = start_woo_store(args.woo_port, args.woo_orders)
+    print(f"WooCommerce store at {woo['base_url']}", flush=True)
+    app = create_app()
+    for message in connect_shops(app, description) + connect_woo_store(app, woo):
         print(message, flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: process.terminate())
-    return process.wait()
+
+    def stop(*_):
+        woo_process.terminate()
+        process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    status = process.wait()
+    woo_process.terminate()
+    woo_process.wait()
+    return status
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ from importlib import import_module
 
 from app.channels.base import Channel
 
-PLATFORMS = ("app.channels.shoptet.channel:ShoptetChannel",)
+PLATFORMS = (
+    "app.channels.shoptet.channel:ShoptetChannel",
+    "app.channels.woocommerce.channel:WooCommerceChannel",
+)
 
 _channels: dict[str, Channel] = {}
 

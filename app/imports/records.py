@@ -48,6 +48,9 @@ class OrderRecord:
     changed: datetime | None
     row: tuple  # ORDER_COLUMNS
     items: list[tuple]  # ITEM_COLUMNS
+    # A customer the platform does not list itself, derived from the order (WooCommerce's guests: from the
+    # billing e-mail); written with the order, before what follows orders (metrics) runs.
+    customer: CustomerRecord | None = None
 
 
 @dataclass(slots=True)

@@ -71,7 +71,7 @@ def add_shop(session: Session, org_id: int, *, name: str, url: str = "", api_url
              platform: str = DEFAULT_PLATFORM, **credentials) -> Shop:
     """Store a shop with its credentials (by the channel's names, e.g. `eshop_id`, `private_token`); its API
     is not asked anything."""
-    channel, parsed = channel_and_credentials(platform, credentials)
+    channel, parsed = channel_and_credentials(platform, {"url": url, **credentials})  # a store is known by its URL
     return create_shop(session, org_id, channel, parsed, name=name, url=url, api_url=api_url,
                        languages=language_codes(languages), currency=currency, actor_id=actor_id)
 

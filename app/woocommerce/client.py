@@ -78,10 +78,12 @@ class WooClient:
 
     def walk_modified(self, path: str = "/orders", *, cursor: WalkCursor | None = None,
                       overlap_seconds: int = DEFAULT_OVERLAP, params: Mapping[str, Any] | None = None,
-                      per_page: int = paging.MAX_PER_PAGE) -> ModifiedWalk:
-        """Records of `path` changed since `cursor` (all of them without one); see walk.py."""
+                      per_page: int = paging.MAX_PER_PAGE, resume_after: tuple[str, int] | None = None,
+                      ) -> ModifiedWalk:
+        """Records of `path` changed since `cursor` (all of them without one), or after the record
+        `resume_after`; see walk.py."""
         return ModifiedWalk(self.transport, path, cursor=cursor, overlap_seconds=overlap_seconds, params=params,
-                            per_page=per_page)
+                            per_page=per_page, resume_after=resume_after)
 
     # -- batches --------------------------------------------------------------------------------
     def batch(self, path: str, *, create: Iterable[dict] = (), update: Iterable[dict] = (),

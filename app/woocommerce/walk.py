@@ -90,7 +90,9 @@ class ModifiedWalk:
 
     def __init__(self, transport: Transport, path: str = "/orders", *, cursor: WalkCursor | None = None,
                  overlap_seconds: int = DEFAULT_OVERLAP, per_page: int = MAX_PER_PAGE,
-                 params: Mapping[str, Any] | None = None):
+                 params: Mapping[str, Any] | None = None, resume_after: tuple[str, int] | None = None):
+        """`resume_after` (`date_modified_gmt`, id) resumes a walk just after that record (a full import's
+        checkpoint, `position`): records up to it are skipped, its second is asked again."""
         self.transport = transport
         self.path = path
         if per_page < 2:
@@ -102,6 +104,16 @@ class ModifiedWalk:
         self.stats = WalkStats()
         self._last: tuple[int, int] | None = None  # (modified, id) of the last record handed out or skipped
         self._recent: OrderedDict[int, int] = OrderedDict()  # id -> modified, newest last
+        self.total: int | None = None  # X-WP-Total of the first query: the records left to walk then
+        if resume_after is not None:
+            self._last = (to_epoch(resume_after[0]), int(resume_after[1]))
+            if self.start.modified_gmt is None:
+                self.start = WalkCursor(resume_after[0])
+
+    @property
+    def position(self) -> tuple[str, int] | None:
+        """(`date_modified_gmt`, id) of the last record handed out or skipped (`resume_after` of a new walk)."""
+        return (from_epoch(self._last[0]), self._last[1]) if self._last is not None else None
 
     @property
     def cursor(self) -> WalkCursor:
@@ -169,6 +181,8 @@ class ModifiedWalk:
             params["offset"] = offset
         self.stats.requests += 1
         response = self.transport.request("GET", self.path, params=params)
+        if self.total is None:
+            self.total = response.total
         return response.data if isinstance(response.data, list) else []
 
     @staticmethod

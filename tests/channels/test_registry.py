@@ -25,7 +25,8 @@ def test_a_shop_gets_the_channel_its_platform_names(db):
 def test_an_unknown_platform_is_a_clear_error(db):
     shop = make_shop(db.session, make_org(db.session))
     shop.platform = "magento"
-    with pytest.raises(UnknownPlatform, match="Unknown platform 'magento': the hub connects shoptet shops"):
+    with pytest.raises(UnknownPlatform,
+                       match="Unknown platform 'magento': the hub connects shoptet, woocommerce shops"):
         channel_for(shop)
 
 

@@ -10,6 +10,7 @@ from app.imports.hooks import orders_changed
 from app.imports.partitions import month_start
 from app.imports.records import ITEM_COLUMNS, ORDER_COLUMNS, Counts, OrderRecord
 from app.imports.writers.base import Writer, changed_counts, newest, prepare_staging, stage, upsert_newer
+from app.imports.writers.customers import CustomerWriter
 
 STAGING_TABLES = ('stage_orders', 'stage_order_items', 'stage_changed_orders')
 STAGING_DDL = """
@@ -53,6 +54,9 @@ class OrderWriter(Writer):
 
     def write(self, cursor: psycopg.Cursor, records: list[OrderRecord]) -> Counts:
         records = newest(records, key=lambda r: r.code, change_time=lambda r: r.changed)
+        derived = [r.customer for r in records if r.customer is not None]
+        if derived:  # customers the platform does not list (guests): before the orders' metrics are refreshed
+            CustomerWriter(self.shop_id).write(cursor, derived)
         prepare_staging(cursor, STAGING_DDL, STAGING_TABLES)
         stage(cursor, "stage_orders", ORDER_COLUMNS, (r.row for r in records))
         stage(cursor, "stage_order_items", ITEM_COLUMNS, (item for r in records for item in r.items))
