@@ -124,6 +124,7 @@ def reject_nul_bytes() -> None:
         if "\x00" in key or "\x00" in value:
             abort(400, description=f"{key}: the address contains a NUL character; remove it.")
     if request.mimetype in FORM_TYPES:
+        request.get_data(cache=True)  # kept raw first: a signed webhook (WooCommerce's ping) is verified on it
         for key, value in request.form.items(multi=True):
             if "\x00" in key or "\x00" in value:
                 abort(400, description=f"{key}: the text contains a NUL character; remove it.")
