@@ -114,3 +114,41 @@ def test_conflict_and_outdated_arrive_by_a_sync(db, shop, sandbox):
     db.session.commit()
     assert job_now(db.session, shop, "texts_push", {"language": "sk"})["pushed"] == 1
     assert _remote(sandbox, guid_conflict)["name"] == "Hubový text"
+
+
+def _summary(result) -> dict:
+    assert result.exit_code == 0, result.output
+    import json
+
+    return json.loads(result.output.strip().splitlines()[-1])
+
+
+def test_commands_status_approve_push(app, db, shop, sandbox):
+    from app.auth.models import User
+    from app.orgs.models import Membership
+
+    runner = app.test_cli_runner()
+
+    def hub(*args):
+        return runner.invoke(args=["hub", *map(str, args)])
+
+    guid = _guids(db, shop, 1)[0]
+    unit = workflow.unit_for(db.session, shop, guid, "sk", "meta_title")
+    workflow.save_draft(db.session, shop, unit, "Titulok", actor_id=None, role=T, expected_version=1)
+    workflow.submit(db.session, unit, actor_id=None, role=T)
+    db.session.commit()
+    status = _summary(hub("texts-status", "--shop", shop.id, "--language", "sk"))
+    assert status["in_review"] == 1 and set(status) == {"missing", "draft", "in_review", "approved", "synced",
+                                                        "outdated", "conflict"}
+    english = _summary(hub("texts-status", "--shop", shop.id, "--language", "en"))
+    assert english["missing"] > 0  # the sandbox leaves some products without English texts
+    emails = dict(db.session.execute(select(Membership.role, User.email).join(User, User.id == Membership.user_id)
+                                     .where(Membership.organization_id == shop.organization_id)).all())
+    refused = hub("texts-approve", "--shop", shop.id, "--language", "sk", "--as", emails[Role.translator])
+    assert refused.exit_code == 2 and "may not approve" in refused.output
+    approved = _summary(hub("texts-approve", "--shop", shop.id, "--language", "sk", "--as", emails[Role.manager]))
+    assert approved["approved"] == 1
+    assert hub("texts-push", "--shop", shop.id, "--language", "xx").exit_code == 2
+    pushed = _summary(hub("texts-push", "--shop", shop.id, "--language", "sk"))
+    assert pushed == {"pushed": 1, "unchanged": 0, "failed": 0, "conflicts": 0}
+    assert _remote(sandbox, guid)["metaTitle"] == "Titulok"
