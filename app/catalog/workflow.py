@@ -91,7 +91,7 @@ def _versioned_update(session: Session, unit: TranslationUnit, expected_version:
 
 def save_draft(session: Session, shop, unit: TranslationUnit, text: str, *, actor_id: int | None,
                role: Role | None, expected_version: int, machine_made: bool = False,
-               flags: list | None = None) -> TranslationUnit:
+               flags: list | None = None, source: str | None = None) -> TranslationUnit:
     """A person's (or a suggestion's) text as a draft. An approved or synced text edited becomes a draft again."""
     _require(role, "translations.edit", "write translations")
     if unit.state == S.conflict:
@@ -99,7 +99,8 @@ def save_draft(session: Session, shop, unit: TranslationUnit, text: str, *, acto
     if unit.state not in EDITABLE:
         raise WorkflowError(f"A {unit.state} text cannot be edited.")
     before = unit.state
-    source = source_of(session, shop, unit)
+    if source is None:
+        source = source_of(session, shop, unit)
     from app.catalog.checks import check_text
 
     _versioned_update(session, unit, expected_version, text=text, state=S.draft, machine_made=machine_made,
