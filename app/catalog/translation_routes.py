@@ -40,9 +40,12 @@ def _state() -> str:
 @bp.get("/translations", endpoint="queue")
 @require("translations.edit")
 def queue_page():
+    from app.catalog.suggest import usage_by_provider
+    from app.orgs.scoping import current_org
+
     shops = current_org_shops()
     return render_template("catalog/queue.html", shops=shops, counts=queue.counts_by_shop(db.session, shops),
-                           states=UnitState.ALL)
+                           states=UnitState.ALL, usage=usage_by_provider(db.session, current_org().id))
 
 
 @bp.get("/translations/shops/<int:shop_id>")
@@ -195,3 +198,33 @@ def suggest(product_id: int):
         flash(f"Suggested {outcome['suggested']} fields, {outcome['reused']} from memory, "
               f"{outcome['flagged']} flagged.", "info")
     return redirect(url_for("translations.editor", product_id=product.id, language=language, state=state)), 303
+
+
+@bp.post("/translations/shops/<int:shop_id>/push")
+@require("translations.approve")
+def push(shop_id: int):
+    """Start the texts_push job for the language; its run page shows the progress and per-product results."""
+    from flask import redirect
+
+    from app.sync.services import start_job
+
+    shop = _shop(shop_id)
+    language = _language(shop)
+    run, _created = start_job(db.session, shop, "texts_push", {"language": language}, actor_id=current_user.id)
+    db.session.commit()
+    return redirect(url_for("runs.detail", run_id=run.id)), 303
+
+
+@bp.post("/translations/shops/<int:shop_id>/suggest")
+@require("translations.edit")
+def suggest_all(shop_id: int):
+    """Start the texts_suggest job: every missing or outdated field of the language, as machine-made drafts."""
+    from flask import redirect
+
+    from app.sync.services import start_job
+
+    shop = _shop(shop_id)
+    language = _language(shop)
+    run, _created = start_job(db.session, shop, "texts_suggest", {"language": language}, actor_id=current_user.id)
+    db.session.commit()
+    return redirect(url_for("runs.detail", run_id=run.id)), 303

@@ -103,6 +103,8 @@ def save_draft(session: Session, shop, unit: TranslationUnit, text: str, *, acto
         source = source_of(session, shop, unit)
     from app.catalog.checks import check_text
 
+    # A machine draft a person edits stays marked: the reviewer should know where the text came from.
+    machine_made = machine_made or (unit.machine_made and unit.state == S.draft)
     _versioned_update(session, unit, expected_version, text=text, state=S.draft, machine_made=machine_made,
                       source_hash=text_hash(source), updated_by_id=actor_id, error=None,
                       flags=flags if flags is not None else check_text(unit.field, source or "", text))
