@@ -20,10 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from app.audit.models import AuditEvent
 from app.catalog import workflow
 from app.catalog.checks import check_text
 from app.catalog.models import TEXT_FIELDS, GlossaryTerm, TranslationUnit, TranslationUsage, UnitState
@@ -191,17 +192,47 @@ def suggest_chunk(session: Session, shop, language: str, chosen: list[Candidate]
         stats["characters"] += characters
     units = _units(session, shop, language, chosen)
     checks = glossary.as_checks()
+    drafts = []
     for candidate, value, kind in ([(c, memory[(c.field, text_hash(c.source))], "reused") for c in reused]
                                    + [(c, answers[n], "suggested") for n, c in enumerate(fresh) if n in answers]):
         unit = units[(candidate.guid, candidate.field)]
         if unit.state not in (UnitState.missing, UnitState.outdated):
             continue  # a person wrote meanwhile: their text wins
         flags = check_text(candidate.field, candidate.source, value, checks)
-        workflow.save_draft(session, shop, unit, value, actor_id=None, role=Role.translator,
-                            expected_version=unit.version, machine_made=True,
-                            flags=flags + (["memory"] if kind == "reused" else []), source=candidate.source)
+        drafts.append((unit, value, flags + (["memory"] if kind == "reused" else []), candidate.source))
         stats[kind] += 1
         stats["flagged"] += bool(flags)
+    _save_drafts(session, drafts)
+    return True
+
+
+SAVE_DRAFT = (
+    update(TranslationUnit)
+    .where(TranslationUnit.id == bindparam("unit_id"), TranslationUnit.version == bindparam("expected"),
+           or_(TranslationUnit.state == UnitState.missing, TranslationUnit.state == UnitState.outdated))
+    .values(text=bindparam("new_text"), state=UnitState.draft, machine_made=True, flags=bindparam("new_flags"),
+            source_hash=bindparam("new_source_hash"), version=TranslationUnit.version + 1, updated_at=func.now(),
+            error=None, updated_by_id=None)
+    .execution_options(synchronize_session=False)
+)
+
+
+def _save_drafts(session: Session, drafts: list) -> None:
+    """The chunk's machine drafts in two statements (an update per unit, pipelined, and the audit rows): what
+    workflow.save_draft does for one, with the same version guard, at the speed a bulk job needs."""
+    if not drafts:
+        return
+    session.connection().execute(SAVE_DRAFT, [
+        {"unit_id": unit.id, "expected": unit.version, "new_text": value, "new_flags": flags,
+         "new_source_hash": text_hash(source)} for unit, value, flags, source in drafts])
+    session.execute(insert(AuditEvent), [
+        {"organization_id": unit.organization_id, "actor_id": None, "action": "translation.draft",
+         "target_type": "translation_unit", "target_id": unit.id,
+         "details": {"product": unit.product_guid, "language": unit.language, "field": unit.field,
+                     "state_from": unit.state, "state_to": UnitState.draft, "machine_made": True}}
+        for unit, _value, _flags, _source in drafts])
+    for unit, *_ in drafts:
+        session.expire(unit)
     return True
 
 

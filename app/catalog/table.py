@@ -105,7 +105,16 @@ def _languages_cell(row, context: RowContext) -> str:
 
 
 def _per_page_variants(session: Session, shop_ids: list[int], rows: list):
-    return queries.variant_summary(session, shop_ids, rows)
+    """One statement per page for the four variant columns (code, EAN, stock, price): the first asks, the
+    others find its answer for the same rows."""
+    from flask import g
+
+    memo = g.setdefault("product_variant_summary", {})
+    key = tuple(id(row) for row in rows)
+    if key not in memo:
+        memo.clear()
+        memo[key] = (rows, queries.variant_summary(session, shop_ids, rows))  # rows kept: ids stay theirs
+    return memo[key][1]
 
 
 def _per_page_languages(session: Session, shop_ids: list[int], rows: list):
