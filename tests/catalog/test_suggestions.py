@@ -165,3 +165,16 @@ def test_texts_suggest_command(app, db, team, provider):
 
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert summary["suggested"] == 2 and summary["characters"] == len("Konev A") * 2 and summary["flagged"] == 0
+
+
+def test_the_demo_suggests_through_the_sandbox_translator(app, db, team, sandbox):
+    from app.catalog.providers import DeepLProvider, provider_from_settings
+    from app.demo import use_sandbox_translator
+
+    message = use_sandbox_translator(app, team.org.id, sandbox.base_url)
+    assert "sandbox translator" in message and sandbox.url("/deepl") in message
+    values = app.extensions["settings_cache"].values(db.session, team.org.id)
+    provider = provider_from_settings(values)
+    assert isinstance(provider, DeepLProvider)
+    product = add_product(db.session, team.shop, name="Konev")
+    assert suggest_product(db.session, team.shop, product, "sk", actor_id=None, role=T)["suggested"] == 1
