@@ -21,8 +21,8 @@ CONCURRENT_INDEXES = [
     ("ix_products_shop_name", "products", "(shop_id, name, id)"),
     ("ix_products_shop_created", "products", "(shop_id, creation_time, id)"),
     ("ix_product_variants_shop_product", "product_variants", "(shop_id, product_guid)"),
-    ("ix_product_variants_shop_code_prefix", "product_variants", "(shop_id, code varchar_pattern_ops)"),
-    ("ix_product_variants_shop_ean_prefix", "product_variants", "(shop_id, ean varchar_pattern_ops)"),
+    ("ix_product_variants_code_prefix", "product_variants", "(code varchar_pattern_ops)"),
+    ("ix_product_variants_ean_prefix", "product_variants", "(ean varchar_pattern_ops)"),
     # Names in every language, lower-cased and without accents, by trigrams (shop_id through btree_gin).
     ("ix_product_texts_shop_name_trgm", "product_texts",
      "USING gin (shop_id, hub_unaccent(lower(name)) gin_trgm_ops)"),
