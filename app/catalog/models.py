@@ -157,6 +157,9 @@ class TranslationUnit(IdMixin, Base):
     shop_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     machine_made: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # This shop's own text: an approved translation of the same product (same variant code, same source text)
+    # in another shop of the organization is not copied over it (app/catalog/workflow.py share_approved).
+    overlay: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     flags: Mapped[list] = mapped_column(JSONB, default=list, server_default=sql_text("'[]'::jsonb"))
     comment: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)

@@ -228,3 +228,11 @@ def suggest_all(shop_id: int):
     run, _created = start_job(db.session, shop, "texts_suggest", {"language": language}, actor_id=current_user.id)
     db.session.commit()
     return redirect(url_for("runs.detail", run_id=run.id)), 303
+
+
+@bp.post("/translations/units/<int:unit_id>/overlay")
+@require("translations.edit")
+def overlay(unit_id: int):
+    keep_own = request.form.get("overlay") == "yes"
+    return _act(unit_id, lambda unit, shop: workflow.set_overlay(
+        db.session, unit, keep_own, actor_id=current_user.id, role=current_role()))

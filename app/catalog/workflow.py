@@ -140,9 +140,55 @@ def approve(session: Session, shop, unit: TranslationUnit, *, actor_id: int | No
     _require(role, "translations.approve", "approve translations")
     allowed = (S.in_review, S.draft) if allow_draft else (S.in_review,)
     source = source_of(session, shop, unit)
-    return _move(session, unit, allowed, S.approved, actor_id=actor_id, expected_version=expected_version,
-                 source_hash=text_hash(source), source_text=source,
-                 shop_hash=text_hash(shop_text_of(session, shop, unit)), error=None)
+    _move(session, unit, allowed, S.approved, actor_id=actor_id, expected_version=expected_version,
+          source_hash=text_hash(source), source_text=source,
+          shop_hash=text_hash(shop_text_of(session, shop, unit)), error=None)
+    if not unit.overlay:
+        share_approved(session, shop, unit, actor_id=actor_id)
+    return unit
+
+
+def share_approved(session: Session, shop, unit: TranslationUnit, *, actor_id: int | None) -> int:
+    """The same product in the organization's other shops (a variant code in common) with the same source
+    text and the same target language gets this approved text too, unless that shop keeps its own (an
+    overlay) or a person's work there is under review or in conflict. Returns how many units it set."""
+    from app.catalog.models import ProductVariant
+    from app.shops.models import Shop
+
+    codes = select(ProductVariant.code).where(ProductVariant.shop_id == shop.id,
+                                              ProductVariant.product_guid == unit.product_guid)
+    siblings = session.execute(
+        select(Shop, ProductVariant.product_guid).join(Shop, Shop.id == ProductVariant.shop_id)
+        .where(Shop.organization_id == shop.organization_id, Shop.id != shop.id, ProductVariant.code.in_(codes))
+        .distinct()).all()
+    shared = 0
+    for other, guid in siblings:
+        if unit.language == other.default_language or unit.language not in other.languages.split(","):
+            continue
+        target = unit_for(session, other, guid, unit.language, unit.field)
+        source = source_of(session, other, target)
+        if (target.overlay or target.state in (S.in_review, S.conflict) or text_hash(source) != unit.source_hash
+                or (target.state in (S.approved, S.synced) and target.text == unit.text)):
+            continue
+        before = target.state
+        _versioned_update(session, target, target.version, text=unit.text, state=S.approved,
+                          machine_made=unit.machine_made, source_hash=unit.source_hash, source_text=source,
+                          shop_hash=text_hash(shop_text_of(session, other, target)), error=None,
+                          updated_by_id=actor_id, comment=None)
+        _audit(session, target, actor_id, before, shared_from=unit.id)
+        shared += 1
+    return shared
+
+
+def set_overlay(session: Session, unit: TranslationUnit, overlay: bool, *, actor_id: int | None,
+                role: Role | None) -> TranslationUnit:
+    """Keep this shop's own text for the field (or share again what is approved elsewhere)."""
+    _require(role, "translations.edit", "change translations")
+    _versioned_update(session, unit, unit.version, overlay=overlay, updated_by_id=actor_id)
+    record(session, organization_id=unit.organization_id, actor_id=actor_id, action="translation.overlay",
+           target_type="translation_unit", target_id=unit.id, product=unit.product_guid, language=unit.language,
+           field=unit.field, overlay=overlay)
+    return unit
 
 
 def return_to_translator(session: Session, unit: TranslationUnit, comment: str, *, actor_id: int | None,

@@ -50,6 +50,7 @@ def upgrade():
         sa.Column('shop_hash', sa.LargeBinary(), nullable=True),
         sa.Column('version', sa.Integer(), server_default='1', nullable=False),
         sa.Column('machine_made', sa.Boolean(), server_default='false', nullable=False),
+        sa.Column('overlay', sa.Boolean(), server_default='false', nullable=False),
         sa.Column('flags', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'[]'::jsonb"),
                   nullable=False),
         sa.Column('comment', sa.Text(), nullable=True),

@@ -189,3 +189,35 @@ def test_editor_autosaves_submits_and_refuses_a_stale_save(app, db, team, produc
     assert 'data-state="approved"' in approved.get_data(as_text=True)
     queue = manager.get("/translations").get_data(as_text=True)
     assert f'data-shop="{team.shop.id}" data-language="sk"' in queue
+
+
+def test_an_approved_text_is_shared_with_the_same_product_elsewhere_unless_that_shop_keeps_its_own(db, team):
+    from tests.factories import make_shop
+
+    s = db.session
+    second = make_shop(s, team.org, "Zahrada CZ 2")
+    second.default_language, second.languages = "cs", "cs,sk"
+    s.flush()
+    here = add_product(s, team.shop, name="Hadice 20 m", code="HAD-20")
+    there = add_product(s, second, name="Hadice 20 m", code="HAD-20")
+    other_source = add_product(s, second, name="Hadice 20 m (jiný popis)", code="HAD-20X")
+
+    _approved(db, team, workflow.unit_for(s, team.shop, here.guid, "sk", "name"), text="Hadica 20 m")
+    shared = workflow.unit_for(s, second, there.guid, "sk", "name")
+    assert (shared.state, shared.text) == ("approved", "Hadica 20 m")
+    assert _audit(db, shared)[-1] == ("missing", "approved")
+    assert workflow.unit_for(s, second, other_source.guid, "sk", "name").state == "missing"  # not the same product
+
+    # The second shop keeps its own name: its overlay is reviewed like any text and wins there only.
+    workflow.set_overlay(s, shared, True, actor_id=None, role=T)
+    workflow.save_draft(s, second, shared, "Záhradná hadica 20 m", actor_id=None, role=T,
+                        expected_version=shared.version)
+    workflow.submit(s, shared, actor_id=None, role=T)
+    workflow.approve(s, second, shared, actor_id=None, role=M)
+    base = workflow.unit_for(s, team.shop, here.guid, "sk", "name")
+    assert base.text == "Hadica 20 m"  # an overlay is not shared back
+    workflow.save_draft(s, team.shop, base, "Hadica, 20 m", actor_id=None, role=T, expected_version=base.version)
+    workflow.submit(s, base, actor_id=None, role=T)
+    workflow.approve(s, team.shop, base, actor_id=None, role=M)
+    s.refresh(shared)
+    assert (shared.text, shared.overlay) == ("Záhradná hadica 20 m", True)
