@@ -15,6 +15,13 @@ from app.orgs.scoping import can, current_org_shops, current_role, get_shop_scop
 bp = Blueprint("translations", __name__)
 
 
+@bp.app_template_global("source_diff")
+def source_diff(before: str | None, after: str | None):
+    from app.catalog.diff import word_diff
+
+    return word_diff(before, after)
+
+
 def _shop(shop_id: int):
     shop = {s.id: s for s in current_org_shops()}.get(shop_id)
     if shop is None:

@@ -221,3 +221,20 @@ def test_an_approved_text_is_shared_with_the_same_product_elsewhere_unless_that_
     workflow.approve(s, team.shop, base, actor_id=None, role=M)
     s.refresh(shared)
     assert (shared.text, shared.overlay) == ("Záhradná hadica 20 m", True)
+
+
+def test_the_editor_shows_an_outdated_fields_source_diff(app, db, team, product, unit):
+    from app.catalog.diff import word_diff
+    from app.catalog.models import ProductText
+
+    assert str(word_diff("Konev 10 l <b>žlutá</b>", "Konev 12 l <b>žlutá</b>")) == (
+        "Konev <del>10</del><ins>12</ins> l &lt;b&gt;žlutá&lt;/b&gt;")
+    _approved(db, team, unit)
+    db.session.execute(ProductText.__table__.update().where(ProductText.product_guid == product.guid,
+                                                            ProductText.language == "cs")
+                       .values(name="Žlutá konev 12 l"))
+    _hook(db, team.shop, "cs", [product.guid])
+    client = app.test_client()
+    login(client, team.translator.email)
+    html = client.get(f"/translations/products/{product.id}?language=sk&state=outdated").get_data(as_text=True)
+    assert 'data-state="outdated"' in html and "<del>10</del><ins>12</ins>" in html
