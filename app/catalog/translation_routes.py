@@ -243,3 +243,63 @@ def overlay(unit_id: int):
     keep_own = request.form.get("overlay") == "yes"
     return _act(unit_id, lambda unit, shop: workflow.set_overlay(
         db.session, unit, keep_own, actor_id=current_user.id, role=current_role()))
+
+
+@bp.get("/translations/glossary")
+@require("translations.edit")
+def glossary():
+    from sqlalchemy import select
+
+    from app.catalog.models import GlossaryTerm
+    from app.orgs.scoping import current_org
+
+    terms = db.session.execute(select(GlossaryTerm).where(GlossaryTerm.organization_id == current_org().id)
+                               .order_by(GlossaryTerm.language, GlossaryTerm.term)).scalars().all()
+    return render_template("catalog/glossary.html", terms=terms)
+
+
+@bp.post("/translations/glossary")
+@require("translations.approve")
+def glossary_add():
+    """A term in a language and its translation; no translation: the term is never translated."""
+    from flask import flash, redirect
+    from sqlalchemy.dialects.postgresql import insert
+
+    from app.audit.services import record
+    from app.catalog.models import GlossaryTerm
+    from app.orgs.scoping import current_org
+
+    language = request.form.get("language", "").strip().lower()
+    term = request.form.get("term", "").strip()
+    translation = request.form.get("translation", "").strip() or None
+    if not (2 <= len(language) <= 8 and language.isalpha()) or not term or len(term) > 200 \
+            or len(translation or "") > 200:
+        flash("Give a language code (e.g. sk), a term and, unless it is never translated, its translation "
+              "(at most 200 characters each).", "error")
+        return redirect(url_for("translations.glossary")), 303
+    org_id = current_org().id
+    db.session.execute(insert(GlossaryTerm).values(organization_id=org_id, language=language, term=term,
+                                                   translation=translation)
+                       .on_conflict_do_update(index_elements=["organization_id", "language", "term"],
+                                              set_={"translation": translation}))
+    record(db.session, organization_id=org_id, actor_id=current_user.id, action="glossary.term_set",
+           target_type="glossary", language=language, term=term, translation=translation)
+    db.session.commit()
+    return redirect(url_for("translations.glossary")), 303
+
+
+@bp.post("/translations/glossary/<int:term_id>/delete")
+@require("translations.approve")
+def glossary_delete(term_id: int):
+    from flask import redirect
+
+    from app.audit.services import record
+    from app.catalog.models import GlossaryTerm
+    from app.orgs.scoping import get_scoped_or_404
+
+    term = get_scoped_or_404(GlossaryTerm, term_id)
+    record(db.session, organization_id=term.organization_id, actor_id=current_user.id,
+           action="glossary.term_removed", target_type="glossary", language=term.language, term=term.term)
+    db.session.delete(term)
+    db.session.commit()
+    return redirect(url_for("translations.glossary")), 303

@@ -238,3 +238,29 @@ def test_the_editor_shows_an_outdated_fields_source_diff(app, db, team, product,
     login(client, team.translator.email)
     html = client.get(f"/translations/products/{product.id}?language=sk&state=outdated").get_data(as_text=True)
     assert 'data-state="outdated"' in html and "<del>10</del><ins>12</ins>" in html
+
+
+def test_glossary_page_managers_edit_translators_read(app, db, team):
+    from app.catalog.models import GlossaryTerm
+    from app.catalog.suggest import glossary_for
+
+    manager = app.test_client()
+    login(manager, team.manager.email)
+    token = csrf_token(manager, "/translations/glossary")
+    for term, translation in (("Gardena", ""), ("konev", "krhla"), ("konev", "kanva")):
+        response = manager.post("/translations/glossary", data={"language": "sk", "term": term,
+                                                                "translation": translation, "csrf_token": token})
+        assert response.status_code == 303
+    assert manager.post("/translations/glossary", data={"language": "", "term": "x", "csrf_token": token}
+                        ).status_code == 303
+    glossary = glossary_for(db.session, team.org.id, "sk")
+    assert glossary.pairs == {"konev": "kanva"} and glossary.keep == {"Gardena"}
+    translator = app.test_client()
+    login(translator, team.translator.email)
+    html = translator.get("/translations/glossary").get_data(as_text=True)
+    assert "Gardena" in html and "kanva" in html and 'id="glossary-add"' not in html
+    term_id = db.session.execute(select(GlossaryTerm.id).where(GlossaryTerm.term == "Gardena")).scalar_one()
+    assert translator.post(f"/translations/glossary/{term_id}/delete",
+                           data={"csrf_token": csrf_token(translator, "/translations/glossary")}).status_code == 403
+    assert manager.post(f"/translations/glossary/{term_id}/delete", data={"csrf_token": token}).status_code == 303
+    assert glossary_for(db.session, team.org.id, "sk").keep == frozenset()
