@@ -26,7 +26,7 @@ from app.catalog.models import Product, ProductText, ProductVariant, Translation
 from app.catalog.search import fold
 from app.tables.cache import cached_per_shops
 from app.tables.columns import Column, RowContext, moment, shop, spreadsheet_safe, text
-from app.tables.declaration import Search, Table, like_escape
+from app.tables.declaration import BulkAction, Search, Table, like_escape
 from app.tables.filters import Equals
 from app.tables.keyset import Sort
 
@@ -162,4 +162,8 @@ PRODUCTS = Table(
     search=ProductSearch("Code, EAN or name in any language"),
     always=(Product.deleted_at.is_(None),),
     rows_template="catalog/_rows.html",
+    bulk=BulkAction("suggest", endpoint="translations.suggest_chosen", field="product_id",
+                    permission="translations.edit", template="catalog/_bulk_suggest.html",
+                    result_id="suggest-result",
+                    context=lambda session, shop_ids: {"target_languages": _languages(session, shop_ids)}),
 )

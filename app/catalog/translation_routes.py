@@ -303,3 +303,36 @@ def glossary_delete(term_id: int):
     db.session.delete(term)
     db.session.commit()
     return redirect(url_for("translations.glossary")), 303
+
+
+@bp.post("/translations/suggest")
+@require("translations.edit")
+def suggest_chosen():
+    """The products table's bulk action: a texts_suggest job per shop for the chosen products (up to a page)."""
+    from collections import defaultdict
+
+    from sqlalchemy import select
+
+    from app.sync.services import start_job
+
+    ids = sorted({int(value) for value in request.form.getlist("product_id") if value.isdigit()})[:200]
+    language = request.form.get("language", "")
+    shops = {shop.id: shop for shop in current_org_shops()}
+    rows = db.session.execute(select(Product.shop_id, Product.guid).where(
+        Product.id.in_(ids), Product.shop_id.in_(shops))).all()
+    if not ids or len(rows) != len(ids):
+        abort(404)
+    by_shop = defaultdict(list)
+    for shop_id, guid in rows:
+        by_shop[shop_id].append(guid)
+    started, skipped = [], []
+    for shop_id, guids in by_shop.items():
+        shop = shops[shop_id]
+        if language == shop.default_language or language not in shop.languages.split(","):
+            skipped.append(shop.name)
+            continue
+        run, _created = start_job(db.session, shop, "texts_suggest", {"language": language, "guids": guids},
+                                  actor_id=current_user.id)
+        started.append(run)
+    db.session.commit()
+    return render_template("catalog/_suggest_started.html", runs=started, skipped=skipped, language=language)

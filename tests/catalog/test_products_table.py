@@ -121,3 +121,19 @@ def test_csv_export_of_missing_in_sk(client, db, products, app, tmp_path):
     novak = next(row for row in rows if row["name"] == "Hrnek Nováková")
     assert novak["stock"] == "5.000" and novak["price"] == "199.00" and novak["currency"] == "CZK"
     assert novak["languages"] == "cs:complete"
+
+
+def test_bulk_suggest_starts_a_job_for_the_chosen_products(client, db, team, products):
+    from app.sync.models import SyncRun
+    from tests.factories import csrf_token
+
+    html = client.get("/products?missing=sk").get_data(as_text=True)
+    assert 'name="product_id"' in html and 'id="bulk-suggest-apply"' in html
+    chosen = [products["novak"].id, products["wine"].id]
+    response = client.post("/translations/suggest", headers={"HX-Request": "true"}, data={
+        "product_id": [str(i) for i in chosen], "language": "sk", "csrf_token": csrf_token(client, "/products")})
+    assert response.status_code == 200 and "suggest-run" in response.get_data(as_text=True)
+    run = db.session.execute(select(SyncRun).where(SyncRun.kind == "texts_suggest")).scalar_one()
+    assert run.shop_id == team.shop.id  # the SK shop's source is Slovak: nothing to suggest there
+    assert run.checkpoint["params"] == {"language": "sk", "guids": [products["novak"].guid]}
+    assert "Víno SK" in response.get_data(as_text=True)
