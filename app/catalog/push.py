@@ -59,11 +59,14 @@ def push_texts(context: JobContext) -> dict:
     language = context.params.get("language")
     if not language or language == shop.default_language or language not in shop.languages.split(","):
         raise JobError(f"{language!r} is not a target language of {shop.name}.")
-    stats = {key: int(context.checkpoint.get("stats", {}).get(key, 0)) for key in STATS}
+    saved = context.checkpoint.get("counts", {})
+    stats = {key: int(saved.get(key, 0)) for key in STATS}
+    if saved.get("failed_products"):
+        stats["failed_products"] = saved["failed_products"]
     guids = _approved_guids(session, shop.id, language)
     done = int(context.checkpoint.get("done", 0))
     total = done + len(guids)
-    context.save(done=done, total=total, stats=stats)
+    context.save(done=done, total=total, stats=stats, counts=dict(stats))
     writer_source = channel_for(shop)
     for start in range(0, len(guids), BATCH_PRODUCTS):
         batch = guids[start:start + BATCH_PRODUCTS]
@@ -85,7 +88,7 @@ def push_texts(context: JobContext) -> dict:
                 stats["unchanged"] += 1
             else:
                 send[unit.product_guid][unit.field] = unit.text or ""
-        context.save(stats=stats)  # the decisions above commit before any call leaves
+        context.save(stats=stats, counts=dict(stats))  # the decisions above commit before any call leaves
         if send:
             try:
                 with writer_source.writer(shop) as writer:
@@ -103,6 +106,10 @@ def push_texts(context: JobContext) -> dict:
                 _keep_shop_copy(session, shop.id, guid, language, send[guid])
             stats["pushed"] += sum(len(send[guid]) for guid in result.changed)
             stats["failed"] += sum(len(send[guid]) for guid in result.failed)
+            if result.failed:  # per product, for the run page (the fields show their own error in the editor)
+                failures = [f"{guid}: {error[:80]}" for guid, error in result.failed.items()]
+                stats["failed_products"] = "; ".join(
+                    ([stats["failed_products"]] if stats.get("failed_products") else []) + failures)[:500]
         done += len(batch)
-        context.save(done=done, stats=stats)
+        context.save(done=done, stats=stats, counts=dict(stats))
     return stats

@@ -287,7 +287,7 @@ def suggest_texts(context) -> dict:
         raise JobError(str(exc)) from exc
     budget = int(_settings(session, shop.organization_id)["translation_monthly_characters"])
     glossary = glossary_for(session, shop.organization_id, language)
-    stats = {key: int(context.checkpoint.get("stats", {}).get(key, 0)) for key in STATS}
+    stats = {key: int(context.checkpoint.get("counts", {}).get(key, 0)) for key in STATS}
     stats["stopped"] = ""
     after = tuple(context.checkpoint.get("after") or ("", ""))
     done = int(context.checkpoint.get("done", 0))
@@ -306,6 +306,6 @@ def suggest_texts(context) -> dict:
                 break
             after = (chosen[-1].guid, chosen[-1].field)
             done += len(chosen)
-            context.save(done=done, stats=stats, after=list(after))
-    context.save(done=done, total=done, stats=stats, after=list(after))
+            context.save(done=done, stats=stats, after=list(after), counts=dict(stats))
+    context.save(done=done, total=done, stats=stats, after=list(after), counts=dict(stats))
     return stats

@@ -80,6 +80,7 @@ def test_push_sends_differences_and_a_retry_only_what_failed(db, shop, sandbox):
     assert states.count("synced") == 2 and states.count("approved") == 1
     failed = next(_unit(db, unit_id) for unit_id in units if _unit(db, unit_id).state == "approved")
     assert failed.error  # shown in the editor
+    assert stats["failed_products"].startswith(failed.product_guid)  # and on the run page
     assert _patches(sandbox).get("200", 0) - before == 2
 
     stats = job_now(db.session, shop, "texts_push", {"language": "sk"})
