@@ -134,10 +134,10 @@ def _units(session: Session, shop, language: str, chosen: list[Candidate]) -> di
     """The units of the chosen fields, made as missing where none exists yet (one statement each way)."""
     missing = [c for c in chosen if c.unit_id is None]
     if missing:
-        session.execute(insert(TranslationUnit).values([
+        # executemany (batched by the driver), not one statement of a thousand VALUES to compile each time
+        session.connection().execute(insert(TranslationUnit).on_conflict_do_nothing(), [
             {"organization_id": shop.organization_id, "shop_id": shop.id, "product_guid": c.guid,
-             "language": language, "field": c.field, "state": UnitState.missing} for c in missing
-        ]).on_conflict_do_nothing())
+             "language": language, "field": c.field, "state": UnitState.missing} for c in missing])
     units = session.execute(select(TranslationUnit).where(
         TranslationUnit.shop_id == shop.id, TranslationUnit.language == language,
         TranslationUnit.product_guid.in_({c.guid for c in chosen}))).scalars()
