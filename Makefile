@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := wsgi
 
-.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables bench-dashboard bench-woo bench-woo-paging clean help
+.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog clean help
 ORDERS ?= 100000
 
 help:
@@ -88,7 +88,7 @@ lint: setup
 test: setup test-deps lint
 	$(PY) -m pytest
 
-bench: bench-import bench-tables bench-dashboard bench-woo bench-woo-paging
+bench: bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog
 
 bench-import: services
 	$(PY) -m bench.import_bench --orders $(ORDERS)
@@ -112,3 +112,8 @@ clean:
 # Dashboard (2-year range, all shops), search (200 queries) and the rollups' import cost; full size unless ORDERS.
 bench-dashboard: services
 	$(PY) -m bench.dashboard_bench $(if $(filter command line environment,$(origin ORDERS)),--orders $(ORDERS))
+
+# Products table ("missing in L" too) at 50 000 products × 4 languages, bulk suggestion of 10 000 fields against
+# the sandbox's DeepL: make bench-catalog PRODUCTS=5000 FIELDS=1000 for a quick run.
+bench-catalog: services
+	$(PY) -m bench.catalog_bench $(if $(PRODUCTS),--products $(PRODUCTS)) $(if $(FIELDS),--fields $(FIELDS))

@@ -97,6 +97,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
+    from app.catalog.routes import bp as products_bp
+    from app.catalog.translation_routes import bp as translations_bp
     from app.channels import channels
     from app.core.routes import bp as core_bp
     from app.core.routes import register_error_pages
@@ -111,7 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.webhooks.routes import bp as webhooks_bp
 
     for blueprint in (core_bp, auth_bp, orgs_bp, settings_bp, audit_bp, shops_bp, runs_bp, webhooks_bp,
-                      orders_bp, customers_bp, tables_bp, monitoring_bp):
+                      orders_bp, customers_bp, tables_bp, monitoring_bp, products_bp, translations_bp):
         app.register_blueprint(blueprint)
     for channel in channels().values():  # a platform's own routes (Shoptet's addon install)
         if channel.blueprint is not None:

@@ -13,6 +13,10 @@ from app.settings.cli import COMMANDS as SETTINGS_COMMANDS
 hub_cli = AppGroup("hub", help="Commerce Hub administration.")
 for _command in SETTINGS_COMMANDS:
     hub_cli.add_command(_command)
+from app.catalog.cli import COMMANDS as CATALOG_COMMANDS  # noqa: E402
+
+for _command in CATALOG_COMMANDS:
+    hub_cli.add_command(_command)
 
 
 def _fail(message: str) -> None:

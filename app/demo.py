@@ -88,7 +88,19 @@ def connect_shops(app, description: dict) -> list[str]:
             messages.extend(f"{info['name']}: {warning}" for warning in connected.warnings)
             if connected.imports:
                 messages.append(f"importing {info['name']} (eshop {info['eshop_id']})")
+        messages.append(use_sandbox_translator(app, org.id, description["base_url"]))
     return messages
+
+
+def use_sandbox_translator(app, org_id: int, base_url: str) -> str:
+    """Machine suggestions of the demo go to the sandbox's DeepL API (offline, deterministic)."""
+    from app.settings.services import update_settings
+
+    url = f"{base_url}/deepl"
+    update_settings(db.session, app.extensions["settings_cache"], org_id, {
+        "translation_provider": "deepl", "translation_api_url": url, "translation_api_key": "sandbox"})
+    db.session.commit()
+    return f"machine translation: the sandbox translator at {url} (DeepL's API; texts come back marked [xx])"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "imports.run": frozenset({Role.owner, Role.manager}),
     "orders.edit": frozenset({Role.owner, Role.manager}),
     "translations.edit": frozenset({Role.owner, Role.manager, Role.translator}),
+    "translations.approve": frozenset({Role.owner, Role.manager}),
     # A CSV export holds every matching customer's name, e-mail and phone: a permission of its own.
     "tables.export": frozenset({Role.owner, Role.manager}),
 }

@@ -137,6 +137,16 @@ SETTINGS: dict[str, SettingDef] = {
         SettingDef("sync_interval_minutes", "Sync interval (minutes)", int, 15, "shop", minimum=1, maximum=1440),
         SettingDef("order_lookback_days", "Order change lookback (days)", int, 30, "shop", minimum=1, maximum=30,
                    help="Shoptet keeps 30 days of change history."),
+        SettingDef("translation_provider", "Machine translation", str, "deepl", "org", choices=("deepl", "openai"),
+                   help="DeepL's API, or any OpenAI-compatible chat-completions API (hosted, Ollama, vLLM)."),
+        SettingDef("translation_api_url", "Machine translation API URL", str, "", "org", max_length=500,
+                   help="DeepL: its server URL (empty: DeepL's own); OpenAI-compatible: the base URL (…/v1)."),
+        SettingDef("translation_api_key", "Machine translation API key", str, "", "org", secret=True),
+        SettingDef("translation_model", "Machine translation model", str, "", "org",
+                   help="OpenAI-compatible APIs: the model to ask (e.g. gpt-4o-mini, llama3.1)."),
+        SettingDef("translation_monthly_characters", "Machine translation budget (characters a month)", int,
+                   500_000, "org", minimum=0, maximum=1_000_000_000,
+                   help="Suggestions stop for the month when this many characters were sent."),
     ]
 }
 

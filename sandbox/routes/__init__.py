@@ -26,6 +26,9 @@ def register_all(app: Flask) -> None:
     for module in (admin, oauth, eshop, orders, customers, products, pricelists, stocks, creditnotes, mailinglists,
                    webhooks, jobs):
         app.register_blueprint(module.bp)
+    from sandbox import translator  # machine translation (DeepL, OpenAI-compatible) for the hub's suggestions
+
+    app.register_blueprint(translator.bp)
 
 
 def language() -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import psycopg
 
+from app.catalog.texts_hook import texts_changed
 from app.imports.records import (
     PRODUCT_COLUMNS,
     TEXT_COLUMNS,
@@ -77,7 +78,7 @@ SELECT %(shop_id)s, %(language)s, {", ".join(TEXT_COLUMNS)} FROM stage_texts
 ON CONFLICT (shop_id, product_guid, language) DO UPDATE SET
     {", ".join(f"{c} = EXCLUDED.{c}" for c in TEXT_COLUMNS if c != "product_guid")}
 WHERE {NEWER_ONLY}
-RETURNING (t.xmax = 0) AS inserted
+RETURNING (t.xmax = 0) AS inserted, t.product_guid
 """
 
 
@@ -96,7 +97,10 @@ class ProductWriter(Writer):
         params = {"shop_id": self.shop_id, "language": self.language}
         stage(cursor, "stage_texts", TEXT_COLUMNS, (r.text for r in records))
         cursor.execute(UPSERT_TEXTS, params)
-        text_flags = [row[0] for row in cursor.fetchall()]
+        text_rows = cursor.fetchall()
+        text_flags = [row[0] for row in text_rows]
+        # Translations whose source or shop text changed (app/catalog/texts_hook.py).
+        texts_changed(cursor, self.shop_id, self.language, [guid for _inserted, guid in text_rows])
         if not self.is_default:
             inserted = sum(text_flags)
             updated = len(text_flags) - inserted

@@ -1,0 +1,180 @@
+"""Machine suggestions against the sandbox's DeepL and OpenAI-compatible APIs: machine-made drafts that never
+overwrite a person's text, HTML/number/glossary checks, translation memory, 429/5xx retries, the monthly
+budget stop, the bulk job's command."""
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from app.catalog import workflow
+from app.catalog.checks import check_text
+from app.catalog.models import GlossaryTerm, TranslationUnit, TranslationUsage
+from app.catalog.suggest import SuggestError, suggest_product
+from app.orgs.models import Role
+from app.settings.services import update_settings
+from app.sync.runner import job_now
+from sandbox.testing import run_sandbox
+from sandbox.translator import translate
+from tests.catalog.catalog_data import add_product
+
+T, M = Role.translator, Role.manager
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with run_sandbox(seed=41, shops=1, orders=5, customers=5, products=5) as handle:
+        yield handle
+
+
+def _faults(sandbox, *script):
+    httpx.post(sandbox.url("/_sandbox/translator/faults"), json={"script": list(script)}).raise_for_status()
+
+
+def _translator_state(sandbox):
+    return httpx.get(sandbox.url("/_sandbox/translator/state")).json()
+
+
+@pytest.fixture(params=["deepl", "openai"])
+def provider(request, app, db, team, sandbox):
+    _faults(sandbox)
+    url = sandbox.url("/deepl") if request.param == "deepl" else sandbox.url("/openai/v1")
+    update_settings(db.session, app.extensions["settings_cache"], team.org.id, {
+        "translation_provider": request.param, "translation_api_url": url, "translation_api_key": "sandbox-key",
+        "translation_model": "sandbox", "translation_monthly_characters": 100_000}, actor_id=None)
+    db.session.commit()
+    return request.param
+
+
+def _units(db, product, language="sk"):
+    db.session.expire_all()
+    return {u.field: u for u in db.session.execute(select(TranslationUnit).where(
+        TranslationUnit.product_guid == product.guid, TranslationUnit.language == language)).scalars()}
+
+
+def test_suggestions_are_machine_made_drafts_checked_and_never_over_a_persons_text(db, team, provider, sandbox):
+    product = add_product(db.session, team.shop, name="Žlutá konev 10 l", texts={"cs": {
+        "name": "Žlutá konev 10 l", "description": '<p class="lead">Objem <b>10&nbsp;l</b></p>',
+        "short_description": "<p>BREAK-HTML <i>konev</i> a BREAK-NUM 5 kg</p>"}})
+    mine = workflow.unit_for(db.session, team.shop, product.guid, "sk", "short_description")
+    workflow.save_draft(db.session, team.shop, mine, "Môj text", actor_id=team.translator.id, role=T,
+                        expected_version=1)
+    before = _translator_state(sandbox)["requests"][provider]
+    stats = suggest_product(db.session, team.shop, product, "sk", actor_id=team.translator.id, role=T)
+    assert (stats["suggested"], stats["reused"]) == (2, 0)
+    units = _units(db, product)
+    assert units["name"].text == translate("Žlutá konev 10 l", "sk") == "[sk] Žltá kanva 10 l"
+    assert units["description"].text == '[sk] <p class="lead">Objem <b>10&nbsp;l</b></p>'
+    assert all(units[f].machine_made and units[f].state == "draft" and units[f].flags == []
+               for f in ("name", "description"))
+    assert units["short_description"].text == "Môj text" and not units["short_description"].machine_made
+    assert _translator_state(sandbox)["requests"][provider] > before
+    usage = db.session.execute(select(TranslationUsage.characters).where(
+        TranslationUsage.organization_id == team.org.id, TranslationUsage.provider == provider)).scalar_one()
+    assert usage == len("Žlutá konev 10 l") + len('<p class="lead">Objem <b>10&nbsp;l</b></p>')
+
+
+def test_broken_html_numbers_and_glossary_are_flagged(db, team, provider):
+    db.session.add_all([GlossaryTerm(organization_id=team.org.id, language="sk", term="Gardena"),
+                        GlossaryTerm(organization_id=team.org.id, language="sk", term="konev", translation="krhla")])
+    product = add_product(db.session, team.shop, name="Gardena konev", texts={"cs": {
+        "name": "Gardena konev", "description": "<p>BREAK-HTML <b>Objem</b> 5 l</p>",
+        "meta_title": "BREAK-NUM 12 l"}})
+    stats = suggest_product(db.session, team.shop, product, "sk", actor_id=None, role=T)
+    units = _units(db, product)
+    if provider == "openai":  # the glossary travels in the prompt and is followed
+        assert units["name"].text == "[sk] Gardena krhla" and units["name"].flags == []
+    else:  # DeepL: the do-not-translate term is protected; pairs would need a DeepL glossary: the check flags it
+        assert units["name"].text == "[sk] Gardena kanva" and units["name"].flags == ["glossary:konev"]
+    assert "html" in units["description"].flags
+    assert "numbers" in units["meta_title"].flags
+    assert stats["flagged"] == (2 if provider == "openai" else 3)
+
+
+def test_checks_of_a_persons_text():
+    assert check_text("name", "Konev 10 l", "Kanva 10 l") == []
+    assert check_text("name", "Konev 10 l", "Kanva 12 l") == ["numbers"]
+    assert check_text("description", "<p>A <b>b</b></p>", "<p>A b</p>") == ["html"]
+    assert check_text("description", '<a href="/x">x</a>', '<a href="/y">x</a>') == ["html"]
+    assert check_text("description", "A&nbsp;b", "A b") == ["entities"]
+    assert check_text("name", "Sleva {discount} %", "Zľava %") == ["placeholders"]
+    assert check_text("name", "Gardena konev", "Gardena kanva", {"konev": "krhla"}) == ["glossary:konev"]
+    assert check_text("name", "Gardena konev", "Gardenka krhla", {"Gardena": None}) == ["glossary:Gardena"]
+    assert check_text("name", "x", "y" * 251) == ["length>250"]
+    assert check_text("meta_title", "x", "y" * 255) == []
+
+
+def test_memory_reuses_an_approved_text_without_a_call(db, team, provider, sandbox):
+    first = add_product(db.session, team.shop, name="Zahradní hadice")
+    unit = workflow.unit_for(db.session, team.shop, first.guid, "sk", "name")
+    workflow.save_draft(db.session, team.shop, unit, "Záhradná hadica (ľudská)", actor_id=None, role=T,
+                        expected_version=1)
+    workflow.submit(db.session, unit, actor_id=None, role=T)
+    workflow.approve(db.session, team.shop, unit, actor_id=None, role=M)
+    second = add_product(db.session, team.shop, name="Zahradní hadice")
+    before = _translator_state(sandbox)["requests"][provider]
+    stats = suggest_product(db.session, team.shop, second, "sk", actor_id=None, role=T)
+    assert (stats["reused"], stats["suggested"], stats["characters"]) == (1, 0, 0)
+    assert _units(db, second)["name"].text == "Záhradná hadica (ľudská)"
+    assert "memory" in _units(db, second)["name"].flags
+    assert _translator_state(sandbox)["requests"][provider] == before
+
+
+def test_429_and_5xx_are_retried(db, team, provider, sandbox):
+    product = add_product(db.session, team.shop, name="Malý konev")
+    _faults(sandbox, 429, 500, 503)
+    faults = _translator_state(sandbox)["faults"]
+    stats = suggest_product(db.session, team.shop, product, "sk", actor_id=None, role=T)
+    assert stats["suggested"] == 1 and stats["failed"] == 0
+    assert _translator_state(sandbox)["faults"] - faults == 3
+    assert _units(db, product)["name"].text == "[sk] Malý kanva"
+
+
+def test_a_provider_that_keeps_failing_leaves_the_field_missing(db, team, provider, sandbox):
+    product = add_product(db.session, team.shop, name="Velký konev")
+    _faults(sandbox, *[500] * 5)
+    stats = suggest_product(db.session, team.shop, product, "sk", actor_id=None, role=T)
+    assert (stats["suggested"], stats["failed"]) == (0, 1)
+    assert _units(db, product).get("name") is None or _units(db, product)["name"].state == "missing"
+
+
+def test_the_monthly_budget_stops_the_bulk_job_cleanly(app, db, team, provider, sandbox):
+    names = [f"Konev číslo {n:03d}" for n in range(30)]
+    for name in names:
+        add_product(db.session, team.shop, name=name)
+    per_product = len(names[0])
+    update_settings(db.session, app.extensions["settings_cache"], team.org.id,
+                    {"translation_monthly_characters": per_product * 10}, actor_id=None)
+    db.session.commit()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("app.catalog.suggest.CHUNK", 5)
+        stats = job_now(db.session, team.shop, "texts_suggest", {"language": "sk"})
+    assert stats["stopped"] == "budget" and stats["suggested"] == 10 and stats["characters"] == per_product * 10
+    with pytest.raises(SuggestError, match="budget"):
+        suggest_product(db.session, team.shop, add_product(db.session, team.shop, name="Ještě jedna konev"), "sk",
+                        actor_id=None, role=T)
+
+
+def test_texts_suggest_command(app, db, team, provider):
+    for name in ("Konev A", "Konev B"):
+        add_product(db.session, team.shop, name=name)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["hub", "texts-suggest", "--shop", str(team.shop.id),
+                                                "--language", "sk", "--provider", provider])
+    assert result.exit_code == 0, result.output
+    import json
+
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["suggested"] == 2 and summary["characters"] == len("Konev A") * 2 and summary["flagged"] == 0
+
+
+def test_the_demo_suggests_through_the_sandbox_translator(app, db, team, sandbox):
+    from app.catalog.providers import DeepLProvider, provider_from_settings
+    from app.demo import use_sandbox_translator
+
+    message = use_sandbox_translator(app, team.org.id, sandbox.base_url)
+    assert "sandbox translator" in message and sandbox.url("/deepl") in message
+    values = app.extensions["settings_cache"].values(db.session, team.org.id)
+    provider = provider_from_settings(values)
+    assert isinstance(provider, DeepLProvider)
+    product = add_product(db.session, team.shop, name="Konev")
+    assert suggest_product(db.session, team.shop, product, "sk", actor_id=None, role=T)["suggested"] == 1
