@@ -4,6 +4,16 @@ from app.audit.models import AuditEvent  # noqa: F401
 from app.auth.models import LoginSession, User  # noqa: F401
 from app.catalog.models import Product, ProductText, ProductVariant, VariantStock  # noqa: F401
 from app.customers.models import Customer  # noqa: F401
+from app.inventory.models import (  # noqa: F401
+    Backtest,
+    DraftLine,
+    StockLogCursor,
+    StockoutSpan,
+    SupplierTerms,
+    VariantMetrics,
+    VariantSeries,
+    VariantTerms,
+)
 from app.money.models import ShopCurrencyRate  # noqa: F401
 from app.monitoring.models import Incident  # noqa: F401
 from app.orders.models import Order, OrderItem, OrderStatusChange, OrderStatusChangeItem  # noqa: F401
