@@ -33,7 +33,9 @@ def create_app(config: Config | None = None) -> Flask:
     init_monitoring(app)
 
     from app.cli import hub_cli
+    from app.inventory.cli import register_commands as register_inventory_commands
 
+    register_inventory_commands(hub_cli)
     app.cli.add_command(hub_cli)
     return app
 

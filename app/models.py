@@ -6,6 +6,7 @@ from app.catalog.models import Product, ProductText, ProductVariant, VariantStoc
 from app.customers.models import Customer  # noqa: F401
 from app.inventory.models import (  # noqa: F401
     Backtest,
+    DailySales,
     DraftLine,
     StockLogCursor,
     StockoutSpan,

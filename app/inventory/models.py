@@ -60,10 +60,11 @@ class VariantMetrics(IdMixin, Base):
     units_90: Mapped[Decimal] = mapped_column(Units, default=0)
     units_365: Mapped[Decimal] = mapped_column(Units, default=0)
     revenue_365: Mapped[Decimal] = mapped_column(Money, default=0)  # base currency, for ABC
+    stockout_days_90: Mapped[int] = mapped_column(Integer, default=0)  # days out of stock of the last 90
     velocity: Mapped[float | None] = mapped_column(Float)  # units a day (last 90 days, out-of-stock days out)
     days_of_cover: Mapped[float | None] = mapped_column(Float)
     stockout_on: Mapped[date | None] = mapped_column(Date)
-    last_sale_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_sale_on: Mapped[date | None] = mapped_column(Date)  # the shop's local day
     abc: Mapped[str | None] = mapped_column(String(1))
     xyz: Mapped[str | None] = mapped_column(String(1))
     dead: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -73,6 +74,21 @@ class VariantMetrics(IdMixin, Base):
     forecast_12w: Mapped[float | None] = mapped_column(Float)  # sum of p50 over the 12 weeks
     as_of: Mapped[date | None] = mapped_column(Date)
     refreshed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class DailySales(Base):
+    """Units sold and net revenue (base currency) per variant and local day: the rollup every metric and
+    series reads, rebuilt per day for the days an order batch touched (app/inventory/metrics.py)."""
+
+    __tablename__ = "inventory_daily_sales"
+    __table_args__ = (PrimaryKeyConstraint("shop_id", "variant_code", "day"),
+                      Index("ix_inventory_daily_sales_shop_day", "shop_id", "day"))
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    variant_code: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    units: Mapped[Decimal] = mapped_column(Units)
+    revenue: Mapped[Decimal] = mapped_column(Money)
 
 
 class VariantSeries(Base):

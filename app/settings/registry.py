@@ -78,6 +78,8 @@ SETTINGS: dict[str, SettingDef] = {
         SettingDef("sync_interval_minutes", "Sync interval (minutes)", int, 15, "shop", minimum=1, maximum=1440),
         SettingDef("order_lookback_days", "Order change lookback (days)", int, 30, "shop", minimum=1, maximum=30,
                    help="Shoptet keeps 30 days of change history."),
+        SettingDef("inventory_dead_stock_days", "Dead stock after days without a sale", int, 90, "shop", minimum=7,
+                   maximum=365, help="A variant with stock and no sale for this long is dead stock."),
     ]
 }
 

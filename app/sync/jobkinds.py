@@ -18,4 +18,5 @@ class JobKind:
 
 
 JOB_KINDS: dict[str, JobKind] = {job.kind: job for job in (
+    JobKind("inventory_refresh", "Inventory metrics and forecasts", "analytics", "app.inventory.tasks:refresh_job"),
 )}

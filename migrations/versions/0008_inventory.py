@@ -1,10 +1,11 @@
-"""inventory: per-variant metrics, weekly series and forecasts, backtests, stock-out spans from the movement log,
-supplier and variant ordering terms, purchase order draft lines
+"""inventory: per-variant metrics, daily sales rollup, weekly series and forecasts, backtests, stock-out spans
+from the movement log, supplier and variant ordering terms, purchase order draft lines
 
 Revision ID: inventory
 Revises: money
 
-New tables only (their indexes are built empty, in the same transaction).
+New tables only (their indexes are built empty, in the same transaction). The rollup and the metrics are
+filled by the first full refresh (`flask hub inventory-refresh`, or the nightly job).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -28,6 +29,18 @@ def upgrade():
     )
     with op.batch_alter_table('inventory_backtests', schema=None) as batch_op:
         batch_op.create_index('ix_inventory_backtests_shop_created', ['shop_id', 'created_at'], unique=False)
+
+    op.create_table('inventory_daily_sales',
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('variant_code', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('units', sa.Numeric(precision=14, scale=3), nullable=False),
+    sa.Column('revenue', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_inventory_daily_sales_shop_id_shops'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('shop_id', 'variant_code', 'day', name=op.f('pk_inventory_daily_sales'))
+    )
+    with op.batch_alter_table('inventory_daily_sales', schema=None) as batch_op:
+        batch_op.create_index('ix_inventory_daily_sales_shop_day', ['shop_id', 'day'], unique=False)
 
     op.create_table('inventory_draft_lines',
     sa.Column('shop_id', sa.BigInteger(), nullable=False),
@@ -55,10 +68,11 @@ def upgrade():
     sa.Column('units_90', sa.Numeric(precision=14, scale=3), nullable=False),
     sa.Column('units_365', sa.Numeric(precision=14, scale=3), nullable=False),
     sa.Column('revenue_365', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('stockout_days_90', sa.Integer(), nullable=False),
     sa.Column('velocity', sa.Float(), nullable=True),
     sa.Column('days_of_cover', sa.Float(), nullable=True),
     sa.Column('stockout_on', sa.Date(), nullable=True),
-    sa.Column('last_sale_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_sale_on', sa.Date(), nullable=True),
     sa.Column('abc', sa.String(length=1), nullable=True),
     sa.Column('xyz', sa.String(length=1), nullable=True),
     sa.Column('dead', sa.Boolean(), nullable=False),
@@ -149,6 +163,10 @@ def downgrade():
 
     op.drop_table('inventory_metrics')
     op.drop_table('inventory_draft_lines')
+    with op.batch_alter_table('inventory_daily_sales', schema=None) as batch_op:
+        batch_op.drop_index('ix_inventory_daily_sales_shop_day')
+
+    op.drop_table('inventory_daily_sales')
     with op.batch_alter_table('inventory_backtests', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_backtests_shop_created')
 
