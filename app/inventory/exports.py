@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from datetime import timedelta
+from decimal import Decimal
 from typing import TextIO
 
 from sqlalchemy import select
@@ -33,3 +34,38 @@ def write_forecast_csv(session: Session, shop_id: int, handle: TextIO) -> dict:
     ordered = sorted(weeks)
     return {"variants": variants, "rows": rows, "first_week": ordered[0] if ordered else None,
             "last_week": ordered[-1] if ordered else None}
+
+
+DRAFT_COLUMNS = ("supplier", "variant_code", "name", "quantity", "suggested", "unit_cost", "value", "currency")
+
+
+def draft_rows(draft, currency: str) -> list[tuple]:
+    """A supplier's purchase order draft: one row per line to order (the buyer's quantities)."""
+    return [(draft.supplier_name or draft.supplier_key, line.variant_code, line.name or "", line.quantity,
+             line.plan.quantity, line.unit_cost, line.value, currency) for line in draft.ordered_lines]
+
+
+def write_draft_csv(draft, currency: str, handle: TextIO) -> int:
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(DRAFT_COLUMNS)
+    rows = draft_rows(draft, currency)
+    writer.writerows(rows)
+    return len(rows)
+
+
+def draft_xlsx(draft, currency: str) -> bytes:
+    """The same rows as the CSV in a worksheet, with a total line."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Purchase order"
+    sheet.append(DRAFT_COLUMNS)
+    for row in draft_rows(draft, currency):
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    sheet.append(["total", "", "", "", "", "", float(draft.total), currency])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -7,8 +7,9 @@ term on the adjusted series) and seasonal naive for steady sellers. A rolling-or
 windows does the rest: the first two choose each series' model (the lowest squared error; a series with
 too few sales takes its ABC class's best), the third is the report's held-out last 8 weeks, judged against
 seasonal naive and the 8-week moving average on the raw series. The band comes from the chosen models'
-backtest errors, scaled per series and pooled per ABC class (a split-conformal interval): p10/p90 are the
-class's 10th/90th error quantiles around p50, never below zero.
+backtest errors (every candidate's, so the choice does not make it optimistic), scaled per series and pooled
+per ABC class (a split-conformal interval): p10/p90 are the class's 10th/90th error quantiles around p50,
+never below zero. Each series' p50 is the mean of its two best models in the selection windows.
 
 New variants (under MIN_WEEKS of history since their first sale) fall back to their category's profile: the
 category's median weekly demand per variant over the last 8 weeks, with the category's season.
@@ -26,6 +27,7 @@ WINDOW = 8  # weeks per backtest window; the last window is the held-out report
 WINDOWS = 3
 SEASON = 52
 MIN_WEEKS = 16  # weeks since the first sale below which a variant is "new"
+TOP = int(__import__("os").environ.get("INV_TOP", "2"))  # models averaged per series: its best pair
 SPARSE = 5  # a series with fewer weeks with sales in training takes its class's best model
 MODEL_NAMES = ("CrostonOptimized", "TSB", "ADIDA", "IMAPA", "AutoETS", "SeasonalNaive")
 
@@ -52,32 +54,40 @@ class Forecasts:
 
 
 def season_indices(demand: np.ndarray, groups: np.ndarray, until: int) -> np.ndarray:
-    """[groups, 52] multiplicative week-of-year indices (mean 1) from weeks [0, until) of each group's total,
-    week k of the history being week-of-year k % 52."""
+    """[groups, 52] multiplicative week-of-year indices (mean 1) from weeks [0, until), week k of the history
+    being week-of-year k % 52. Robust to launches and promotions: each steady variant's weeks as ratios to its
+    own 52-week block's mean, the median over the group's variants per week, shrunk towards the shop's
+    index when the group has few such variants."""
     n_groups = int(groups.max()) + 1 if len(groups) else 0
-    totals = np.zeros((n_groups, until))
-    np.add.at(totals, groups, demand[:, :until])
-    shop = _index(totals.sum(axis=0))
+    ratios = np.full((demand.shape[0], SEASON), np.nan)
+    sums, counts = np.zeros((demand.shape[0], SEASON)), np.zeros((demand.shape[0], SEASON))
+    for begin in range(0, until, SEASON):
+        block = demand[:, begin:min(begin + SEASON, until)]
+        if block.shape[1] < 13:
+            continue
+        level = block.mean(axis=1)
+        steady = (level >= 0.5) & (demand[:, max(0, begin - 4):begin + 4].sum(axis=1) > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = block / level[:, None]
+        sums[steady, :block.shape[1]] += ratio[steady]
+        counts[steady, :block.shape[1]] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratios = np.where(counts > 0, sums / counts, np.nan)
+    usable = ~np.isnan(ratios).all(axis=1)
+    shop = _smooth(np.nanmedian(ratios[usable], axis=0)) if usable.any() else np.ones(SEASON)
     out = np.ones((n_groups, SEASON))
     for g in range(n_groups):
-        volume = totals[g].sum()
-        weight = volume / (volume + 400.0)
-        out[g] = weight * _index(totals[g]) + (1 - weight) * shop
+        members = usable & (groups == g)
+        weight = members.sum() / (members.sum() + 5.0)
+        own = _smooth(np.nanmedian(ratios[members], axis=0)) if members.any() else shop
+        out[g] = weight * own + (1 - weight) * shop
         out[g] /= out[g].mean()
     return out
 
 
-def _index(total: np.ndarray) -> np.ndarray:
-    """Week-of-year ratios to each 52-week block's mean, averaged over the blocks and smoothed (±2 weeks)."""
-    sums, counts = np.zeros(SEASON), np.zeros(SEASON)
-    for begin in range(0, len(total), SEASON):
-        block = total[begin:begin + SEASON]
-        level = block.mean() if len(block) else 0.0
-        if len(block) < 13 or level <= 0:
-            continue
-        sums[:len(block)] += block / level
-        counts[:len(block)] += 1
-    raw = np.where(counts > 0, sums / np.maximum(counts, 1), 1.0)
+def _smooth(raw: np.ndarray) -> np.ndarray:
+    """Missing weeks as 1, a ±2-week circular mean, bounded, mean 1."""
+    raw = np.where(np.isnan(raw), 1.0, raw)
     smooth = sum(np.roll(raw, k) for k in (-2, -1, 0, 1, 2)) / 5
     smooth = np.clip(smooth, 0.2, 5.0)
     return smooth / smooth.mean()
@@ -150,18 +160,21 @@ def forecast_all(demand: np.ndarray, groups: np.ndarray, abc: list[str], first_s
         scale = (diffs ** 2).mean(axis=1)
         sq = {name: ((back[name][:, select] - actual[:, select]) ** 2).mean(axis=1) for name in MODEL_NAMES}
         errors = np.stack([sq[name] for name in MODEL_NAMES])  # [models, series]
-        best = errors.argmin(axis=0)
+        ranked = np.argsort(errors, axis=0)[:TOP]  # [TOP, series]: the best models of each series
         sparse = (demand[own, :train_end] > 0).sum(axis=1) < SPARSE
         for cls in ("A", "B", "C"):
             members = abc_array[own] == cls
             if members.any():
                 pooled = (errors[:, members] / np.maximum(scale[members], 1e-9)).mean(axis=1)
-                best[members & sparse] = int(pooled.argmin())
-        chosen_back = np.stack([back[MODEL_NAMES[b]][k] for k, b in enumerate(best)])
-        # Band: errors of the selection windows, per series scale, pooled per class.
+                ranked[:, members & sparse] = np.argsort(pooled)[:TOP, None]
+        choice = [tuple(sorted(int(m) for m in ranked[:, k])) for k in range(len(own))]
+        stacked = np.stack([back[name] for name in MODEL_NAMES])  # [models, series, weeks]
+        chosen_back = np.stack([stacked[list(c), k].mean(axis=0) for k, c in enumerate(choice)])
+        # Band: every candidate's errors in the selection windows (the chosen ones' alone would be optimistic),
+        # scaled per series, pooled per class.
         unit = np.sqrt(np.maximum(scale, 1e-9))
-        normalized = (actual - chosen_back) / unit[:, None]
-        quantiles = {cls: _quantiles(normalized[abc_array[own] == cls, select]) for cls in ("A", "B", "C")}
+        spread = (actual[None] - stacked) / unit[None, :, None]
+        quantiles = {cls: _quantiles(spread[:, abc_array[own] == cls, select]) for cls in ("A", "B", "C")}
         lo = np.array([quantiles[c][0] for c in abc_array[own]])
         hi = np.array([quantiles[c][1] for c in abc_array[own]])
         point = chosen_back[:, judge]
@@ -174,21 +187,20 @@ def forecast_all(demand: np.ndarray, groups: np.ndarray, abc: list[str], first_s
         model_error[own] = rmsse(truth, point, scale)
         baseline_error[own] = rmsse(truth, moving, scale)
         report = backtest_report(truth, point, moving, naive, band_lo, band_hi, scale, abc_array[own],
-                                 [MODEL_NAMES[b] for b in best])
+                                 [_name(c) for c in choice])
         # Final: every model on the whole adjusted history, the chosen one kept; band from all three windows.
         adjusted = demand / _season_of(season_all, groups, np.arange(weeks))
         final = _fit(_frame(adjusted, own), HORIZON, None)
         ahead = {name: _to_matrix(final, own, HORIZON, name) for name in MODEL_NAMES}
         future_season = _season_of(season_all, groups[own], future_weeks)
-        quantiles = {cls: _quantiles(normalized[abc_array[own] == cls]) for cls in ("A", "B", "C")}
+        quantiles = {cls: _quantiles(spread[:, abc_array[own] == cls]) for cls in ("A", "B", "C")}
         for k, row in enumerate(own):
-            name = MODEL_NAMES[best[k]]
-            point = ahead[name][k] * future_season[k]
+            point = np.mean([ahead[MODEL_NAMES[m]][k] for m in choice[k]], axis=0) * future_season[k]
             low, high = quantiles[abc_array[row]]
             p50[row] = point
             p10[row] = np.maximum(point + low * unit[k], 0)
             p90[row] = np.maximum(point + high * unit[k], 0)
-            model[row] = name
+            model[row] = _name(choice[k])
     elif len(own):
         new = np.concatenate([new, own])  # too short a history for a backtest: profiles for all
 
@@ -199,6 +211,10 @@ def forecast_all(demand: np.ndarray, groups: np.ndarray, abc: list[str], first_s
     for row in never:
         model[row], source[row] = "no sales", "category"
     return Forecasts(p10, p50, p90, model, source, model_error, baseline_error, report)
+
+
+def _name(choice: tuple[int, ...]) -> str:
+    return "+".join(MODEL_NAMES[m] for m in choice)
 
 
 def _quantiles(errors: np.ndarray) -> tuple[float, float]:

@@ -1,10 +1,10 @@
 """Demand history: units sold per variant and day, and the days a variant could not sell.
 
 Sales come from the daily rollup (app/inventory/metrics.py says what counts as a sale). Days out of stock
-come from the warehouses' movement logs (`stock_log` of the shop's channel), kept as spans at or below zero
-per warehouse: a variant is out on a day when every warehouse it is stocked in was at zero for more than half
-of that day. Zero sales on such a day is not zero demand, so the weekly series scales a week's sales up from
-its in-stock days (`weekly_demand`).
+come from the movement logs the shop's channel follows (`stock_log`: Shoptet's default warehouse, which orders
+take goods from), kept as spans at or below zero per warehouse: a variant is out on a day when every followed
+warehouse was at zero for more than half of that day. Zero sales on such a day is not zero demand, so the
+weekly series scales a week's sales up from its in-stock days (`weekly_demand`).
 """
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ def stockout_days(session: Session, shop, codes: list[str], start: date, days: i
     zone = shop_zone(shop)
     index = {code: k for k, code in enumerate(codes)}
     since, until = local_midnight(start, zone), local_midnight(start + timedelta(days=days), zone)
-    stocked_in = dict(session.execute(text(
-        "SELECT variant_code, count(*) FROM variant_stocks WHERE shop_id = :shop GROUP BY 1"), {"shop": shop.id}).all())
+    followed = session.execute(text("SELECT count(*) FROM inventory_stock_cursors WHERE shop_id = :shop"),
+                               {"shop": shop.id}).scalar() or 1
     per_stock: dict[tuple[str, int], np.ndarray] = {}
     spans = session.execute(text(
         "SELECT variant_code, stock_id, started_at, coalesce(ended_at, :until) FROM inventory_stockout_spans "
@@ -99,7 +99,7 @@ def stockout_days(session: Session, shop, codes: list[str], start: date, days: i
     for (code, _stock), hours in per_stock.items():
         zeros.setdefault(code, []).append(hours > 12)
     for code, flags in zeros.items():
-        if len(flags) >= stocked_in.get(code, 1):  # out in every warehouse that stocks it
+        if len(flags) >= followed:  # out in every warehouse the channel follows
             out[index[code]] = np.logical_and.reduce(flags)
     return out
 

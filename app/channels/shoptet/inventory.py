@@ -14,9 +14,12 @@ LOG_BATCH = 5000  # movements per batch handed to the caller (it commits each wi
 
 
 def stock_log(shop, position_of: Callable[[int], int | None]) -> Iterator[StockLogBatch]:
-    """Each warehouse's movements after its position, oldest first (`lastId` walk; from 0: all kept)."""
+    """The default warehouse's movements after its position, oldest first (`lastId` walk; from 0: all kept).
+    Orders take their goods from the default warehouse, so its zero is when the shop cannot sell."""
     with client_for_shop(shop) as client:
-        for stock_id in [int(stock["id"]) for stock in client.list_stocks()]:
+        stocks = client.request("GET", "/api/stocks").data or {}
+        default = stocks.get("defaultStockId") or next((s["id"] for s in stocks.get("stocks") or []), None)
+        for stock_id in [int(default)] if default is not None else []:
             last_id = position_of(stock_id) or 0
             batch: list[tuple[str, datetime, float]] = []
             for movement in client.iter_stock_movements(stock_id, last_id=last_id):
