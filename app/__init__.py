@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.routes import bp as core_bp
     from app.core.routes import register_error_pages
     from app.customers.routes import bp as customers_bp
+    from app.inventory.routes import bp as inventory_bp
     from app.monitoring.routes import bp as monitoring_bp
     from app.orders.routes import bp as orders_bp
     from app.orgs.routes import bp as orgs_bp
@@ -104,7 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.webhooks.routes import bp as webhooks_bp
 
     for blueprint in (core_bp, auth_bp, orgs_bp, settings_bp, audit_bp, shops_bp, runs_bp, webhooks_bp,
-                      orders_bp, customers_bp, tables_bp, monitoring_bp):
+                      orders_bp, customers_bp, tables_bp, monitoring_bp, inventory_bp):
         app.register_blueprint(blueprint)
     for channel in channels().values():  # a platform's own routes (Shoptet's addon install)
         if channel.blueprint is not None:

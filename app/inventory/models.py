@@ -41,6 +41,8 @@ class VariantMetrics(IdMixin, Base):
         Index("ix_inventory_metrics_shop_cover", "shop_id", "days_of_cover", "id"),
         Index("ix_inventory_metrics_shop_value", "shop_id", "stock_value", "id"),
         Index("ix_inventory_metrics_shop_velocity", "shop_id", "velocity", "id"),
+        Index("ix_inventory_metrics_shop_code_prefix", "shop_id", "variant_code",
+              postgresql_ops={"variant_code": "varchar_pattern_ops"}),
     )
 
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.customers.table import CUSTOMERS
+from app.inventory.table import INVENTORY
 from app.orders.table import ORDERS
 from app.tables.declaration import Table
 
-TABLES: dict[str, Table] = {table.name: table for table in (ORDERS, CUSTOMERS)}
+TABLES: dict[str, Table] = {table.name: table for table in (ORDERS, CUSTOMERS, INVENTORY)}

@@ -91,6 +91,8 @@ def upgrade():
         batch_op.create_index('ix_inventory_metrics_shop_cover', ['shop_id', 'days_of_cover', 'id'], unique=False)
         batch_op.create_index('ix_inventory_metrics_shop_value', ['shop_id', 'stock_value', 'id'], unique=False)
         batch_op.create_index('ix_inventory_metrics_shop_velocity', ['shop_id', 'velocity', 'id'], unique=False)
+        batch_op.create_index('ix_inventory_metrics_shop_code_prefix', ['shop_id', 'variant_code'], unique=False,
+                              postgresql_ops={'variant_code': 'varchar_pattern_ops'})
 
     op.create_table('inventory_series',
     sa.Column('shop_id', sa.BigInteger(), nullable=False),
@@ -158,6 +160,7 @@ def downgrade():
     op.drop_table('inventory_series')
     with op.batch_alter_table('inventory_metrics', schema=None) as batch_op:
         batch_op.drop_index('ix_inventory_metrics_shop_velocity')
+        batch_op.drop_index('ix_inventory_metrics_shop_code_prefix')
         batch_op.drop_index('ix_inventory_metrics_shop_value')
         batch_op.drop_index('ix_inventory_metrics_shop_cover')
 
