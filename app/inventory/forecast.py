@@ -7,9 +7,10 @@ term on the adjusted series) and seasonal naive for steady sellers. A rolling-or
 windows does the rest: the first two choose each series' model (the lowest squared error; a series with
 too few sales takes its ABC class's best), the third is the report's held-out last 8 weeks, judged against
 seasonal naive and the 8-week moving average on the raw series. The band comes from the chosen models'
-backtest errors (every candidate's, so the choice does not make it optimistic), scaled per series and pooled
-per ABC class (a split-conformal interval): p10/p90 are the class's 10th/90th error quantiles around p50,
-never below zero. Each series' p50 is the mean of its two best models in the selection windows.
+backtest errors (every candidate's, so the choice does not make it optimistic), scaled like counts (by the
+square root of the forecast level, so a season's peak widens it) and pooled per ABC class (a split-conformal
+interval): p10/p90 are the class's 10th/90th scaled-error quantiles around p50, never below zero. Each
+series' p50 is the mean of its two best models in the selection windows.
 
 New variants (under MIN_WEEKS of history since their first sale) fall back to their category's profile: the
 category's median weekly demand per variant over the last 8 weeks, with the category's season.
@@ -28,7 +29,8 @@ WINDOW = 8  # weeks per backtest window; the last window is the held-out report
 WINDOWS = 3
 SEASON = 52
 MIN_WEEKS = 16  # weeks since the first sale below which a variant is "new"
-TOP = int(__import__("os").environ.get("INV_TOP", "2"))  # models averaged per series: its best pair
+TOP = 2  # models averaged per series: its best pair in the selection windows
+UNIT_FLOOR = 1.0  # keeps slow movers' bands from collapsing to a point
 SPARSE = 5  # a series with fewer weeks with sales in training takes its class's best model
 MODEL_NAMES = ("CrostonOptimized", "TSB", "ADIDA", "IMAPA", "AutoETS", "SeasonalNaive")
 
@@ -176,14 +178,13 @@ def forecast_all(demand: np.ndarray, groups: np.ndarray, abc: list[str], first_s
         chosen_back = np.stack([stacked[list(c), k].mean(axis=0) for k, c in enumerate(choice)])
         # Band: every candidate's errors in the selection windows (the chosen ones' alone would be optimistic),
         # scaled per series, pooled per class.
-        unit = np.sqrt(np.maximum(scale, 1e-9))
-        spread = (actual[None] - stacked) / unit[None, :, None]
+        spread = (actual[None] - stacked) / _unit(stacked)
         quantiles = {cls: _quantiles(spread[:, abc_array[own] == cls, select]) for cls in ("A", "B", "C")}
         lo = np.array([quantiles[c][0] for c in abc_array[own]])
         hi = np.array([quantiles[c][1] for c in abc_array[own]])
         point = chosen_back[:, judge]
-        band_lo = np.maximum(point + lo[:, None] * unit[:, None], 0)
-        band_hi = np.maximum(point + hi[:, None] * unit[:, None], 0)
+        band_lo = np.maximum(point + lo[:, None] * _unit(point), 0)
+        band_hi = np.maximum(point + hi[:, None] * _unit(point), 0)
         truth = actual[:, judge]
         history_raw = demand[own, :held]
         moving = np.repeat(history_raw[:, -WINDOW:].mean(axis=1, keepdims=True), WINDOW, axis=1)
@@ -202,8 +203,8 @@ def forecast_all(demand: np.ndarray, groups: np.ndarray, abc: list[str], first_s
             point = np.mean([ahead[MODEL_NAMES[m]][k] for m in choice[k]], axis=0) * future_season[k]
             low, high = quantiles[abc_array[row]]
             p50[row] = point
-            p10[row] = np.maximum(point + low * unit[k], 0)
-            p90[row] = np.maximum(point + high * unit[k], 0)
+            p10[row] = np.maximum(point + low * _unit(point), 0)
+            p90[row] = np.maximum(point + high * _unit(point), 0)
             model[row] = _name(choice[k])
     elif len(own):
         new = np.concatenate([new, own])  # too short a history for a backtest: profiles for all
@@ -215,6 +216,11 @@ def forecast_all(demand: np.ndarray, groups: np.ndarray, abc: list[str], first_s
     for row in never:
         model[row], source[row] = "no sales", "category"
     return Forecasts(p10, p50, p90, model, source, model_error, baseline_error, report)
+
+
+def _unit(point: np.ndarray) -> np.ndarray:
+    """The error scale of a forecast: count-like, growing with the square root of the level (seasons widen it)."""
+    return np.sqrt(np.maximum(point, 0.0) + UNIT_FLOOR)
 
 
 def _name(choice: tuple[int, ...]) -> str:
