@@ -183,8 +183,8 @@ def forecast_all(demand: np.ndarray, groups: np.ndarray, abc: list[str], first_s
         lo = np.array([quantiles[c][0] for c in abc_array[own]])
         hi = np.array([quantiles[c][1] for c in abc_array[own]])
         point = chosen_back[:, judge]
-        band_lo = np.maximum(point + lo[:, None] * _unit(point), 0)
-        band_hi = np.maximum(point + hi[:, None] * _unit(point), 0)
+        band_lo = np.clip(point + lo[:, None] * _unit(point), 0, point)
+        band_hi = np.maximum(point + hi[:, None] * _unit(point), point)
         truth = actual[:, judge]
         history_raw = demand[own, :held]
         moving = np.repeat(history_raw[:, -WINDOW:].mean(axis=1, keepdims=True), WINDOW, axis=1)
@@ -203,8 +203,8 @@ def forecast_all(demand: np.ndarray, groups: np.ndarray, abc: list[str], first_s
             point = np.mean([ahead[MODEL_NAMES[m]][k] for m in choice[k]], axis=0) * future_season[k]
             low, high = quantiles[abc_array[row]]
             p50[row] = point
-            p10[row] = np.maximum(point + low * _unit(point), 0)
-            p90[row] = np.maximum(point + high * _unit(point), 0)
+            p10[row] = np.clip(point + low * _unit(point), 0, point)  # a biased class never flips the band
+            p90[row] = np.maximum(point + high * _unit(point), point)
             model[row] = _name(choice[k])
     elif len(own):
         new = np.concatenate([new, own])  # too short a history for a backtest: profiles for all

@@ -143,6 +143,7 @@ def weekly_demand(history: DailyHistory) -> tuple[date, np.ndarray, np.ndarray, 
             else:
                 known_sum += series[w]
                 known_count += 1
+    np.maximum(demand, sold, out=demand)  # a week out throughout may still have sold before it ran out
     first_monday = history.start + timedelta(days=offset)
     return first_monday, sold, demand, out_days.astype(int)
 
