@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := wsgi
 
-.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables clean help
+.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables bench-inventory clean help
 ORDERS ?= 100000
 
 help:
@@ -88,7 +88,7 @@ lint: setup
 test: setup test-deps lint
 	$(PY) -m pytest
 
-bench: bench-import bench-tables
+bench: bench-import bench-tables bench-inventory
 
 bench-import: services
 	$(PY) -m bench.import_bench --orders $(ORDERS)
@@ -99,3 +99,8 @@ bench-tables: services bench-deps
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache
+
+# Inventory planning: a full refresh of VARIANTS variants over 2 years, and the per-batch metrics refresh.
+VARIANTS ?= 13000
+bench-inventory: services
+	$(PY) -m bench.inventory_bench --variants $(VARIANTS)

@@ -42,6 +42,19 @@ GROUP BY i.code, d.day
 RETURNING variant_code
 """
 
+# The full refresh's rebuild of a time range (a month at a time): one pass over the range's order items.
+REBUILD_RANGE = """
+INSERT INTO inventory_daily_sales (shop_id, variant_code, day, units, revenue)
+SELECT %(shop_id)s, i.code, (i.order_created_at AT TIME ZONE %(zone)s)::date, sum(i.amount),
+       round(sum(i.total_without_vat * coalesce(o.exchange_rate, 1)), 2)
+FROM order_items i JOIN orders o ON o.id = i.order_id AND o.creation_time = i.order_created_at
+WHERE i.shop_id = %(shop_id)s AND i.order_created_at >= %(since)s AND i.order_created_at < %(until)s
+  AND o.shop_id = %(shop_id)s AND o.deleted_at IS NULL
+  AND (o.status IS NULL OR o.status NOT IN ('cancelled', 'refunded', 'failed'))
+  AND i.code IS NOT NULL AND i.amount IS NOT NULL AND i.item_type IN ('product', 'bazar', 'product-set-item')
+GROUP BY 2, 3
+"""
+
 # Variants sold that have no metrics row yet (new since the last full refresh) get one from the catalogue.
 ADD_MISSING = """
 INSERT INTO inventory_metrics (shop_id, variant_code, product_guid, name, on_hand, available, units_7, units_30,
@@ -53,6 +66,24 @@ ON CONFLICT (shop_id, variant_code) DO NOTHING
 """
 
 SALES_COLUMNS = """
+WITH s AS MATERIALIZED (  -- aggregated once, whatever the planner guesses of a freshly filled rollup
+    SELECT variant_code,
+           sum(units) FILTER (WHERE day >= %(end)s::date - 7) AS u7,
+           sum(units) FILTER (WHERE day >= %(end)s::date - 30) AS u30,
+           sum(units) FILTER (WHERE day >= %(end)s::date - 90) AS u90,
+           sum(units) FILTER (WHERE day >= %(end)s::date - 365) AS u365,
+           sum(revenue) FILTER (WHERE day >= %(end)s::date - 365) AS r365,
+           max(day) AS last_day
+    FROM inventory_daily_sales
+    WHERE shop_id = %(shop_id)s AND variant_code = ANY(%(codes)s) AND day < %(end)s::date
+    GROUP BY variant_code
+), x AS MATERIALIZED (
+    SELECT mm.id, coalesce(s.u7, 0) AS u7, coalesce(s.u30, 0) AS u30, coalesce(s.u90, 0) AS u90,
+           coalesce(s.u365, 0) AS u365, coalesce(s.r365, 0) AS r365, s.last_day,
+           coalesce(s.u90, 0)::float8 / greatest(90 - mm.stockout_days_90, 7) AS velocity
+    FROM inventory_metrics mm LEFT JOIN s ON s.variant_code = mm.variant_code
+    WHERE mm.shop_id = %(shop_id)s AND mm.variant_code = ANY(%(codes)s)
+)
 UPDATE inventory_metrics m SET
     units_7 = x.u7, units_30 = x.u30, units_90 = x.u90, units_365 = x.u365, revenue_365 = x.r365,
     last_sale_on = x.last_day, velocity = x.velocity,
@@ -61,26 +92,8 @@ UPDATE inventory_metrics m SET
                        THEN %(end)s::date + floor(greatest(m.available, 0) / x.velocity)::int END,
     dead = m.dead AND NOT coalesce(x.last_day > m.last_sale_on, false),
     as_of = %(end)s::date
-FROM (
-    SELECT c.code, coalesce(s.u7, 0) AS u7, coalesce(s.u30, 0) AS u30, coalesce(s.u90, 0) AS u90,
-           coalesce(s.u365, 0) AS u365, coalesce(s.r365, 0) AS r365, s.last_day,
-           coalesce(s.u90, 0)::float8 / greatest(90 - mm.stockout_days_90, 7) AS velocity
-    FROM unnest(CAST(%(codes)s AS text[])) AS c(code)
-    JOIN inventory_metrics mm ON mm.shop_id = %(shop_id)s AND mm.variant_code = c.code
-    LEFT JOIN (
-        SELECT variant_code,
-               sum(units) FILTER (WHERE day >= %(end)s::date - 7) AS u7,
-               sum(units) FILTER (WHERE day >= %(end)s::date - 30) AS u30,
-               sum(units) FILTER (WHERE day >= %(end)s::date - 90) AS u90,
-               sum(units) FILTER (WHERE day >= %(end)s::date - 365) AS u365,
-               sum(revenue) FILTER (WHERE day >= %(end)s::date - 365) AS r365,
-               max(day) AS last_day
-        FROM inventory_daily_sales
-        WHERE shop_id = %(shop_id)s AND variant_code = ANY(%(codes)s) AND day < %(end)s::date
-        GROUP BY variant_code
-    ) s ON s.variant_code = c.code
-) x
-WHERE m.shop_id = %(shop_id)s AND m.variant_code = x.code
+FROM x
+WHERE m.id = x.id
 """
 
 
@@ -113,6 +126,16 @@ def rebuild_days(cursor: psycopg.Cursor, shop_id: int, zone: str, days: list[dat
     cursor.execute(INSERT_DAYS, params)
     codes.update(code for (code,) in cursor.fetchall())
     return codes
+
+
+def rebuild_range(cursor: psycopg.Cursor, shop_id: int, zone: str, first: date, end: date) -> None:
+    """Rebuild the rollup of the local days [first, end)."""
+    tz = ZoneInfo(zone)
+    cursor.execute("DELETE FROM inventory_daily_sales WHERE shop_id = %(shop_id)s AND day >= %(first)s "
+                   "AND day < %(end)s", {"shop_id": shop_id, "first": first, "end": end})
+    cursor.execute(REBUILD_RANGE, {"shop_id": shop_id, "zone": zone,
+                                   "since": datetime.combine(first, datetime.min.time(), tz),
+                                   "until": datetime.combine(end, datetime.min.time(), tz)})
 
 
 def refresh_sales(cursor: psycopg.Cursor, shop_id: int, codes: list[str], end: date) -> None:

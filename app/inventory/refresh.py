@@ -24,7 +24,6 @@ from app.inventory.models import Backtest, VariantSeries
 
 ABC_LIMITS = (0.80, 0.95)  # cumulative revenue share: A up to 80 %, B up to 95 %, C the rest
 XYZ_LIMITS = (0.5, 1.0)  # coefficient of variation of weekly demand (52 weeks): X ≤ 0.5, Y ≤ 1.0, Z above
-ROLLUP_CHUNK_DAYS = 31
 STAGES = 6
 
 
@@ -82,15 +81,16 @@ def _cursor(session: Session):
 
 
 def _rebuild_rollup(session: Session, shop, zone: str, end: date, save) -> None:
+    """The window's rollup from the order items again, a month per statement and commit."""
     first = end - timedelta(days=HISTORY_DAYS + 7)
     day = first
     while day < end:
-        days = [day + timedelta(days=k) for k in range(min(ROLLUP_CHUNK_DAYS, (end - day).days))]
-        metrics.rebuild_days(_cursor(session), shop.id, zone, days)
-        day = days[-1] + timedelta(days=1)
+        stop = min(end, (day.replace(day=1) + timedelta(days=32)).replace(day=1))
+        metrics.rebuild_range(_cursor(session), shop.id, zone, day, stop)
+        day = stop
         save()
     _cursor(session).execute("DELETE FROM inventory_daily_sales WHERE shop_id = %(shop)s AND day < %(first)s",
-                   {"shop": shop.id, "first": first})
+                             {"shop": shop.id, "first": first})
 
 
 def full_refresh(session: Session, shop, save: Callable[..., None], dead_days: int = 90) -> dict:
