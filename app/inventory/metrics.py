@@ -1,10 +1,10 @@
 """The daily sales rollup and the sales columns of the variant metrics, kept current as orders arrive.
 
 After each order batch (the hook in app/imports/hooks.py) the rollup is rebuilt for exactly the shop's local
-days the touched orders were created on (a day's orders through `ix_orders_shop_created`, their items by
-order id: cheap whatever the history's size), and the variants whose rows changed get their sales columns
-recomputed from the rollup. What needs the whole history (ABC/XYZ, forecasts, stock-out days) is the full
-refresh's (app/inventory/refresh.py), which uses the same two statements for every day and variant.
+days the touched orders were created on (each run of consecutive days in one pass over its order items: a
+range of the month partitions, cheap whatever the history's size), and the variants whose rows changed get
+their sales columns recomputed from the rollup. What needs the whole history (ABC/XYZ, forecasts, stock-out
+days) is the full refresh's (app/inventory/refresh.py), which uses the same statements for every month.
 
 Sales: product lines of orders not deleted whose normalized status is not cancelled, refunded (the goods came
 back: a return nets out its sale) or failed; revenue is net of VAT, in the shop's base currency (each order at
@@ -24,25 +24,7 @@ DAYS_TOUCHED = """
 SELECT DISTINCT (t.creation_time AT TIME ZONE %(zone)s)::date FROM ({touched}) t
 """
 
-DELETE_DAYS = """
-DELETE FROM inventory_daily_sales WHERE shop_id = %(shop_id)s AND day = ANY(%(days)s) RETURNING variant_code
-"""
-
-INSERT_DAYS = """
-INSERT INTO inventory_daily_sales (shop_id, variant_code, day, units, revenue)
-SELECT %(shop_id)s, i.code, d.day, sum(i.amount), round(sum(i.total_without_vat * coalesce(o.exchange_rate, 1)), 2)
-FROM unnest(CAST(%(days)s AS date[])) AS d(day)
-JOIN orders o ON o.shop_id = %(shop_id)s
-     AND o.creation_time >= (d.day::timestamp AT TIME ZONE %(zone)s)
-     AND o.creation_time < ((d.day + 1)::timestamp AT TIME ZONE %(zone)s)
-JOIN order_items i ON i.order_id = o.id AND i.order_created_at = o.creation_time
-WHERE o.deleted_at IS NULL AND (o.status IS NULL OR o.status NOT IN ('cancelled', 'refunded', 'failed'))
-  AND i.code IS NOT NULL AND i.amount IS NOT NULL AND i.item_type IN ('product', 'bazar', 'product-set-item')
-GROUP BY i.code, d.day
-RETURNING variant_code
-"""
-
-# The full refresh's rebuild of a time range (a month at a time): one pass over the range's order items.
+# The rollup of a range of local days: one pass over the range's order items (a partition range scan).
 REBUILD_RANGE = """
 INSERT INTO inventory_daily_sales (shop_id, variant_code, day, units, revenue)
 SELECT %(shop_id)s, i.code, (i.order_created_at AT TIME ZONE %(zone)s)::date, sum(i.amount),
@@ -117,25 +99,38 @@ def history_end_day(cursor: psycopg.Cursor, shop_id: int, zone: str) -> date:
 
 
 def rebuild_days(cursor: psycopg.Cursor, shop_id: int, zone: str, days: list[date]) -> set[str]:
-    """Rebuild the rollup of `days`; the variant codes whose rows were there before or are now."""
-    if not days:
-        return set()
-    params = {"shop_id": shop_id, "days": days, "zone": zone}
-    cursor.execute(DELETE_DAYS, params)
-    codes = {code for (code,) in cursor.fetchall()}
-    cursor.execute(INSERT_DAYS, params)
-    codes.update(code for (code,) in cursor.fetchall())
+    """Rebuild the rollup of `days` (each run of consecutive days in one pass over its order items); the
+    variant codes whose rows were there before or are now."""
+    codes: set[str] = set()
+    for first, end in _runs(sorted(set(days))):
+        codes |= rebuild_range(cursor, shop_id, zone, first, end, returning=True)
     return codes
 
 
-def rebuild_range(cursor: psycopg.Cursor, shop_id: int, zone: str, first: date, end: date) -> None:
-    """Rebuild the rollup of the local days [first, end)."""
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and runs[-1][1] == day:
+            runs[-1] = (runs[-1][0], day + timedelta(days=1))
+        else:
+            runs.append((day, day + timedelta(days=1)))
+    return runs
+
+
+def rebuild_range(cursor: psycopg.Cursor, shop_id: int, zone: str, first: date, end: date, *,
+                  returning: bool = False) -> set[str]:
+    """Rebuild the rollup of the local days [first, end); with `returning`, the codes it deleted or wrote."""
     tz = ZoneInfo(zone)
-    cursor.execute("DELETE FROM inventory_daily_sales WHERE shop_id = %(shop_id)s AND day >= %(first)s "
-                   "AND day < %(end)s", {"shop_id": shop_id, "first": first, "end": end})
-    cursor.execute(REBUILD_RANGE, {"shop_id": shop_id, "zone": zone,
-                                   "since": datetime.combine(first, datetime.min.time(), tz),
-                                   "until": datetime.combine(end, datetime.min.time(), tz)})
+    tail = " RETURNING variant_code" if returning else ""
+    delete = "DELETE FROM inventory_daily_sales WHERE shop_id = %(shop_id)s AND day >= %(first)s AND day < %(end)s"
+    cursor.execute(delete + tail, {"shop_id": shop_id, "first": first, "end": end})
+    codes = {code for (code,) in cursor.fetchall()} if returning else set()
+    cursor.execute(REBUILD_RANGE + tail, {"shop_id": shop_id, "zone": zone,
+                                          "since": datetime.combine(first, datetime.min.time(), tz),
+                                          "until": datetime.combine(end, datetime.min.time(), tz)})
+    if returning:
+        codes.update(code for (code,) in cursor.fetchall())
+    return codes
 
 
 def refresh_sales(cursor: psycopg.Cursor, shop_id: int, codes: list[str], end: date) -> None:
