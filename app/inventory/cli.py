@@ -35,8 +35,12 @@ def inventory_refresh_command(shop_id: int) -> None:
     except ImportFailed as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    from app.inventory.queries import latest_backtest
+    from app.inventory.refresh import per_class
+
+    backtest = latest_backtest(db.session, shop.id)
     click.echo(json.dumps({"variants": stats.get("variants", 0), "seconds": round(time.monotonic() - started, 3),
-                           "backtest": stats.get("backtest", {})}))
+                           "backtest": per_class(backtest.report) if backtest else {}}))
 
 
 @click.command("forecast-export")

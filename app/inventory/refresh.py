@@ -145,10 +145,11 @@ def full_refresh(session: Session, shop, save: Callable[..., None], dead_days: i
         .scalar_subquery())))
     stats.update(variants=len(codes), seconds=round(time.monotonic() - started, 3))
     save(done=STAGES, total=STAGES, stats=_flat(stats, report))
-    return {**stats, "backtest": _per_class(report)}
+    return {**stats, "backtest": per_class(report)}
 
 
-def _per_class(report: dict) -> dict:
+def per_class(report: dict) -> dict:
+    """The report's figures per class and overall, as the command prints them."""
     out = {}
     for name, summary in [("overall", report.get("overall", {})), *report.get("classes", {}).items()]:
         out[name] = {key: summary.get(key) for key in ("series", "model_rmsse", "moving_average_rmsse",

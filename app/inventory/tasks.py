@@ -12,7 +12,8 @@ NIGHT_HOUR_UTC = 1  # the nightly refresh is started from this hour on, once a d
 
 
 def refresh_job(context: JobContext) -> dict:
-    """A full refresh of the run's shop (app/inventory/refresh.py), with its progress on the run page."""
+    """A full refresh of the run's shop (app/inventory/refresh.py), with its progress on the run page; the
+    stats are flat (the run page's), the backtest is in `inventory_backtests`."""
     from app.inventory.refresh import full_refresh
     from app.settings.cache import settings_cache
 
@@ -20,7 +21,7 @@ def refresh_job(context: JobContext) -> dict:
     dead_days = int(settings_cache().values(context.session, shop.organization_id, shop.id)
                     .get("inventory_dead_stock_days", 90))
     stats = full_refresh(context.session, shop, context.save, dead_days=dead_days)
-    return {key: value for key, value in stats.items() if key != "backtest"} | {"backtest": stats["backtest"]}
+    return {key: value for key, value in stats.items() if isinstance(value, int | float | str)}
 
 
 def schedule_nightly_refresh(app, now: datetime | None = None) -> int:
