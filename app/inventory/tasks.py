@@ -21,7 +21,9 @@ def refresh_job(context: JobContext) -> dict:
     dead_days = int(settings_cache().values(context.session, shop.organization_id, shop.id)
                     .get("inventory_dead_stock_days", 90))
     stats = full_refresh(context.session, shop, context.save, dead_days=dead_days)
-    return {key: value for key, value in stats.items() if isinstance(value, int | float | str)}
+    overall = {f"overall_{key}": value for key, value in stats["backtest"].get("overall", {}).items()
+               if isinstance(value, int | float)}
+    return {key: value for key, value in stats.items() if isinstance(value, int | float | str)} | overall
 
 
 def schedule_nightly_refresh(app, now: datetime | None = None) -> int:
