@@ -51,8 +51,8 @@ class DailyHistory:
     start: date
     days: int
     codes: list[str]
-    units: np.ndarray  # float64 [codes, days]
-    revenue: np.ndarray  # float64 [codes, days], net, base currency
+    units: np.ndarray  # float32 [codes, days]
+    revenue_365: np.ndarray  # float64 [codes]: net revenue of the last 365 days, base currency
     out_of_stock: np.ndarray  # bool [codes, days]
 
     def index(self) -> dict[str, int]:
@@ -64,8 +64,8 @@ def load_daily(session: Session, shop, end: date, codes: list[str], days: int = 
     `end`."""
     start = end - timedelta(days=days)
     index = {code: k for k, code in enumerate(codes)}
-    units = np.zeros((len(codes), days))
-    revenue = np.zeros((len(codes), days))
+    units = np.zeros((len(codes), days), dtype=np.float32)  # 13 k variants × 2 years: 38 MB
+    revenue = np.zeros(len(codes))
     rows = session.execute(text(
         "SELECT variant_code, day - :start, units, revenue FROM inventory_daily_sales "
         "WHERE shop_id = :shop AND day >= :start AND day < :end"), {"shop": shop.id, "start": start, "end": end})
@@ -73,7 +73,8 @@ def load_daily(session: Session, shop, end: date, codes: list[str], days: int = 
         k = index.get(code)
         if k is not None:
             units[k, day] = float(amount)
-            revenue[k, day] = float(money)
+            if day >= days - 365:
+                revenue[k] += float(money)
     return DailyHistory(start, days, codes, units, revenue, stockout_days(session, shop, codes, start, days))
 
 

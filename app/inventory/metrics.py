@@ -58,6 +58,7 @@ WITH s AS MATERIALIZED (  -- aggregated once, whatever the planner guesses of a 
            max(day) AS last_day
     FROM inventory_daily_sales
     WHERE shop_id = %(shop_id)s AND variant_code = ANY(%(codes)s) AND day < %(end)s::date
+      AND day >= %(end)s::date - 365
     GROUP BY variant_code
 ), x AS MATERIALIZED (
     SELECT mm.id, coalesce(s.u7, 0) AS u7, coalesce(s.u30, 0) AS u30, coalesce(s.u90, 0) AS u90,
@@ -68,7 +69,8 @@ WITH s AS MATERIALIZED (  -- aggregated once, whatever the planner guesses of a 
 )
 UPDATE inventory_metrics m SET
     units_7 = x.u7, units_30 = x.u30, units_90 = x.u90, units_365 = x.u365, revenue_365 = x.r365,
-    last_sale_on = x.last_day, velocity = x.velocity,
+    last_sale_on = coalesce(x.last_day, CASE WHEN m.last_sale_on < %(end)s::date - 365 THEN m.last_sale_on END),
+    velocity = x.velocity,
     days_of_cover = CASE WHEN x.velocity > 0 THEN greatest(m.available, 0) / x.velocity END,
     stockout_on = CASE WHEN x.velocity > 0
                        THEN %(end)s::date + floor(greatest(m.available, 0) / x.velocity)::int END,

@@ -118,7 +118,7 @@ def full_refresh(session: Session, shop, save: Callable[..., None], dead_days: i
     session.commit()  # nothing open while the models run
 
     first_monday, sold, demand, out_days = weekly_demand(daily)
-    revenue = daily.revenue[:, -365:].sum(axis=1)
+    revenue = daily.revenue_365
     abc = abc_classes(revenue)
     xyz = xyz_classes(demand[:, -52:])
     categories: dict[str, int] = {}

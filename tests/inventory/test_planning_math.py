@@ -67,7 +67,7 @@ def test_xyz_classes_at_their_boundaries():
 
 
 def _history(units: np.ndarray, out: np.ndarray) -> DailyHistory:
-    return DailyHistory(MONDAY, units.shape[1], [f"V{k}" for k in range(len(units))], units, units * 10, out)
+    return DailyHistory(MONDAY, units.shape[1], [f"V{k}" for k in range(len(units))], units, units.sum(axis=1), out)
 
 
 def test_censored_days_scale_a_week_up_and_a_week_out_throughout_takes_the_recent_mean():
