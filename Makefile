@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := wsgi
 
-.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog clean help
+.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog bench-inventory clean help
 ORDERS ?= 100000
 
 help:
@@ -88,7 +88,7 @@ lint: setup
 test: setup test-deps lint
 	$(PY) -m pytest
 
-bench: bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog
+bench: bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog bench-inventory
 
 bench-import: services
 	$(PY) -m bench.import_bench --orders $(ORDERS)
@@ -117,3 +117,8 @@ bench-dashboard: services
 # the sandbox's DeepL: make bench-catalog PRODUCTS=5000 FIELDS=1000 for a quick run.
 bench-catalog: services
 	$(PY) -m bench.catalog_bench $(if $(PRODUCTS),--products $(PRODUCTS)) $(if $(FIELDS),--fields $(FIELDS))
+
+# Inventory planning: a full refresh of VARIANTS variants over 2 years, and the per-batch metrics refresh.
+VARIANTS ?= 13000
+bench-inventory: services
+	$(PY) -m bench.inventory_bench --variants $(VARIANTS)

@@ -38,7 +38,9 @@ def create_app(config: Config | None = None) -> Flask:
     redact_access_logs()
 
     from app.cli import hub_cli
+    from app.inventory.cli import register_commands as register_inventory_commands
 
+    register_inventory_commands(hub_cli)
     app.cli.add_command(hub_cli)
     return app
 
@@ -103,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.routes import bp as core_bp
     from app.core.routes import register_error_pages
     from app.customers.routes import bp as customers_bp
+    from app.inventory.routes import bp as inventory_bp
     from app.monitoring.routes import bp as monitoring_bp
     from app.orders.routes import bp as orders_bp
     from app.orgs.routes import bp as orgs_bp
@@ -113,7 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.webhooks.routes import bp as webhooks_bp
 
     for blueprint in (core_bp, auth_bp, orgs_bp, settings_bp, audit_bp, shops_bp, runs_bp, webhooks_bp,
-                      orders_bp, customers_bp, tables_bp, monitoring_bp, products_bp, translations_bp):
+                      orders_bp, customers_bp, tables_bp, monitoring_bp, products_bp, translations_bp,
+                      inventory_bp):
         app.register_blueprint(blueprint)
     for channel in channels().values():  # a platform's own routes (Shoptet's addon install)
         if channel.blueprint is not None:

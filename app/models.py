@@ -12,6 +12,17 @@ from app.dashboard.models import (  # noqa: F401
     SalesProductDay,
     SalesProductMonth,
 )
+from app.inventory.models import (  # noqa: F401
+    Backtest,
+    DailySales,
+    DraftLine,
+    StockLogCursor,
+    StockoutSpan,
+    SupplierTerms,
+    VariantMetrics,
+    VariantSeries,
+    VariantTerms,
+)
 from app.money.models import ShopCurrencyRate  # noqa: F401
 from app.monitoring.models import Incident  # noqa: F401
 from app.orders.models import Order, OrderItem, OrderStatusChange, OrderStatusChangeItem  # noqa: F401

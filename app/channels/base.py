@@ -167,6 +167,25 @@ class StockBatch:
     movements: int = 0  # movements followed
 
 
+@dataclass
+class StockLogBatch:
+    """Movements of one warehouse's log in time order, for inventory planning's stock-out history: each is
+    (variant code, time, the amount after it); `position` is the stream's position after the last one."""
+
+    stock_id: int
+    movements: list[tuple[str, datetime, float]]
+    position: int
+
+
+@dataclass(frozen=True)
+class VariantFacts:
+    """What inventory planning needs of a variant that only the platform's record says."""
+
+    supplier_key: str | None = None
+    supplier_name: str | None = None
+    purchase_price: Decimal | None = None  # per unit, in the shop's base currency
+
+
 # --- webhooks ----------------------------------------------------------------------------------------------
 
 
@@ -307,3 +326,13 @@ class Channel(ABC):
         """(retryable?, message for the run's error) for one of the platform's own exceptions; None if it is
         not one (the runner then says it was unexpected)."""
         return None
+
+    # inventory planning (optional: a platform without them gets no censoring and no purchase prices)
+
+    def stock_log(self, shop, position_of: Callable[[int], int | None]) -> Iterator[StockLogBatch]:
+        """Every warehouse's movement log after its position (None: from the oldest movement kept)."""
+        return iter(())
+
+    def variant_facts(self, product_raw: dict, variant_raw: dict) -> VariantFacts:
+        """Supplier and purchase price of a variant from the stored records (`products.raw`, the variant's)."""
+        return VariantFacts()

@@ -22,6 +22,7 @@ import psycopg
 ORDERS_CHANGED = (
     "app.customers.metrics:orders_changed",
     "app.dashboard.rollups:orders_changed",
+    "app.inventory.metrics:orders_changed",
 )
 
 

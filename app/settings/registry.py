@@ -147,6 +147,8 @@ SETTINGS: dict[str, SettingDef] = {
         SettingDef("translation_monthly_characters", "Machine translation budget (characters a month)", int,
                    500_000, "org", minimum=0, maximum=1_000_000_000,
                    help="Suggestions stop for the month when this many characters were sent."),
+        SettingDef("inventory_dead_stock_days", "Dead stock after days without a sale", int, 90, "shop", minimum=7,
+                   maximum=365, help="A variant with stock and no sale for this long is dead stock."),
     ]
 }
 

@@ -21,4 +21,5 @@ JOB_KINDS: dict[str, JobKind] = {job.kind: job for job in (
     JobKind("texts_push", "Texts pushed to the shop", "translations", "app.catalog.push:push_texts"),
     JobKind("texts_suggest", "Texts suggested by machine translation", "translations",
             "app.catalog.suggest:suggest_texts"),
+    JobKind("inventory_refresh", "Inventory metrics and forecasts", "analytics", "app.inventory.tasks:refresh_job"),
 )}

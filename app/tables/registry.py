@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from app.catalog.table import PRODUCTS
 from app.customers.table import CUSTOMERS
+from app.inventory.table import INVENTORY
 from app.orders.table import ORDERS
 from app.tables.declaration import Table
 
-TABLES: dict[str, Table] = {table.name: table for table in (ORDERS, CUSTOMERS, PRODUCTS)}
+TABLES: dict[str, Table] = {table.name: table for table in (ORDERS, CUSTOMERS, PRODUCTS, INVENTORY)}

@@ -18,8 +18,10 @@ from app.channels.base import (
     InboundEvent,
     ShopFacts,
     StockBatch,
+    StockLogBatch,
+    VariantFacts,
 )
-from app.channels.shoptet import api, feeds, mapping, statuses, webhooks
+from app.channels.shoptet import api, feeds, inventory, mapping, statuses, webhooks
 from app.channels.shoptet.api import ShoptetCredentials, client_for_shop
 from app.channels.shoptet.routes import bp
 from app.channels.shoptet.snapshots import SnapshotFileSource, SnapshotSource
@@ -92,3 +94,9 @@ class ShoptetChannel(Channel):
         if isinstance(exc, httpx.HTTPStatusError):
             return exc.response.status_code >= 500, f"Snapshot download answered {exc.response.status_code}"
         return None
+
+    def stock_log(self, shop, position_of: Callable[[int], int | None]) -> Iterator[StockLogBatch]:
+        return inventory.stock_log(shop, position_of)
+
+    def variant_facts(self, product_raw: dict, variant_raw: dict) -> VariantFacts:
+        return inventory.variant_facts(product_raw, variant_raw)
