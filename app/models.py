@@ -17,3 +17,4 @@ from app.sync.models import (  # noqa: F401
 )
 from app.tables.models import SavedView, TableExport  # noqa: F401
 from app.webhooks.models import WebhookEvent  # noqa: F401
+from app.analytics.models import AnalyticsFit, CustomerAnalytics, MarketingConsent, ProductPair  # noqa: F401
