@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, Numeric, PrimaryKeyConstraint, SmallInteger, String
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, Numeric, PrimaryKeyConstraint, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,9 +34,9 @@ class CustomerAnalytics(Base):
     spent: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     repeat_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # mean of repeat orders (Gamma-Gamma)
     # Scores and segment at the fit (1..5 each; 5 is best)
-    r_score: Mapped[int | None] = mapped_column(SmallInteger)
-    f_score: Mapped[int | None] = mapped_column(SmallInteger)
-    m_score: Mapped[int | None] = mapped_column(SmallInteger)
+    r_score: Mapped[int | None] = mapped_column(Integer)
+    f_score: Mapped[int | None] = mapped_column(Integer)
+    m_score: Mapped[int | None] = mapped_column(Integer)
     segment: Mapped[str | None] = mapped_column(String(24))
     previous_segment: Mapped[str | None] = mapped_column(String(24))  # a month before the fit
     # Predictions (BG/NBD + Gamma-Gamma), in the shop's currency

@@ -23,9 +23,9 @@ CUSTOMER_INDEXES = (
 
 
 def upgrade():
-    op.add_column('customers', sa.Column('segment', sa.String(length=24), nullable=True))
-    op.add_column('customers', sa.Column('p_active', sa.Float(), nullable=True))
-    op.add_column('customers', sa.Column('clv', sa.Numeric(precision=14, scale=2), nullable=True))
+    op.add_column('customers', sa.Column('segment', sa.String(length=24), nullable=True), if_not_exists=True)
+    op.add_column('customers', sa.Column('p_active', sa.Float(), nullable=True), if_not_exists=True)
+    op.add_column('customers', sa.Column('clv', sa.Numeric(precision=14, scale=2), nullable=True), if_not_exists=True)
     op.create_table(
         'customer_analytics',
         sa.Column('shop_id', sa.BigInteger(), nullable=False),
@@ -36,9 +36,9 @@ def upgrade():
         sa.Column('last_order_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('spent', sa.Numeric(precision=14, scale=2), nullable=False),
         sa.Column('repeat_value', sa.Numeric(precision=14, scale=2), nullable=True),
-        sa.Column('r_score', sa.SmallInteger(), nullable=True),
-        sa.Column('f_score', sa.SmallInteger(), nullable=True),
-        sa.Column('m_score', sa.SmallInteger(), nullable=True),
+        sa.Column('r_score', sa.Integer(), nullable=True),
+        sa.Column('f_score', sa.Integer(), nullable=True),
+        sa.Column('m_score', sa.Integer(), nullable=True),
         sa.Column('segment', sa.String(length=24), nullable=True),
         sa.Column('previous_segment', sa.String(length=24), nullable=True),
         sa.Column('p_active', sa.Float(), nullable=True),
@@ -51,6 +51,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_customer_analytics_shop_id_shops'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('shop_id', 'customer_guid', name=op.f('pk_customer_analytics')),
+        if_not_exists=True,
     )
     op.create_table(
         'customer_analytics_fits',
@@ -69,6 +70,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_customer_analytics_fits_shop_id_shops'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('shop_id', name=op.f('pk_customer_analytics_fits')),
+        if_not_exists=True,
     )
     op.create_table(
         'product_pairs',
@@ -83,6 +85,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_product_pairs_shop_id_shops'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('shop_id', 'product_guid', 'other_guid', name=op.f('pk_product_pairs')),
+        if_not_exists=True,
     )
     op.create_table(
         'marketing_consents',
@@ -93,6 +96,7 @@ def upgrade():
         sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_marketing_consents_shop_id_shops'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('shop_id', 'email', name=op.f('pk_marketing_consents')),
+        if_not_exists=True,
     )
     with op.get_context().autocommit_block():
         for name, columns in CUSTOMER_INDEXES:
@@ -102,7 +106,7 @@ def upgrade():
 
 def downgrade():
     for name, _columns in CUSTOMER_INDEXES:
-        op.drop_index(name, table_name='customers')
+        op.drop_index(name, table_name='customers', if_exists=True)
     op.drop_table('marketing_consents')
     op.drop_table('product_pairs')
     op.drop_table('customer_analytics_fits')
