@@ -7,11 +7,14 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from app.analytics.cli import COMMANDS as ANALYTICS_COMMANDS
 from app.extensions import db
 from app.settings.cli import COMMANDS as SETTINGS_COMMANDS
 
 hub_cli = AppGroup("hub", help="Commerce Hub administration.")
 for _command in SETTINGS_COMMANDS:
+    hub_cli.add_command(_command)
+for _command in ANALYTICS_COMMANDS:
     hub_cli.add_command(_command)
 
 

@@ -1,5 +1,6 @@
 """Import every model module, so the metadata (and Alembic's autogenerate) sees all tables."""
 
+from app.analytics.models import AnalyticsFit, CustomerAnalytics, MarketingConsent, ProductPair  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.auth.models import LoginSession, User  # noqa: F401
 from app.catalog.models import Product, ProductText, ProductVariant, VariantStock  # noqa: F401
@@ -17,4 +18,3 @@ from app.sync.models import (  # noqa: F401
 )
 from app.tables.models import SavedView, TableExport  # noqa: F401
 from app.webhooks.models import WebhookEvent  # noqa: F401
-from app.analytics.models import AnalyticsFit, CustomerAnalytics, MarketingConsent, ProductPair  # noqa: F401

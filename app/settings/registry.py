@@ -78,6 +78,9 @@ SETTINGS: dict[str, SettingDef] = {
         SettingDef("sync_interval_minutes", "Sync interval (minutes)", int, 15, "shop", minimum=1, maximum=1440),
         SettingDef("order_lookback_days", "Order change lookback (days)", int, 30, "shop", minimum=1, maximum=30,
                    help="Shoptet keeps 30 days of change history."),
+        SettingDef("bought_together_min_support", "Bought together: minimum support (1/10 000 of orders)", int, 5,
+                   "shop", minimum=1, maximum=10000,
+                   help="A pair of products is shown when at least this share of orders has both (and at least 2)."),
     ]
 }
 

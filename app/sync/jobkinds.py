@@ -18,4 +18,5 @@ class JobKind:
 
 
 JOB_KINDS: dict[str, JobKind] = {job.kind: job for job in (
+    JobKind("customer_analytics", "Customer analytics refreshed", "analytics", "app.analytics.refresh:refresh_job"),
 )}
