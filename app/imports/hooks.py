@@ -21,6 +21,7 @@ import psycopg
 
 ORDERS_CHANGED = (
     "app.customers.metrics:orders_changed",
+    "app.analytics.inputs:orders_changed",
 )
 
 
