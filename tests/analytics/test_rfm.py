@@ -15,7 +15,8 @@ def test_quintile_boundaries_and_scores_on_ten_customers():
     assert rfm.score_up(spent, bounds).tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
     recency = np.array([1, 5, 10, 30, 60, 90, 180, 365, 500, 900], dtype=float)
     r_bounds = rfm.boundaries(recency)
-    assert rfm.score_down(recency, r_bounds).tolist() == [5, 5, 5, 4, 3, 3, 2, 2, 1, 1]
+    assert r_bounds == pytest.approx([9.0, 48.0, 126.0, 392.0])
+    assert rfm.score_down(recency, r_bounds).tolist() == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
 
 
 def test_a_value_on_a_boundary_scores_low_and_ties_score_alike():
