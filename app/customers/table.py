@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.analytics.rfm import SEGMENTS
 from app.customers import queries
 from app.customers.models import Customer
 from app.tables.cache import cached_per_shops
@@ -48,6 +49,7 @@ CUSTOMERS = Table(
         Customer.id, Customer.shop_id, Customer.guid, Customer.email, Customer.phone, Customer.full_name,
         Customer.company, Customer.customer_group, Customer.creation_time, Customer.orders_count,
         Customer.total_spent, Customer.first_order_at, Customer.last_order_at,
+        Customer.segment, Customer.p_active, Customer.clv,
     ),
     columns=(
         Column("name", "Customer", (("name", text("full_name")), ("company", text("company")))),
@@ -62,6 +64,10 @@ CUSTOMERS = Table(
         Column("last_order", "Last order", (("last_order", moment("last_order_at")),)),
         Column("created", "Registered", (("registered", moment("creation_time")),)),
         Column("also_in", "Also in", (("also_in", _also_in),), per_page=_shops_of_emails),
+        # Customer analytics (app/analytics/): kept on the row by its refresh.
+        Column("segment", "Segment", (("segment", text("segment")),)),
+        Column("p_active", "P(active)", (("p_active", number("p_active")),)),
+        Column("clv", "CLV", (("clv", number("clv")),)),
     ),
     default_columns=("name", "email", "shop", "orders", "spent", "last_order", "also_in"),
     sorts=(
@@ -71,6 +77,10 @@ CUSTOMERS = Table(
              nullable=True, index="ix_customers_shop_last_order"),
         Sort("spent", "Top spenders", Customer.total_spent, descending=True, parse=parse_decimal,
              index="ix_customers_shop_spent"),
+        Sort("clv", "Highest CLV", Customer.clv, descending=True, parse=parse_decimal, nullable=True,
+             index="ix_customers_shop_clv"),
+        Sort("p_active", "Most likely active", Customer.p_active, descending=True, parse=float, nullable=True,
+             index="ix_customers_shop_p_active"),
     ),
     filters=(
         Equals("group", Customer.customer_group, "Customer group", any_label="Any group", choices=_groups),
@@ -80,6 +90,11 @@ CUSTOMERS = Table(
         DateRange("last_order", Customer.last_order_at, "Last order"),
         NumberRange("spent", Customer.total_spent, "Spent"),
         NumberRange("orders", Customer.orders_count, "Orders", whole=True),
+        # A segment under the CLV sort walks ix_customers_shop_segment_clv (shop_id, segment, clv, id).
+        Equals("segment", Customer.segment, "Segment", any_label="Any segment",
+               choices=lambda session, shop_ids: list(SEGMENTS)),
+        NumberRange("p_active", Customer.p_active, "P(active)"),
+        NumberRange("clv", Customer.clv, "CLV"),
     ),
     search=Search("E-mail, name or phone", lower_prefix=(Customer.email,), contains=(Customer.full_name,),
                   phone=Customer.phone),
