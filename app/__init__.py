@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.analytics.routes import bp as analytics_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.channels import channels
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, auth_bp, orgs_bp, settings_bp, audit_bp, shops_bp, runs_bp, webhooks_bp,
                       orders_bp, customers_bp, tables_bp, monitoring_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(analytics_bp)
     for channel in channels().values():  # a platform's own routes (Shoptet's addon install)
         if channel.blueprint is not None:
             app.register_blueprint(channel.blueprint)
