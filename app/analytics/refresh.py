@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.analytics import btyd, rfm
 from app.analytics.cohorts import cohorts_of
+from app.analytics.consent import refresh_consents
 from app.analytics.copurchase import refresh_pairs
 from app.analytics.models import AnalyticsFit
 from app.analytics.summary import HOLDOUT_DAYS, Summary, read_summary, window_of
@@ -34,6 +35,8 @@ def refresh_job(context) -> dict:
     shop = context.shop
     started = time.monotonic()
     session: Session = context.session
+    context.save(done=0, total=STEPS)
+    consents = refresh_consents(session, shop)
     context.save(done=0, total=STEPS)
     window = window_of(session, shop.id)
     if window is None:
@@ -59,6 +62,7 @@ def refresh_job(context) -> dict:
         index_elements=[AnalyticsFit.shop_id], set_={k: v for k, v in fit.items() if k != "shop_id"}))
     holdout = result["holdout"]
     stats = {"customers": len(summary), "seconds": seconds, "guest_orders": window.guest_orders,
+             "consents": consents if consents is not None else "not read",
              "pairs": pairs, "predicted_orders": holdout.get("predicted_orders"),
              "actual_orders": holdout.get("actual_orders"), "mae": holdout.get("mae")}
     context.save(done=STEPS, total=STEPS, stats=stats)

@@ -95,3 +95,56 @@ def person():
     rows, sums = queries.person_across_shops(db.session, list(shops), email)
     return render_template("analytics/person.html", email=email, rows=rows, sums=sums, shops=shops,
                            titles=SEGMENT_TITLES)
+
+
+def _view_or_404(view_id: int):
+    from app.orgs.scoping import current_org
+    from app.tables.models import SavedView
+
+    view = db.session.get(SavedView, view_id)
+    if (view is None or view.organization_id != current_org().id or view.table_name != "customers"
+            or not (view.shared or view.user_id == current_user.id)):
+        abort(404)
+    return view
+
+
+@bp.get("/audiences")
+@require("org.view")
+def audiences():
+    from app.orgs.scoping import current_org
+    from app.tables.queries import saved_views
+
+    views = saved_views(db.session, current_org().id, "customers", current_user.id)
+    return render_template("analytics/audiences.html", views=views, result=None)
+
+
+@bp.post("/audiences/<int:view_id>/export")
+@require("org.view")
+def export_audience(view_id: int):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from app.analytics.audiences import export_audience as write
+    from app.orgs.scoping import current_org
+    from app.settings.cache import settings_cache
+    from app.tables.exports import exports_dir
+
+    view = _view_or_404(view_id)
+    org = current_org()
+    zone = ZoneInfo(str(settings_cache().values(db.session, org.id)["display_timezone"]))
+    name = f"audience-{org.id}-{view.id}-{datetime.now(UTC):%Y%m%d%H%M%S%f}.csv"
+    result = write(db.session, view.query, current_org_shops(), zone, exports_dir() / name)
+    return render_template("analytics/audiences.html", views=[view], result=result, view=view, file=name)
+
+
+@bp.get("/audiences/files/<name>")
+@require("org.view")
+def audience_file(name: str):
+    from flask import send_from_directory
+
+    from app.orgs.scoping import current_org
+    from app.tables.exports import exports_dir
+
+    if not name.startswith(f"audience-{current_org().id}-") or "/" in name or not name.endswith(".csv"):
+        abort(404)
+    return send_from_directory(exports_dir(), name, as_attachment=True, mimetype="text/csv")

@@ -307,3 +307,9 @@ class Channel(ABC):
         """(retryable?, message for the run's error) for one of the platform's own exceptions; None if it is
         not one (the runner then says it was unexpected)."""
         return None
+
+    def marketing_consents(self, shop) -> Iterator[tuple[str, datetime | None]] | None:
+        """(e-mail, since) of every customer whose marketing consent the shop recorded, or None when the
+        platform keeps none the hub can read (then no audience export includes anyone). Customer analytics
+        (app/analytics/consent.py) stores them; nothing else is taken as consent."""
+        return None

@@ -7,7 +7,7 @@ import re
 from app.analytics.rfm import SEGMENTS
 from app.customers.models import Customer
 from app.orgs.models import Role
-from tests.factories import login, make_member
+from tests.factories import csrf_token, login, make_member
 from tests.orders.tables import add_customer
 
 
@@ -38,7 +38,8 @@ def test_every_page_is_scoped_to_the_organization(db, tenant, stranger, client):
     for url in (f"/analytics/?shop={stranger.id}", f"/analytics/cohorts?shop={stranger.id}",
                 f"/analytics/bought-together?shop={stranger.id}", f"/analytics/customers/{foreign.id}"):
         assert client.get(url).status_code == 404, url
-    assert client.post("/analytics/refresh", data={"shop": stranger.id}).status_code in (400, 404)
+    token = csrf_token(client, "/analytics/")
+    assert client.post("/analytics/refresh", data={"shop": stranger.id, "csrf_token": token}).status_code == 404
     assert client.get(f"/analytics/?shop={tenant.shop_a.id}").status_code == 200
     # the cross-shop view never shows another organization's record with the same e-mail
     add_customer(db.session, tenant.shop_a, email=foreign.email)
@@ -51,4 +52,5 @@ def test_a_viewer_sees_the_pages_but_cannot_start_a_refresh(db, tenant, app):
     client = app.test_client()
     login(client, viewer.email)
     assert client.get(f"/analytics/?shop={tenant.shop_a.id}").status_code == 200
-    assert client.post("/analytics/refresh", data={"shop": tenant.shop_a.id}).status_code in (400, 403)
+    token = csrf_token(client, "/analytics/")
+    assert client.post("/analytics/refresh", data={"shop": tenant.shop_a.id, "csrf_token": token}).status_code == 403
