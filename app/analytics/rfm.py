@@ -19,14 +19,16 @@ usual RFM grid (rows R 5..1, columns FM 1..5):
 from __future__ import annotations
 
 import numpy as np
+from flask_babel import lazy_gettext as _l
 
 SEGMENTS = ("champions", "loyal", "potential_loyalists", "new", "promising", "need_attention",
             "about_to_sleep", "at_risk", "cant_lose", "hibernating", "lost")
 
-SEGMENT_TITLES = {
-    "champions": "Champions", "loyal": "Loyal", "potential_loyalists": "Potential loyalists", "new": "New",
-    "promising": "Promising", "need_attention": "Need attention", "about_to_sleep": "About to sleep",
-    "at_risk": "At risk", "cant_lose": "Can't lose", "hibernating": "Hibernating", "lost": "Lost",
+SEGMENT_TITLES = {  # for pages (lazy: translated when shown)
+    "champions": _l("Champions"), "loyal": _l("Loyal"), "potential_loyalists": _l("Potential loyalists"),
+    "new": _l("New customers"), "promising": _l("Promising"), "need_attention": _l("Need attention"),
+    "about_to_sleep": _l("About to sleep"), "at_risk": _l("At risk"), "cant_lose": _l("Can't lose"),
+    "hibernating": _l("Hibernating"), "lost": _l("Lost"),
 }
 
 # GRID[r - 1][fm - 1]
