@@ -152,6 +152,8 @@ def main(argv: list[str]) -> int:
             "/customers?segment=at_risk&p_active_min=0.5", "/customers?clv_min=1000&sort=clv",
             f"/customers?shop={shops[0].id}&segment=lost&sort=clv&cols=name&cols=segment&cols=p_active&cols=clv"]
     timings: dict[str, list[float]] = {u: [] for u in urls}
+    for u in urls:  # warm-up: templates compiled, filter choices cached, pages in PostgreSQL's buffers
+        client.get(u)
     for _ in range(max(1, args.requests // len(urls))):
         for u in urls:
             t = time.perf_counter()
