@@ -11,8 +11,8 @@ from tests.factories import csrf_token, login, make_member
 from tests.orders.tables import add_customer
 
 
-def test_pages_after_a_refresh(db, btyd_shop, cli, client):
-    assert cli("customer-analytics-refresh", "--shop", btyd_shop.id).exit_code == 0
+def check_pages(db, btyd_shop, client):
+    """After a refresh (tests/analytics/test_refresh.py, which loads the shop once)."""
     page = client.get(f"/analytics/?shop={btyd_shop.id}").get_data(as_text=True)
     assert all(f'data-segment="{name}"' in page for name in SEGMENTS)
     assert 'id="movement"' in page and 'id="deciles"' in page

@@ -13,7 +13,17 @@ from app.analytics.rfm import SEGMENTS
 from app.customers.models import Customer
 
 
-def test_refresh_command_predicts_the_holdout_within_15_percent(db, btyd_shop, cli):
+def test_refresh_then_pages_then_export(db, btyd_shop, cli, client, tmp_path):
+    """One sandbox shop, loaded once (the slow part): the command, the rows, the pages, the export."""
+    check_refresh_command(btyd_shop, cli)
+    check_rows(db, btyd_shop)
+    from tests.analytics.test_pages import check_pages
+
+    check_pages(db, btyd_shop, client)
+    check_export(btyd_shop, cli, tmp_path)
+
+
+def check_refresh_command(btyd_shop, cli):
     result = cli("customer-analytics-refresh", "--shop", btyd_shop.id)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
@@ -29,8 +39,7 @@ def test_refresh_command_predicts_the_holdout_within_15_percent(db, btyd_shop, c
     assert 0 < summary["mae"] < 2
 
 
-def test_refresh_writes_every_buying_customer_and_their_columns(db, btyd_shop, cli):
-    assert cli("customer-analytics-refresh", "--shop", btyd_shop.id).exit_code == 0
+def check_rows(db, btyd_shop):
     buyers = db.session.scalar(select(func.count()).select_from(Customer).where(
         Customer.shop_id == btyd_shop.id, Customer.orders_count > 0))
     rows = db.session.scalar(select(func.count()).select_from(CustomerAnalytics).where(
@@ -44,7 +53,7 @@ def test_refresh_writes_every_buying_customer_and_their_columns(db, btyd_shop, c
     assert fit.cohorts and fit.cohorts[0]["retention"][0] == 1.0
 
 
-def test_export_writes_the_issue_columns(db, btyd_shop, cli, tmp_path):
+def check_export(btyd_shop, cli, tmp_path):
     target = tmp_path / "customers.csv"
     result = cli("customer-analytics-export", "--shop", btyd_shop.id, target)
     assert result.exit_code == 0, result.output
