@@ -104,6 +104,7 @@ def main(argv: list[str]) -> int:
             db.session.execute(text(ORDERS_SQL), {"shop": shop.id, "n": n, "m": m})
             db.session.execute(text(ITEMS_SQL), {"shop": shop.id})
             db.session.commit()
+            print(f"data: shop {shop.id} made, {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
         from app.customers.metrics import refresh_customer_metrics
 
         for shop in shops:
@@ -113,7 +114,7 @@ def main(argv: list[str]) -> int:
         db.session.execute(text("ANALYZE"))
         db.session.commit()
         items = db.session.execute(text("SELECT count(*) FROM order_items")).scalar_one()
-        print(f"data: {args.customers} customers, {args.orders} orders, {items} items in "
+        print(f"floor pass next; data: {args.customers} customers, {args.orders} orders, {items} items in "
               f"{time.monotonic() - started:.0f} s", file=sys.stderr)
 
         # the floor: one plain aggregate pass over the same orders per shop
@@ -137,6 +138,8 @@ def main(argv: list[str]) -> int:
             db.session.commit()
             refresh_seconds.append(time.monotonic() - shop_started)
             rss.append(rss_mb())
+            print(f"refresh: shop {shop.id} in {refresh_seconds[-1]:.1f} s, peak RSS {rss[-1]:.0f} MB "
+                  f"(stats {db.session.get(AnalyticsFit, shop.id).seconds:.1f} s)", flush=True)
         pairs_started = time.monotonic()
         pairs = copurchase.refresh_pairs(db.session, shops[0])
         db.session.rollback()
