@@ -11,6 +11,7 @@ import time
 import click
 from sqlalchemy import select
 
+from app.analytics.rfm import SEGMENTS
 from app.extensions import db
 
 EXPORT_FIELDS = ("customer_guid", "email", "segment", "p_active", "expected_orders_90", "expected_orders_365",
@@ -43,7 +44,7 @@ def refresh_summary(fit) -> dict:
         "customers": fit.customers if fit else 0,
         "seconds": fit.seconds if fit else 0,
         "currency": fit.currency if fit else None,
-        "segments": {name: value["customers"] for name, value in (fit.segments if fit else {}).items()},
+        "segments": {name: fit.segments[name]["customers"] for name in SEGMENTS if fit and name in fit.segments},
         "holdout_days": holdout.get("holdout_days"),
         "holdout_customers": holdout.get("customers"),
         "predicted_orders": holdout.get("predicted_orders"),
