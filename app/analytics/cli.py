@@ -92,7 +92,8 @@ def customer_analytics_export(shop_id: int, file: str) -> None:
         writer = csv.writer(handle)
         writer.writerow(EXPORT_FIELDS)
         for guid, email, segment, p_active, e90, e365, value, clv, currency in db.session.execute(query):
-            writer.writerow((guid, email or "", segment, f"{p_active:.4f}", f"{e90:.4f}", f"{e365:.4f}",
+            writer.writerow((guid, email or "", segment or "", *(f"{v:.4f}" if v is not None else ""
+                                                                for v in (p_active, e90, e365)),
                              value if value is not None else "", clv if clv is not None else "", currency))
             rows += 1
     click.echo(json.dumps({"rows": rows, "file": file, "seconds": round(time.monotonic() - started, 3)}))
