@@ -64,12 +64,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--customers", type=int, default=661_000)
     parser.add_argument("--shops", type=int, default=3)
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--reuse", action="store_true", help="keep the data of the last run (same sizes)")
     args = parser.parse_args(argv)
 
     import os
 
     url = bench_database_url("analytics_bench")
-    recreate_database(url)
+    if not args.reuse:
+        recreate_database(url)
     os.environ["DATABASE_URL"] = url
     from flask_migrate import upgrade
     from sqlalchemy import text
@@ -82,35 +84,39 @@ def main(argv: list[str]) -> int:
     with app.app_context():
         upgrade()
         from app.orgs.models import Role
+        from app.shops.models import Shop
         from tests.factories import make_member, make_org, make_shop
 
-        org = make_org(db.session, "Bench")
-        make_member(db.session, org, Role.owner, "bench@example.com")
-        shops = [make_shop(db.session, org, f"Shop {k}") for k in range(args.shops)]
-        db.session.commit()
-        from datetime import date
-
-        months = set()
-        day = date(2021, 1, 1)
-        while day <= date(2026, 2, 1):
-            months.add(month_start(day))
-            day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-        ensure_months(db.session.connection(), months)
-        db.session.commit()
-        started = time.monotonic()
-        n, m = args.customers // args.shops, args.orders // args.shops
-        for shop in shops:
-            db.session.execute(text(CUSTOMERS_SQL), {"shop": shop.id, "n": n})
-            db.session.execute(text(ORDERS_SQL), {"shop": shop.id, "n": n, "m": m})
-            db.session.execute(text(ITEMS_SQL), {"shop": shop.id})
+        if args.reuse:
+            shops = list(db.session.query(Shop).order_by(Shop.id))
+        else:
+            org = make_org(db.session, "Bench")
+            make_member(db.session, org, Role.owner, "bench@example.com")
+            shops = [make_shop(db.session, org, f"Shop {k}") for k in range(args.shops)]
             db.session.commit()
-            print(f"data: shop {shop.id} made, {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
-        # (customer metrics are not refreshed: analytics reads orders, and the pages sort by its own columns)
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
-        items = db.session.execute(text("SELECT count(*) FROM order_items")).scalar_one()
-        print(f"floor pass next; data: {args.customers} customers, {args.orders} orders, {items} items in "
-              f"{time.monotonic() - started:.0f} s", file=sys.stderr)
+            from datetime import date
+
+            months = set()
+            day = date(2021, 1, 1)
+            while day <= date(2026, 2, 1):
+                months.add(month_start(day))
+                day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+            ensure_months(db.session.connection(), months)
+            db.session.commit()
+            started = time.monotonic()
+            n, m = args.customers // args.shops, args.orders // args.shops
+            for shop in shops:
+                db.session.execute(text(CUSTOMERS_SQL), {"shop": shop.id, "n": n})
+                db.session.execute(text(ORDERS_SQL), {"shop": shop.id, "n": n, "m": m})
+                db.session.execute(text(ITEMS_SQL), {"shop": shop.id})
+                db.session.commit()
+                print(f"data: shop {shop.id} made, {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+            # (customer metrics are not refreshed: analytics reads orders, and the pages sort by its own columns)
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+            items = db.session.execute(text("SELECT count(*) FROM order_items")).scalar_one()
+            print(f"floor pass next; data: {args.customers} customers, {args.orders} orders, {items} items in "
+                  f"{time.monotonic() - started:.0f} s", file=sys.stderr)
 
         # the floor: one plain aggregate pass over the same orders per shop
         floor_started = time.monotonic()
