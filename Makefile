@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := wsgi
 
-.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog bench-inventory clean help
+.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog bench-inventory bench-analytics clean help
 ORDERS ?= 100000
 
 help:
@@ -88,7 +88,7 @@ lint: setup
 test: setup test-deps lint
 	$(PY) -m pytest
 
-bench: bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog bench-inventory
+bench: bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog bench-inventory bench-analytics
 
 bench-import: services
 	$(PY) -m bench.import_bench --orders $(ORDERS)
@@ -122,3 +122,7 @@ bench-catalog: services
 VARIANTS ?= 13000
 bench-inventory: services
 	$(PY) -m bench.inventory_bench --variants $(VARIANTS)
+
+# Customer analytics at the full size (661 k customers, 1.4 M orders over 3 shops) unless ORDERS is given.
+bench-analytics: services
+	$(PY) -m bench.analytics_bench $(if $(filter command line environment,$(origin ORDERS)),--orders $(ORDERS) --customers $$(( $(ORDERS) * 4721 / 10000 )))

@@ -97,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.analytics.routes import bp as analytics_bp
     from app.audit.routes import bp as audit_bp
     from app.auth.routes import bp as auth_bp
     from app.catalog.routes import bp as products_bp
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
                       orders_bp, customers_bp, tables_bp, monitoring_bp, products_bp, translations_bp,
                       inventory_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(analytics_bp)
     for channel in channels().values():  # a platform's own routes (Shoptet's addon install)
         if channel.blueprint is not None:
             app.register_blueprint(channel.blueprint)

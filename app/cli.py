@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from app.analytics.cli import COMMANDS as ANALYTICS_COMMANDS
 from app.extensions import db
 from app.settings.cli import COMMANDS as SETTINGS_COMMANDS
 
@@ -16,6 +17,8 @@ for _command in SETTINGS_COMMANDS:
 from app.catalog.cli import COMMANDS as CATALOG_COMMANDS  # noqa: E402
 
 for _command in CATALOG_COMMANDS:
+    hub_cli.add_command(_command)
+for _command in ANALYTICS_COMMANDS:
     hub_cli.add_command(_command)
 
 

@@ -1,5 +1,6 @@
 """Import every model module, so the metadata (and Alembic's autogenerate) sees all tables."""
 
+from app.analytics.models import AnalyticsFit, CustomerAnalytics, MarketingConsent, ProductPair  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.auth.models import LoginSession, User  # noqa: F401
 from app.catalog.models import Product, ProductText, ProductVariant, VariantStock  # noqa: F401

@@ -336,3 +336,9 @@ class Channel(ABC):
     def variant_facts(self, product_raw: dict, variant_raw: dict) -> VariantFacts:
         """Supplier and purchase price of a variant from the stored records (`products.raw`, the variant's)."""
         return VariantFacts()
+
+    def marketing_consents(self, shop) -> Iterator[tuple[str, datetime | None]] | None:
+        """(e-mail, since) of every customer whose marketing consent the shop recorded, or None when the
+        platform keeps none the hub can read (then no audience export includes anyone). Customer analytics
+        (app/analytics/consent.py) stores them; nothing else is taken as consent."""
+        return None

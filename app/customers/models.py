@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, Numeric, String, UniqueConstraint
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, LargeBinary, Numeric, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +31,10 @@ class Customer(IdMixin, Base):
               postgresql_ops={"email": "gin_trgm_ops"}),
         Index("ix_customers_shop_phone_trgm", "shop_id", "phone", postgresql_using="gin",
               postgresql_ops={"phone": "gin_trgm_ops"}),
+        # Customer analytics (app/analytics/): sorts by CLV and probability active, the segment filter's split.
+        Index("ix_customers_shop_clv", "shop_id", "clv", "id"),
+        Index("ix_customers_shop_p_active", "shop_id", "p_active", "id"),
+        Index("ix_customers_shop_segment_clv", "shop_id", "segment", "clv", "id"),
     )
 
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
@@ -50,6 +54,10 @@ class Customer(IdMixin, Base):
     total_spent: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=0, server_default="0")
     first_order_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_order_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Customer analytics (app/analytics/refresh.py): RFM segment, P(active), CLV in the shop's currency.
+    segment: Mapped[str | None] = mapped_column(String(24))
+    p_active: Mapped[float | None] = mapped_column(Float)
+    clv: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
 
     @property
     def average_order_value(self) -> Decimal | None:

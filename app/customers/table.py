@@ -18,6 +18,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from app.analytics.rfm import SEGMENTS
 from app.customers import queries
 from app.customers.models import Customer
 from app.tables.cache import cached_per_shops
@@ -51,6 +52,7 @@ CUSTOMERS = Table(
         Customer.id, Customer.shop_id, Customer.guid, Customer.email, Customer.phone, Customer.full_name,
         Customer.company, Customer.customer_group, Customer.creation_time, Customer.orders_count,
         Customer.total_spent, Customer.first_order_at, Customer.last_order_at,
+        Customer.segment, Customer.p_active, Customer.clv,
     ),
     columns=(
         Column("name", _l("Customer"), (("name", text("full_name")), ("company", text("company")))),
@@ -65,6 +67,10 @@ CUSTOMERS = Table(
         Column("last_order", _l("Last order"), (("last_order", moment("last_order_at")),)),
         Column("created", _l("Registered"), (("registered", moment("creation_time")),)),
         Column("also_in", _l("Also in"), (("also_in", _also_in),), per_page=_shops_of_emails),
+        # Customer analytics (app/analytics/): kept on the row by its refresh.
+        Column("segment", _l("Segment"), (("segment", text("segment")),)),
+        Column("p_active", _l("P(active)"), (("p_active", number("p_active")),)),
+        Column("clv", _l("CLV"), (("clv", number("clv")), ("clv_currency", shop_currency))),
     ),
     default_columns=("name", "email", "shop", "orders", "spent", "last_order", "also_in"),
     sorts=(
@@ -74,6 +80,10 @@ CUSTOMERS = Table(
              nullable=True, index="ix_customers_shop_last_order"),
         Sort("spent", _l("Top spenders"), Customer.total_spent, descending=True, parse=parse_decimal,
              index="ix_customers_shop_spent", in_shop_currency=True),
+        Sort("clv", _l("Highest CLV"), Customer.clv, descending=True, parse=parse_decimal, nullable=True,
+             index="ix_customers_shop_clv"),
+        Sort("p_active", _l("Most likely active"), Customer.p_active, descending=True, parse=float, nullable=True,
+             index="ix_customers_shop_p_active"),
     ),
     filters=(
         Equals("group", Customer.customer_group, _l("Customer group"), any_label=_l("Any group"), choices=_groups),
@@ -83,6 +93,11 @@ CUSTOMERS = Table(
         DateRange("last_order", Customer.last_order_at, _l("Last order")),
         NumberRange("spent", Customer.total_spent, _l("Spent")),
         NumberRange("orders", Customer.orders_count, _l("Orders"), whole=True),
+        # A segment under the CLV sort walks ix_customers_shop_segment_clv (shop_id, segment, clv, id).
+        Equals("segment", Customer.segment, _l("Segment"), any_label=_l("Any segment"),
+               choices=lambda session, shop_ids: list(SEGMENTS)),
+        NumberRange("p_active", Customer.p_active, _l("P(active)")),
+        NumberRange("clv", Customer.clv, _l("CLV")),
     ),
     search=Search(_l("E-mail, name or phone"), lower_prefix=(Customer.email,), anywhere=(Customer.email,),
                   folded=(Customer.full_name,), phone=Customer.phone),

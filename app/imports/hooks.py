@@ -23,6 +23,7 @@ ORDERS_CHANGED = (
     "app.customers.metrics:orders_changed",
     "app.dashboard.rollups:orders_changed",
     "app.inventory.metrics:orders_changed",
+    "app.analytics.inputs:orders_changed",
 )
 
 

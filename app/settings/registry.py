@@ -149,6 +149,9 @@ SETTINGS: dict[str, SettingDef] = {
                    help="Suggestions stop for the month when this many characters were sent."),
         SettingDef("inventory_dead_stock_days", "Dead stock after days without a sale", int, 90, "shop", minimum=7,
                    maximum=365, help="A variant with stock and no sale for this long is dead stock."),
+        SettingDef("bought_together_min_support", "Bought together: minimum support (1/10 000 of orders)", int, 5,
+                   "shop", minimum=1, maximum=10000,
+                   help="A pair of products is shown when at least this share of orders has both (and at least 2)."),
     ]
 }
 

@@ -22,4 +22,5 @@ JOB_KINDS: dict[str, JobKind] = {job.kind: job for job in (
     JobKind("texts_suggest", "Texts suggested by machine translation", "translations",
             "app.catalog.suggest:suggest_texts"),
     JobKind("inventory_refresh", "Inventory metrics and forecasts", "analytics", "app.inventory.tasks:refresh_job"),
+    JobKind("customer_analytics", "Customer analytics refreshed", "analytics", "app.analytics.refresh:refresh_job"),
 )}

@@ -66,6 +66,11 @@ class ShoptetChannel(Channel):
     def changes(self, shop, kind: str, since: datetime) -> Iterator[ChangeBatch]:
         return feeds.changes(shop, kind, since)
 
+    def marketing_consents(self, shop):
+        from app.channels.shoptet.consents import marketing_consents
+
+        return marketing_consents(shop)
+
     def stock_changes(self, shop, position_of: Callable[[str], int | None]) -> Iterator[StockBatch]:
         return feeds.stock_changes(shop, position_of)
 

@@ -1,0 +1,1 @@
+"""Customer analytics: RFM segments, cohorts, buy-till-you-die predictions, audiences, co-purchases."""
