@@ -74,9 +74,11 @@ def missing_in(language: str) -> ColumnElement:
 
 def _unit_in(states: tuple[str, ...]) -> Callable[[str], ColumnElement]:
     def condition(language: str) -> ColumnElement:
-        return exists(select(TranslationUnit.id).where(
-            TranslationUnit.shop_id == Product.shop_id, TranslationUnit.product_guid == Product.guid,
-            TranslationUnit.language == language, TranslationUnit.state.in_(states)))
+        # Uncorrelated: the (few) products with a unit in those states are found once (a hashed subplan),
+        # whatever the planner believes about the table, and each walked row costs a hash probe.
+        return tuple_(Product.shop_id, Product.guid).in_(
+            select(TranslationUnit.shop_id, TranslationUnit.product_guid).where(
+                TranslationUnit.language == language, TranslationUnit.state.in_(states)))
     return condition
 
 
