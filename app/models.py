@@ -12,6 +12,7 @@ from app.dashboard.models import (  # noqa: F401
     SalesProductDay,
     SalesProductMonth,
 )
+from app.master.models import VariantPair  # noqa: F401
 from app.money.models import ShopCurrencyRate  # noqa: F401
 from app.monitoring.models import Incident  # noqa: F401
 from app.orders.models import Order, OrderItem, OrderStatusChange, OrderStatusChangeItem  # noqa: F401
