@@ -1,0 +1,215 @@
+"""Stock from the master shop to its followers: compute each pair's desired amount, push only differences.
+
+A follower with `stock_rule = follow` gets, per paired variant, max(0, master's available stock − its
+`stock_reserve`) in its main warehouse (the lowest warehouse id the hub has seen for it). Quantities are
+absolute, so a retried push never moves stock twice. Per pair the hub keeps what it pushed and what it last
+saw in the follower: seen == pushed is the push come back (no echo to act on); seen still equal to what was
+there before the push is a push not yet read back (pending); anything else is drift, someone else's change,
+which is counted and corrected (the master wins). The same code serves `flask hub master-apply` and a job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.catalog.models import ProductVariant, VariantStock
+from app.channels import channel_for
+from app.channels.base import ChannelError
+from app.master.models import VariantPair
+from app.master.pairing import PairingReport, pair_shop
+from app.settings.cache import settings_cache
+from app.shops.models import Shop
+
+BATCH = 300  # Shoptet takes at most 300 stock movements a call
+
+
+class MasterError(ValueError):
+    """The organization's master shop setup does not allow this; the message says what to fix."""
+
+
+@dataclass
+class FollowerResult:
+    shop_id: int
+    name: str
+    stock_rule: str
+    stock_changed: int = 0
+    price_changed: int = 0  # prices are not propagated yet (price_rule is "off")
+    unchanged: int = 0
+    failed: int = 0
+    drift: int = 0
+    skipped: int = 0  # pairs whose master variant has no known stock, or "not sold here"
+    errors: dict[str, str] = field(default_factory=dict)  # variant code → why (a sample)
+
+    def summary(self) -> dict:
+        data = asdict(self)
+        data["errors"] = dict(list(self.errors.items())[:20])
+        return data
+
+
+@dataclass
+class PlannedStock:
+    pair: VariantPair
+    desired: Decimal | None
+    current: Decimal | None
+    state: str  # "in_sync", "pending", "drift", "new", "skipped"
+
+    @property
+    def to_push(self) -> bool:
+        if self.desired is None:
+            return False
+        effective = self.pair.pushed_stock if self.state == "pending" else self.current
+        return effective is None or Decimal(effective) != self.desired
+
+
+def master_of(session: Session, org_id: int) -> Shop:
+    master_id = settings_cache().values(session, org_id)["master_shop"]
+    if not master_id:
+        raise MasterError(f"Organization {org_id} has no master shop: set master_shop to one of its shops' ids.")
+    master = session.get(Shop, master_id)
+    if master is None or master.organization_id != org_id:
+        raise MasterError(f"master_shop is {master_id}, which is not a shop of organization {org_id}.")
+    return master
+
+
+def followers_of(session: Session, master: Shop) -> list[Shop]:
+    return list(session.execute(select(Shop).where(Shop.organization_id == master.organization_id,
+                                                   Shop.id != master.id, Shop.status == "active")
+                                .order_by(Shop.id)).scalars())
+
+
+def stock_rule(session: Session, shop: Shop) -> tuple[str, int]:
+    values = settings_cache().values(session, shop.organization_id, shop.id)
+    return values["stock_rule"], values["stock_reserve"]
+
+
+def desired_stock(master_available: Decimal | None, reserve: int) -> Decimal | None:
+    """The follower's amount under `follow`: the master's available stock less the reserve, never below 0."""
+    if master_available is None:
+        return None
+    return max(Decimal(0), Decimal(master_available) - reserve)
+
+
+def classify(pushed: Decimal | None, seen: Decimal | None, current: Decimal | None) -> str:
+    """Where a pair stands before this round, from what the hub pushed, saw last time and sees now."""
+    if pushed is None:
+        return "new"
+    if current is not None and Decimal(current) == Decimal(pushed):
+        return "in_sync"  # the push came back (or nothing was needed): not an echo to act on
+    if current == seen:
+        return "pending"  # the follower has not been read since the push
+    return "drift"
+
+
+def main_warehouse(session: Session, shop: Shop) -> int | None:
+    return session.execute(select(func.min(VariantStock.stock_id)).where(VariantStock.shop_id == shop.id)).scalar()
+
+
+def plan(session: Session, master: Shop, follower: Shop, reserve: int) -> tuple[int | None, list[PlannedStock]]:
+    """Each pair of the follower with its desired and current amount (the follower's main warehouse)."""
+    warehouse = main_warehouse(session, follower)
+    master_stock = (select(ProductVariant.code, ProductVariant.stock).where(ProductVariant.shop_id == master.id)
+                    .subquery())
+    follower_stock = (select(VariantStock.variant_code, VariantStock.amount)
+                      .where(VariantStock.shop_id == follower.id, VariantStock.stock_id == warehouse).subquery())
+    rows = session.execute(
+        select(VariantPair, master_stock.c.stock, follower_stock.c.amount)
+        .outerjoin(master_stock, master_stock.c.code == VariantPair.master_code)
+        .outerjoin(follower_stock, follower_stock.c.variant_code == VariantPair.follower_code)
+        .where(VariantPair.follower_shop_id == follower.id, VariantPair.master_shop_id == master.id)
+        .order_by(VariantPair.follower_code)).all()
+    planned = []
+    for pair, available, current in rows:
+        desired = desired_stock(available, reserve) if pair.master_code else None
+        state = "skipped" if desired is None else classify(pair.pushed_stock, pair.seen_stock, current)
+        planned.append(PlannedStock(pair, desired, current, state))
+    return warehouse, planned
+
+
+def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: bool = False,
+                   committed: Callable[[], None] | None = None) -> FollowerResult:
+    """Pair, compute and (unless a dry run) push the follower's differences, batch by batch."""
+    rule, reserve = stock_rule(session, follower)
+    result = FollowerResult(follower.id, follower.name, rule)
+    pair_shop(session, master, follower)
+    if rule != "follow":
+        return result
+    warehouse, planned = plan(session, master, follower, reserve)
+    result.drift = sum(1 for item in planned if item.state == "drift")
+    result.skipped = sum(1 for item in planned if item.state == "skipped")
+    changes = [item for item in planned if item.to_push]
+    result.unchanged = len(planned) - len(changes) - result.skipped
+    for item in planned:
+        item.pair.desired_stock = item.desired
+        item.pair.seen_stock = item.current
+    if dry_run or not changes:
+        result.stock_changed = len(changes)
+        return result
+    if warehouse is None:
+        result.failed = len(changes)
+        result.errors["*"] = "The hub has seen no warehouse of this shop yet: import its products first."
+        return result
+    if committed:
+        committed()  # what was computed is kept before the shop is called
+    with channel_for(follower).writer(follower) as writer:
+        for start in range(0, len(changes), BATCH):
+            batch = {item.pair.follower_code: item for item in changes[start:start + BATCH]}
+            try:
+                pushed = writer.set_stock(warehouse, {code: item.desired for code, item in batch.items()})
+            except ChannelError as exc:
+                result.failed += len(batch)
+                result.errors.update({code: str(exc) for code in batch})
+                continue
+            for code in pushed.changed:
+                pair = batch[code].pair
+                pair.pushed_stock, pair.pushed_at = batch[code].desired, func.now()
+            result.stock_changed += len(pushed.changed)
+            result.failed += len(pushed.failed)
+            result.errors.update(pushed.failed)
+            if committed:
+                committed()  # each batch's pushes are kept at once: a crash later never loses what was sent
+    return result
+
+
+def apply_org(session: Session, org_id: int, *, dry_run: bool = False,
+              committed: Callable[[], None] | None = None) -> tuple[Shop, list[FollowerResult]]:
+    master = master_of(session, org_id)
+    return master, [apply_follower(session, master, follower, dry_run=dry_run, committed=committed)
+                    for follower in followers_of(session, master)]
+
+
+@dataclass
+class FollowerStatus:
+    shop_id: int
+    name: str
+    stock_rule: str
+    paired: int
+    unpaired: int
+    ambiguous: int
+    not_sold: int
+    pending: int  # differences the next apply would push
+    awaiting_echo: int  # pushed, not yet read back from the follower
+    drift: int
+
+
+def status_org(session: Session, org_id: int) -> tuple[Shop, list[FollowerStatus]]:
+    """Per follower: pairing and stock as they stand (pairs refreshed, nothing pushed). The caller rolls back
+    or commits the refreshed pairs."""
+    master = master_of(session, org_id)
+    statuses = []
+    for follower in followers_of(session, master):
+        report: PairingReport = pair_shop(session, master, follower)
+        rule, reserve = stock_rule(session, follower)
+        _, planned = plan(session, master, follower, reserve)
+        not_sold = sum(1 for item in planned if item.pair.how == "not_sold")
+        statuses.append(FollowerStatus(
+            follower.id, follower.name, rule, paired=report.paired - not_sold, unpaired=len(report.unpaired),
+            ambiguous=len(report.ambiguous), not_sold=not_sold,
+            pending=sum(1 for item in planned if item.to_push) if rule == "follow" else 0,
+            awaiting_echo=sum(1 for item in planned if item.state == "pending"),
+            drift=sum(1 for item in planned if item.state == "drift")))
+    return master, statuses
