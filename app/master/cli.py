@@ -13,8 +13,17 @@ import click
 from flask.cli import with_appcontext
 
 from app.extensions import db
-from app.master.propagation import MasterError, apply_org, status_org
+from app.master.jobs import KIND, STAT_KEYS, stats_of
+from app.master.propagation import (
+    MasterError,
+    apply_follower,
+    followers_of,
+    master_of,
+    status_org,
+    stock_rule,
+)
 from app.orgs.models import Organization
+from app.sync.runner import ImportFailed, job_now
 
 
 def _fail(message: str) -> None:
@@ -35,24 +44,38 @@ def master_apply(org_id: int, dry_run: bool) -> None:
     """Pair every follower with the master shop and push the stock differences now, in the foreground."""
     _check_org(org_id)
     try:
-        master, results = apply_org(db.session, org_id, dry_run=dry_run,
-                                    committed=None if dry_run else db.session.commit)
+        master = master_of(db.session, org_id)
     except MasterError as exc:
         db.session.rollback()
         _fail(str(exc))
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
     followers = {}
-    for result in results:
-        summary = result.summary()
-        click.echo(f"{result.name} (shop {result.shop_id}, stock {result.stock_rule}): "
-                   f"{'would change' if dry_run else 'changed'} {result.stock_changed} stock values, "
-                   f"{result.unchanged} unchanged, {result.failed} failed, {result.drift} drifted")
-        followers[str(result.shop_id)] = {key: summary[key] for key in (
-            "stock_changed", "price_changed", "unchanged", "failed", "drift", "skipped", "stock_rule", "errors")}
+    for follower in followers_of(db.session, master):
+        summary = _apply_one(master, follower, dry_run)
+        click.echo(f"{follower.name} (shop {follower.id}, stock {summary['stock_rule']}): "
+                   f"{'would change' if dry_run else 'changed'} {summary['stock_changed']} stock values, "
+                   f"{summary['unchanged']} unchanged, {summary['failed']} failed, {summary['drift']} drifted")
+        followers[str(follower.id)] = summary
     click.echo(json.dumps({"org": org_id, "master": master.id, "dry_run": dry_run, "followers": followers}))
+
+
+def _apply_one(master, follower, dry_run: bool) -> dict:
+    """A preview computes in a transaction that is rolled back; an apply of a following shop runs the job."""
+    rule, _ = stock_rule(db.session, follower)
+    if dry_run or rule != "follow":
+        stats = stats_of(apply_follower(db.session, master, follower, dry_run=True))
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()  # the refreshed pairs of a shop whose rule is off
+        return stats
+    db.session.commit()
+    try:
+        stats = job_now(db.session, follower, KIND)
+    except ImportFailed as exc:
+        db.session.rollback()
+        return {**{key: 0 for key in STAT_KEYS}, "stock_rule": rule, "failed": 1, "first_error": str(exc)[:200]}
+    return {key: stats.get(key, 0) for key in STAT_KEYS} | {
+        "stock_rule": rule, **({"first_error": stats["first_error"]} if "first_error" in stats else {})}
 
 
 @click.command("master-status")

@@ -18,4 +18,5 @@ class JobKind:
 
 
 JOB_KINDS: dict[str, JobKind] = {job.kind: job for job in (
+    JobKind("master_apply", "Master shop's stock applied", "catalog", "app.master.jobs:apply_master_rules"),
 )}

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.catalog.models import ProductVariant
 from app.master.models import VariantPair
 from app.master.propagation import classify, desired_stock
+from app.sync.models import SyncRun
 from tests.master.conftest import import_products
 
 
@@ -94,6 +95,9 @@ def test_preview_then_apply_pushes_only_differences_and_the_echo_does_not_loop(d
     after = _supplies(sandbox, 1)
     assert {code: after.get(code) for code in expected} == expected
     assert _supplies(sandbox, 2) == before[1]  # the shop whose rule is off is not touched
+    run = db.session.execute(select(SyncRun).where(SyncRun.shop_id == follower.id,
+                                                   SyncRun.kind == "master_apply")).scalar_one()
+    assert (run.status, run.stats["stock_changed"]) == ("succeeded", would)  # a job on the ledger
 
     # not read back yet: the pushes are pending, nothing is pushed again
     status = hub("master-status", "--org", org)["followers"][str(follower.id)]
