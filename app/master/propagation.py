@@ -213,3 +213,33 @@ def status_org(session: Session, org_id: int) -> tuple[Shop, list[FollowerStatus
             awaiting_echo=sum(1 for item in planned if item.state == "pending"),
             drift=sum(1 for item in planned if item.state == "drift")))
     return master, statuses
+
+
+@dataclass
+class FollowerPreview:
+    shop_id: int
+    name: str
+    stock_rule: str
+    reserve: int
+    report: PairingReport
+    would_change: int
+    sample: list[tuple[str, Decimal | None, Decimal]]  # (follower code, now, after)
+
+
+def preview_org(session: Session, org_id: int, *, sample: int = 10) -> tuple[Shop, list[FollowerPreview]]:
+    """What applying the rules would do now, for a page: computed in a savepoint that is rolled back."""
+    master = master_of(session, org_id)
+    previews = []
+    savepoint = session.begin_nested()
+    try:
+        for follower in followers_of(session, master):
+            report = pair_shop(session, master, follower)
+            rule, reserve = stock_rule(session, follower)
+            _, planned = plan(session, master, follower, reserve)
+            changes = [item for item in planned if item.to_push]
+            previews.append(FollowerPreview(
+                follower.id, follower.name, rule, reserve, report, len(changes),
+                [(item.pair.follower_code, item.current, item.desired) for item in changes[:sample]]))
+    finally:
+        savepoint.rollback()
+    return master, previews
