@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := wsgi
 
-.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables clean help bench-dashboard
+.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables clean help bench-dashboard bench-master
 ORDERS ?= 100000
 
 help:
@@ -88,7 +88,7 @@ lint: setup
 test: setup test-deps lint
 	$(PY) -m pytest
 
-bench: bench-import bench-tables bench-dashboard
+bench: bench-import bench-tables bench-dashboard bench-master
 
 bench-import: services
 	$(PY) -m bench.import_bench --orders $(ORDERS)
@@ -103,3 +103,7 @@ clean:
 # Dashboard (2-year range, all shops), search (200 queries) and the rollups' import cost; full size unless ORDERS.
 bench-dashboard: services
 	$(PY) -m bench.dashboard_bench $(if $(filter command line environment,$(origin ORDERS)),--orders $(ORDERS))
+
+# The master shop's full reconcile (~13 k variants x 3 followers) unless PRODUCTS is given: make bench-master PRODUCTS=100
+bench-master: services
+	$(PY) -m bench.master_bench $(if $(PRODUCTS),--products $(PRODUCTS))
