@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.catalog.models import ProductVariant, VariantStock
@@ -53,7 +54,14 @@ class FollowerResult:
 
 @dataclass
 class PlannedStock:
-    pair: VariantPair
+    """One pair as plain values (no ORM object: a commit between batches expires nothing to reload)."""
+
+    pair_id: int
+    follower_code: str
+    how: str
+    pushed: Decimal | None
+    seen: Decimal | None
+    stored_desired: Decimal | None
     desired: Decimal | None
     current: Decimal | None
     state: str  # "in_sync", "pending", "drift", "new", "skipped"
@@ -62,7 +70,7 @@ class PlannedStock:
     def to_push(self) -> bool:
         if self.desired is None:
             return False
-        effective = self.pair.pushed_stock if self.state == "pending" else self.current
+        effective = self.pushed if self.state == "pending" else self.current
         return effective is None or Decimal(effective) != self.desired
 
 
@@ -117,16 +125,18 @@ def plan(session: Session, master: Shop, follower: Shop, reserve: int) -> tuple[
     follower_stock = (select(VariantStock.variant_code, VariantStock.amount)
                       .where(VariantStock.shop_id == follower.id, VariantStock.stock_id == warehouse).subquery())
     rows = session.execute(
-        select(VariantPair, master_stock.c.stock, follower_stock.c.amount)
+        select(VariantPair.id, VariantPair.follower_code, VariantPair.how, VariantPair.master_code,
+               VariantPair.pushed_stock, VariantPair.seen_stock, VariantPair.desired_stock, master_stock.c.stock,
+               follower_stock.c.amount)
         .outerjoin(master_stock, master_stock.c.code == VariantPair.master_code)
         .outerjoin(follower_stock, follower_stock.c.variant_code == VariantPair.follower_code)
         .where(VariantPair.follower_shop_id == follower.id, VariantPair.master_shop_id == master.id)
         .order_by(VariantPair.follower_code)).all()
     planned = []
-    for pair, available, current in rows:
-        desired = desired_stock(available, reserve) if pair.master_code else None
-        state = "skipped" if desired is None else classify(pair.pushed_stock, pair.seen_stock, current)
-        planned.append(PlannedStock(pair, desired, current, state))
+    for pair_id, code, how, master_code, pushed, seen, stored_desired, available, current in rows:
+        desired = desired_stock(available, reserve) if master_code else None
+        state = "skipped" if desired is None else classify(pushed, seen, current)
+        planned.append(PlannedStock(pair_id, code, how, pushed, seen, stored_desired, desired, current, state))
     return warehouse, planned
 
 
@@ -143,9 +153,10 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
     result.skipped = sum(1 for item in planned if item.state == "skipped")
     changes = [item for item in planned if item.to_push]
     result.unchanged = len(planned) - len(changes) - result.skipped
-    for item in planned:
-        item.pair.desired_stock = item.desired
-        item.pair.seen_stock = item.current
+    known = [{"id": item.pair_id, "desired_stock": item.desired, "seen_stock": item.current} for item in planned
+             if item.seen != item.current or item.stored_desired != item.desired]
+    if known:  # what the hub now wants and sees, written only where it moved
+        session.execute(update(VariantPair), known)
     if dry_run or not changes:
         result.stock_changed = len(changes)
         return result
@@ -156,17 +167,19 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
     if committed:
         committed()  # what was computed is kept before the shop is called
     with channel_for(follower).writer(follower) as writer:
+        now = datetime.now(UTC)
         for start in range(0, len(changes), BATCH):
-            batch = {item.pair.follower_code: item for item in changes[start:start + BATCH]}
+            batch = {item.follower_code: item for item in changes[start:start + BATCH]}
             try:
                 pushed = writer.set_stock(warehouse, {code: item.desired for code, item in batch.items()})
             except ChannelError as exc:
                 result.failed += len(batch)
                 result.errors.update({code: str(exc) for code in batch})
                 continue
-            for code in pushed.changed:
-                pair = batch[code].pair
-                pair.pushed_stock, pair.pushed_at = batch[code].desired, func.now()
+            if pushed.changed:
+                session.execute(update(VariantPair), [
+                    {"id": batch[code].pair_id, "pushed_stock": batch[code].desired, "pushed_at": now}
+                    for code in pushed.changed])
             result.stock_changed += len(pushed.changed)
             result.failed += len(pushed.failed)
             result.errors.update(pushed.failed)
@@ -205,7 +218,7 @@ def status_org(session: Session, org_id: int) -> tuple[Shop, list[FollowerStatus
         report: PairingReport = pair_shop(session, master, follower)
         rule, reserve = stock_rule(session, follower)
         _, planned = plan(session, master, follower, reserve)
-        not_sold = sum(1 for item in planned if item.pair.how == "not_sold")
+        not_sold = sum(1 for item in planned if item.how == "not_sold")
         statuses.append(FollowerStatus(
             follower.id, follower.name, rule, paired=report.paired - not_sold, unpaired=len(report.unpaired),
             ambiguous=len(report.ambiguous), not_sold=not_sold,
@@ -239,7 +252,7 @@ def preview_org(session: Session, org_id: int, *, sample: int = 10) -> tuple[Sho
             changes = [item for item in planned if item.to_push]
             previews.append(FollowerPreview(
                 follower.id, follower.name, rule, reserve, report, len(changes),
-                [(item.pair.follower_code, item.current, item.desired) for item in changes[:sample]]))
+                [(item.follower_code, item.current, item.desired) for item in changes[:sample]]))
     finally:
         savepoint.rollback()
     return master, previews
