@@ -161,3 +161,20 @@ def test_a_missing_master_is_a_clear_error(db, shops, hub):
     hub("settings-set", "--org", org, "master_shop", 999999)
     assert "not a shop of organization" in hub("master-status", "--org", org, ok=False)
     assert "no organization" in hub("master-apply", "--org", 999999, ok=False)
+
+
+@pytest.mark.parametrize("reserve", [5])
+def test_faults_in_the_middle_of_a_run_lose_nothing_and_the_next_run_pushes_only_the_rest(db, sandbox, following,
+                                                                                           hub, monkeypatch):
+    org, master, follower, _, reserve = following
+    monkeypatch.setattr("app.master.propagation.BATCH", 50)  # several batches out of the sandbox's catalogue
+    # batch 1 passes; batch 2 meets 429, 423 and 5xx until the client gives up; batch 3 gets through on a retry
+    sandbox.set_faults(shop=follower.external_id, write_faults=[0, 429, 423, 503, 502, 500, 503, 500])
+    first = hub("master-apply", "--org", org)["followers"][str(follower.id)]
+    sandbox.reset_faults()
+    assert first["failed"] == 50 and first["stock_changed"] > 50
+    second = hub("master-apply", "--org", org)["followers"][str(follower.id)]
+    assert (second["stock_changed"], second["failed"]) == (50, 0)  # only what failed, nothing twice
+    expected = _expected(db, master, follower, reserve)
+    supplies = _supplies(sandbox, 1)
+    assert {code: supplies.get(code) for code in expected} == expected
