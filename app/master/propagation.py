@@ -236,6 +236,7 @@ class FollowerPreview:
     reserve: int
     report: PairingReport
     would_change: int
+    drift: int  # values someone else changed in the follower since the hub's push (applying corrects them)
     sample: list[tuple[str, Decimal | None, Decimal]]  # (follower code, now, after)
 
 
@@ -252,6 +253,7 @@ def preview_org(session: Session, org_id: int, *, sample: int = 10) -> tuple[Sho
             changes = [item for item in planned if item.to_push]
             previews.append(FollowerPreview(
                 follower.id, follower.name, rule, reserve, report, len(changes),
+                sum(1 for item in planned if item.state == "drift"),
                 [(item.follower_code, item.current, item.desired) for item in changes[:sample]]))
     finally:
         savepoint.rollback()

@@ -57,3 +57,21 @@ def test_a_viewer_sees_the_page_but_cannot_pair_or_apply(db, client, shops):
     token = csrf_token(client, "/master")
     response = client.post("/master/apply", data={"csrf_token": token, "shop": shops[1].id})
     assert response.status_code == 403
+
+
+def test_drift_is_reported_on_the_page(db, client, shops):
+    master, follower, _ = shops
+    org = master.organization_id
+    update_settings(db.session, settings_cache(), org, {"master_shop": master.id})
+    update_settings(db.session, settings_cache(), org, {"stock_rule": "follow"}, shop_id=follower.id)
+    from app.master.pairing import pair_shop
+
+    pair_shop(db.session, master, follower)
+    pair = db.session.execute(select(VariantPair).where(VariantPair.follower_shop_id == follower.id,
+                                                        VariantPair.how == "code")).scalars().first()
+    # the hub pushed 900 over 901; the follower now has neither: someone else changed it
+    pair.pushed_stock, pair.seen_stock = 900, 901
+    db.session.commit()
+    _member(db, client, shops)
+    html = client.get("/master").get_data(as_text=True)
+    assert re.search(rf'id="drift-{follower.id}">\D*1 ', html)
