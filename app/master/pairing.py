@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -71,28 +71,29 @@ def match(master: dict[str, str | None], follower: dict[str, str | None],
 
 
 def pair_shop(session: Session, master: Shop, follower: Shop) -> PairingReport:
-    """Store the automatic pairs of `follower` with `master` and report what is left for a person."""
-    existing = dict(session.execute(
-        select(VariantPair.follower_code, VariantPair.how).where(VariantPair.follower_shop_id == follower.id,
-                                                                 VariantPair.master_shop_id == master.id)).all())
-    kept = {code for code, how in existing.items() if how not in AUTOMATIC}
-    follower_variants = _variants(session, follower.id)
-    pairs, report = match(_variants(session, master.id), follower_variants, kept)
+    """Store the automatic pairs of `follower` with `master` and report what is left for a person. Only what
+    moved is written (compared in memory), so re-pairing an unchanged catalogue costs two reads."""
+    existing = {code: (master_shop_id, master_code, how) for code, master_shop_id, master_code, how in session.execute(
+        select(VariantPair.follower_code, VariantPair.master_shop_id, VariantPair.master_code, VariantPair.how)
+        .where(VariantPair.follower_shop_id == follower.id))}
+    kept = {code for code, (shop_id, _, how) in existing.items() if shop_id == master.id and how not in AUTOMATIC}
+    pairs, report = match(_variants(session, master.id), _variants(session, follower.id), kept)
     # Pairs with another master (the master shop was changed) and automatic pairs no longer made are dropped.
-    session.execute(delete(VariantPair).where(
-        VariantPair.follower_shop_id == follower.id,
-        (VariantPair.master_shop_id != master.id)
-        | (VariantPair.how.in_(AUTOMATIC) & VariantPair.follower_code.not_in(list(pairs) or [""]))))
+    gone = [code for code, (shop_id, _, how) in existing.items()
+            if shop_id != master.id or (how in AUTOMATIC and code not in pairs)]
+    for start in range(0, len(gone), 5000):
+        session.execute(delete(VariantPair).where(VariantPair.follower_shop_id == follower.id,
+                                                  VariantPair.follower_code == func.any(gone[start:start + 5000])))
     rows = [{"organization_id": follower.organization_id, "follower_shop_id": follower.id, "follower_code": code,
              "master_shop_id": master.id, "master_code": master_code, "how": how}
-            for code, (master_code, how) in pairs.items()]
-    for start in range(0, len(rows), 5000):
-        statement = insert(VariantPair).values(rows[start:start + 5000])
+            for code, (master_code, how) in pairs.items()
+            if existing.get(code) != (master.id, master_code, how) or code in gone]
+    for start in range(0, len(rows), 1000):
+        statement = insert(VariantPair)
         session.execute(statement.on_conflict_do_update(
             index_elements=["follower_shop_id", "follower_code"],
-            set_={"master_code": statement.excluded.master_code, "how": statement.excluded.how},
-            where=(VariantPair.master_code.is_distinct_from(statement.excluded.master_code)
-                   | (VariantPair.how != statement.excluded.how))))
+            set_={"master_shop_id": statement.excluded.master_shop_id, "master_code": statement.excluded.master_code,
+                  "how": statement.excluded.how}), rows[start:start + 1000])
     return report
 
 
