@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := wsgi
 
-.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog bench-inventory bench-analytics clean help
+.PHONY: setup translations demo test lint test-deps bench-deps services services-down migrate bench bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog bench-inventory bench-analytics bench-master clean help
 ORDERS ?= 100000
 
 help:
@@ -88,7 +88,7 @@ lint: setup
 test: setup test-deps lint
 	$(PY) -m pytest
 
-bench: bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog bench-inventory bench-analytics
+bench: bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog bench-inventory bench-analytics bench-master
 
 bench-import: services
 	$(PY) -m bench.import_bench --orders $(ORDERS)
@@ -126,3 +126,7 @@ bench-inventory: services
 # Customer analytics at the full size (661 k customers, 1.4 M orders over 3 shops) unless ORDERS is given.
 bench-analytics: services
 	$(PY) -m bench.analytics_bench $(if $(filter command line environment,$(origin ORDERS)),--orders $(ORDERS) --customers $$(( $(ORDERS) * 4721 / 10000 )))
+
+# The master shop's full reconcile (~13 k variants x 3 followers) unless PRODUCTS is given: make bench-master PRODUCTS=100
+bench-master: services
+	$(PY) -m bench.master_bench $(if $(PRODUCTS),--products $(PRODUCTS))

@@ -130,4 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.search.routes import bp as search_bp
 
     app.register_blueprint(search_bp)
+    from app.master.routes import bp as master_bp
+
+    app.register_blueprint(master_bp)
     register_error_pages(app)

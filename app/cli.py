@@ -214,3 +214,8 @@ from app.dashboard.cli import COMMANDS as DASHBOARD_COMMANDS  # noqa: E402 (the 
 
 for _command in DASHBOARD_COMMANDS:
     hub_cli.add_command(_command)
+
+from app.master.cli import COMMANDS as MASTER_COMMANDS  # noqa: E402 (master-apply, master-status)
+
+for _command in MASTER_COMMANDS:
+    hub_cli.add_command(_command)

@@ -24,6 +24,7 @@ from app.inventory.models import (  # noqa: F401
     VariantSeries,
     VariantTerms,
 )
+from app.master.models import VariantPair  # noqa: F401
 from app.money.models import ShopCurrencyRate  # noqa: F401
 from app.monitoring.models import Incident  # noqa: F401
 from app.orders.models import Order, OrderItem, OrderStatusChange, OrderStatusChangeItem  # noqa: F401

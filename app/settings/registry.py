@@ -152,6 +152,15 @@ SETTINGS: dict[str, SettingDef] = {
         SettingDef("bought_together_min_support", "Bought together: minimum support (1/10 000 of orders)", int, 5,
                    "shop", minimum=1, maximum=10000,
                    help="A pair of products is shown when at least this share of orders has both (and at least 2)."),
+        # The master shop (issue 17): one shop's catalog and stock feed the organization's other shops.
+        SettingDef("master_shop", "Master shop", int, 0, "org", minimum=0,
+                   help="The id of the shop whose stock the other shops follow; 0: none."),
+        SettingDef("stock_rule", "Stock rule", str, "off", "shop", choices=("follow", "off"),
+                   help="follow: the shop's stock follows the master shop's available stock; off: not touched."),
+        SettingDef("stock_reserve", "Stock reserve", int, 0, "shop", minimum=0, maximum=1_000_000,
+                   help="Units of the master's stock this shop does not offer (its stock never goes below 0)."),
+        SettingDef("price_rule", "Price rule", str, "off", "shop", choices=("off",),
+                   help="Prices from the master shop are not propagated yet."),
     ]
 }
 

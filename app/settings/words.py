@@ -25,4 +25,12 @@ WORDS = (
     _l("Sync interval (minutes)"),
     _l("Order change lookback (days)"),
     _l("Shoptet keeps 30 days of change history."),
+    _l("Master shop"),
+    _l("The id of the shop whose stock the other shops follow; 0: none."),
+    _l("Stock rule"),
+    _l("follow: the shop's stock follows the master shop's available stock; off: not touched."),
+    _l("Stock reserve"),
+    _l("Units of the master's stock this shop does not offer (its stock never goes below 0)."),
+    _l("Price rule"),
+    _l("Prices from the master shop are not propagated yet."),
 )

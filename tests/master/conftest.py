@@ -1,0 +1,37 @@
+"""Three sandbox shops of one merchant (they share most of a catalogue), imported into one organization."""
+
+import pytest
+
+from app.shops.services import add_shop
+from app.sync import ledger
+from app.sync.runner import execute_run
+from sandbox.testing import run_sandbox
+from tests.factories import make_org
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with run_sandbox(seed=17, shops=3, orders=5, customers=5, products=40) as handle:
+        yield handle
+
+
+def import_products(db, shop):
+    run, _ = ledger.trigger(db.session, shop, "products", mode="snapshot")
+    db.session.commit()
+    outcome = execute_run(db.session, run.id)
+    assert outcome.status == "succeeded", outcome.error
+
+
+@pytest.fixture
+def shops(db, sandbox):
+    """[master, follower, follower], connected to one organization and imported."""
+    sandbox.reset_faults()
+    org = make_org(db.session)
+    connected = []
+    for info in sandbox.shops:
+        shop = add_shop(db.session, org.id, name=info["name"], eshop_id=info["eshop_id"],
+                        private_token=info["private_token"], api_url=sandbox.base_url,
+                        languages=",".join(info["languages"]))
+        import_products(db, shop)
+        connected.append(shop)
+    return connected
