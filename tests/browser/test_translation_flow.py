@@ -67,6 +67,7 @@ def test_translate_review_push(app, test_config, live_db, live_server, browser):
             wait = WebDriverWait(browser, 30)
             _login(browser, live_server, wait, translator)
             browser.get(live_server + "/products")
+            browser.find_element(By.CSS_SELECTOR, ".filters-toggle").click()  # the filters fold away
             Select(browser.find_element(By.NAME, "missing")).select_by_visible_text("sk")
             wait.until(lambda driver: "missing=sk" in driver.current_url)
             wait.until(lambda driver: driver.find_elements(By.CSS_SELECTOR, f'tr[data-product-id="{product_id}"]'))

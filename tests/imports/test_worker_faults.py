@@ -80,7 +80,7 @@ def _assert_exact(watch, run_id, orders, items):
     return run
 
 
-def _tick_until(app, predicate, timeout=90.0, what="runs to finish"):
+def _tick_until(app, predicate, timeout=240.0, what="runs to finish"):  # batches of 5: every hook per 5 orders
     def step():
         tick(app)
         return predicate()
