@@ -211,28 +211,24 @@ def suggest(product_id: int):
 @require("translations.approve")
 def push(shop_id: int):
     """Start the texts_push job for the language; its run page shows the progress and per-product results."""
-    from flask import redirect
-
-    from app.sync.services import start_job
-
-    shop = _shop(shop_id)
-    language = _language(shop)
-    run, _created = start_job(db.session, shop, "texts_push", {"language": language}, actor_id=current_user.id)
-    db.session.commit()
-    return redirect(url_for("runs.detail", run_id=run.id)), 303
+    return _start_language_job(shop_id, "texts_push")
 
 
 @bp.post("/translations/shops/<int:shop_id>/suggest")
 @require("translations.edit")
 def suggest_all(shop_id: int):
     """Start the texts_suggest job: every missing or outdated field of the language, as machine-made drafts."""
+    return _start_language_job(shop_id, "texts_suggest")
+
+
+def _start_language_job(shop_id: int, kind: str):
+    """One job of `kind` for the shop's chosen language, then its run page (the ledger keeps one active)."""
     from flask import redirect
 
     from app.sync.services import start_job
 
     shop = _shop(shop_id)
-    language = _language(shop)
-    run, _created = start_job(db.session, shop, "texts_suggest", {"language": language}, actor_id=current_user.id)
+    run, _created = start_job(db.session, shop, kind, {"language": _language(shop)}, actor_id=current_user.id)
     db.session.commit()
     return redirect(url_for("runs.detail", run_id=run.id)), 303
 
