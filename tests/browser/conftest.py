@@ -36,3 +36,12 @@ def browser():
 def console_errors(driver) -> list[str]:
     """Console errors, including Content-Security-Policy violations."""
     return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def swap_wait(driver, seconds: float = 30):
+    """A wait that retries when htmx swapped the element between finding and reading it (a stale reference is
+    "not yet", not a failure)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,))

@@ -9,12 +9,11 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
 from app.analytics.consent import replace_consents
 from app.orgs.models import Role
 from app.sync.runner import job_now
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import console_errors, swap_wait
 from tests.factories import PASSWORD, make_member, make_org, make_shop
 from tests.orders.tables import add_customer, add_order
 
@@ -47,7 +46,7 @@ def test_segments_to_audience_export(app, live_db, live_server, browser):
         job_now(live_db.session, shop, "customer_analytics")
         live_db.session.commit()
         email = manager.email
-    wait = WebDriverWait(browser, 30)
+    wait = swap_wait(browser, 30)
     browser.get(live_server + "/login")
     browser.find_element(By.NAME, "email").send_keys(email)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)

@@ -7,10 +7,10 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from app.orgs.models import Role
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import console_errors, swap_wait
 from tests.dashboard.conftest import order_json, write_orders
 from tests.factories import PASSWORD, make_member, make_org, make_shop
 from tests.orders.tables import add_customer
@@ -36,7 +36,7 @@ def test_dashboard_range_shop_and_search_by_keyboard(app, live_db, live_server, 
         live_db.session.commit()
         email, sk_id, customer_id = owner.email, str(sk.id), customer.id
 
-    wait = WebDriverWait(browser, 30)
+    wait = swap_wait(browser, 30)
     browser.get(live_server + "/login")
     browser.find_element(By.NAME, "email").send_keys(email)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)

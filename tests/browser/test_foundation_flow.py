@@ -3,9 +3,9 @@
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import console_errors, swap_wait
 from tests.factories import PASSWORD, make_org, make_user
 
 pytestmark = pytest.mark.browser
@@ -21,7 +21,7 @@ def _seed(app, db):
 
 def test_log_in_switch_organization_change_setting(app, live_db, live_server, browser):
     _seed(app, live_db)
-    wait = WebDriverWait(browser, 10)
+    wait = swap_wait(browser, 10)
 
     browser.get(live_server + "/")
     wait.until(ec.presence_of_element_located((By.ID, "login-submit")))

@@ -3,14 +3,13 @@
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
 from app.orders.models import Order
 from app.orgs.models import Role
 from app.shops.services import add_shop
 from sandbox.testing import run_sandbox
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import console_errors, swap_wait
 from tests.factories import PASSWORD, make_member, make_org
 from tests.imports.processes import start_worker, stop_worker, worker_env
 
@@ -30,7 +29,7 @@ def test_start_an_import_and_watch_it_finish(app, test_config, live_db, live_ser
             shop_id, email = shop.id, manager.email
         worker = start_worker(worker_env(test_config, HUB_IMPORT_BATCH_SIZE=40))
         try:
-            wait = WebDriverWait(browser, 60)
+            wait = swap_wait(browser, 60)
             browser.get(live_server + "/login")
             browser.find_element(By.NAME, "email").send_keys(email)
             browser.find_element(By.NAME, "password").send_keys(PASSWORD)

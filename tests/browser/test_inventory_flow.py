@@ -5,10 +5,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
 from app.orgs.models import Role
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import console_errors, swap_wait
 from tests.factories import PASSWORD, make_member, make_org, make_shop
 from tests.inventory.pages import add_variant
 
@@ -30,7 +29,7 @@ def test_chart_suggestion_edit_and_export(app, live_db, live_server, browser):
         live_db.session.commit()
         email, soon_id, shop_id = manager.email, soon.id, shop.id
 
-    wait = WebDriverWait(browser, 30)
+    wait = swap_wait(browser, 30)
     browser.get(live_server + "/login")
     browser.find_element(By.NAME, "email").send_keys(email)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)

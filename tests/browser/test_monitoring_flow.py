@@ -2,11 +2,10 @@
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from app.sync import ledger
 from app.sync.models import SyncRun
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import console_errors, swap_wait
 from tests.factories import PASSWORD, make_org, make_shop, make_user
 
 pytestmark = pytest.mark.browser
@@ -26,7 +25,7 @@ def test_the_monitoring_page_shows_a_run_in_progress_live(app, live_db, live_ser
         session.commit()
         run_id, token, email = run.id, claimed.lease_token, operator.email
     try:
-        wait = WebDriverWait(browser, 20)
+        wait = swap_wait(browser, 20)
         browser.get(live_server + "/login")
         browser.find_element(By.NAME, "email").send_keys(email)
         browser.find_element(By.NAME, "password").send_keys(PASSWORD)

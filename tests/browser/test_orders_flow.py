@@ -12,7 +12,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from app.orgs.models import Role
 from app.settings.services import update_settings
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import console_errors, swap_wait
 from tests.factories import PASSWORD, make_member, make_org, make_shop
 from tests.imports.processes import start_worker, stop_worker, worker_env
 from tests.orders.tables import BASE_TIME, add_order
@@ -46,7 +46,7 @@ def test_filter_page_open_and_export(app, test_config, live_db, live_server, bro
         paid_codes = {f"B{n:05d}" for n in range(0, 60, 2)}
     worker = start_worker(worker_env(test_config), "default")
     try:
-        wait = WebDriverWait(browser, 30)
+        wait = swap_wait(browser, 30)
         browser.get(live_server + "/login")
         browser.find_element(By.NAME, "email").send_keys(email)
         browser.find_element(By.NAME, "password").send_keys(PASSWORD)

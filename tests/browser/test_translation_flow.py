@@ -7,7 +7,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
 
 from app.catalog.models import Product, ProductText
@@ -16,7 +16,7 @@ from app.settings.services import update_settings
 from app.shops.services import add_shop
 from app.sync.runner import sync_now
 from sandbox.testing import run_sandbox
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import console_errors, swap_wait
 from tests.factories import PASSWORD, make_member, make_org
 from tests.imports.processes import start_worker, stop_worker, wait_for, worker_env
 
@@ -64,7 +64,7 @@ def test_translate_review_push(app, test_config, live_db, live_server, browser):
             product_id, guid = missing[0]
         worker = start_worker(worker_env(test_config), "translations")
         try:
-            wait = WebDriverWait(browser, 30)
+            wait = swap_wait(browser, 30)
             _login(browser, live_server, wait, translator)
             browser.get(live_server + "/products")
             browser.find_element(By.CSS_SELECTOR, ".filters-toggle").click()  # the filters fold away

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select
 
 from app.shops.models import Shop
 from sandbox.woocommerce.testing import run_woo_sandbox
-from tests.browser.conftest import console_errors
+from tests.browser.conftest import console_errors, swap_wait
 from tests.channels.woo_helpers import run_queued, store_orders
 from tests.factories import PASSWORD, make_org, make_shop, make_user
 from tests.orders.tables import add_order
@@ -28,7 +27,7 @@ def test_connect_a_store_by_authorization_and_see_its_orders_beside_shoptets(app
         live_db.session.commit()
         org_id = org.id
     with run_woo_sandbox(seed=3, orders=12) as store:
-        wait = WebDriverWait(browser, 30)
+        wait = swap_wait(browser, 30)
         browser.get(live_server + "/login")
         browser.find_element(By.NAME, "email").send_keys("woo-owner@example.com")
         browser.find_element(By.NAME, "password").send_keys(PASSWORD)

@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
 from sandbox.woocommerce.testing import run_woo_sandbox
+from tests.browser.conftest import swap_wait
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,7 @@ def test_merchant_approves_the_hub(browser):
                                "return_url": f"{hub.url}/woocommerce/connected",
                                "callback_url": f"{hub.url}/woocommerce/keys"})
             browser.get(f"{store.base_url}/wc-auth/v1/authorize?{query}")
-            wait = WebDriverWait(browser, 10)
+            wait = swap_wait(browser, 10)
             wait.until(ec.element_to_be_clickable((By.ID, "approve"))).click()
             wait.until(ec.presence_of_element_located((By.ID, "returned")))
             landed = urlparse(browser.current_url)

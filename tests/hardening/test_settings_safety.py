@@ -6,6 +6,7 @@ import logging
 import orjson
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from app.core.namespace import database_prefix
 from app.settings import services
@@ -78,7 +79,7 @@ def test_cache_keys_are_namespaced_by_database(app, db, tenant, redis_client):
     with new_request(app):
         assert settings_cache().values(db.session, tenant.org.id)["display_timezone"] == "Europe/Prague"
     prefix = database_prefix(app)
-    assert prefix.startswith("hub:") and app.config["SQLALCHEMY_DATABASE_URI"].rsplit("/", 1)[1] in prefix
+    assert prefix.startswith("hub:") and f':{make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database}:' in prefix
     ours = [key.decode() for key in redis_client.keys("*settings:*")]
     assert any(key.startswith(prefix) for key in ours)
     assert all(key.startswith(prefix) for key in ours if key.startswith("hub:"))
