@@ -66,13 +66,17 @@ def _recreate_database(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def test_config():
+def test_config(tmp_path_factory):
     database_url, redis_url = _test_urls()
     _recreate_database(database_url)
     # HUB_PUBLIC_URL points at the discard port: webhooks the sandbox sends to the hub go nowhere here.
+    # Downloads and exports go to folders of this run's own: file names carry row ids, which every run (and
+    # every xdist worker, each with its own database) numbers from 1, so a shared var/ would mix their files.
     config = Config(SECRET_KEY="test-secret-key", ENV="test", DATABASE_URL=database_url, REDIS_URL=redis_url,
                   HUB_PUBLIC_URL="http://127.0.0.1:9",
-                  TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode())
+                  TOKEN_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+                  IMPORTS_DIR=str(tmp_path_factory.mktemp("imports")),
+                  EXPORTS_DIR=str(tmp_path_factory.mktemp("exports")))
     config.SNAPSHOT_FIRST_POLL_SECONDS = 0.3  # the sandbox finishes jobs in a moment
     yield config
     _drop_database(database_url)

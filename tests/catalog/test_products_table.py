@@ -97,7 +97,7 @@ def test_viewer_reads_the_table_but_not_the_editor(app, team, products):
     assert client.get("/translations").status_code == 403
 
 
-def test_csv_export_of_missing_in_sk(client, db, products, app, tmp_path):
+def test_csv_export_of_missing_in_sk(client, db, products, app, tmp_path, monkeypatch):
     import csv
     import io
 
@@ -105,18 +105,15 @@ def test_csv_export_of_missing_in_sk(client, db, products, app, tmp_path):
     from app.tables.models import TableExport
     from tests.factories import csrf_token
 
-    app.config["EXPORTS_DIR"] = str(tmp_path)
-    try:
-        response = client.post("/exports/products", headers={"HX-Request": "true"}, data={
-            "query": "missing=sk&cols=code&cols=name&cols=stock&cols=price&cols=languages",
-            "csrf_token": csrf_token(client, "/products")})
-        assert response.status_code in (200, 202), response.get_data(as_text=True)[:300]
-        export_id = db.session.execute(select(TableExport.id)).scalar_one()
-        assert exports.run_export(export_id) == "done"
-        with client.get(f"/exports/{export_id}/download") as download:
-            rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
-    finally:
-        app.config["EXPORTS_DIR"] = ""
+    monkeypatch.setitem(app.config, "EXPORTS_DIR", str(tmp_path))
+    response = client.post("/exports/products", headers={"HX-Request": "true"}, data={
+        "query": "missing=sk&cols=code&cols=name&cols=stock&cols=price&cols=languages",
+        "csrf_token": csrf_token(client, "/products")})
+    assert response.status_code in (200, 202), response.get_data(as_text=True)[:300]
+    export_id = db.session.execute(select(TableExport.id)).scalar_one()
+    assert exports.run_export(export_id) == "done"
+    with client.get(f"/exports/{export_id}/download") as download:
+        rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
     assert sorted(row["name"] for row in rows) == ["Hrnek Nováková", "Skrytý"]
     novak = next(row for row in rows if row["name"] == "Hrnek Nováková")
     assert novak["stock"] == "5.000" and novak["price"] == "199.00" and novak["currency"] == "CZK"

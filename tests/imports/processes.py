@@ -21,6 +21,7 @@ def worker_env(test_config, **extra) -> dict:
         "HUB_ENV": "test", "HUB_LEASE_SECONDS": "3", "HUB_IMPORT_BATCH_SIZE": "25",
         "HUB_SNAPSHOT_FIRST_POLL_SECONDS": "0.3",
         "HUB_PUBLIC_URL": "http://127.0.0.1:9",  # webhooks from the sandbox go nowhere
+        "HUB_IMPORTS_DIR": test_config.IMPORTS_DIR, "HUB_EXPORTS_DIR": test_config.EXPORTS_DIR,
         **extra,
     })
 

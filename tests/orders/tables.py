@@ -84,11 +84,10 @@ def tenant(db, client):
 
 
 @pytest.fixture
-def exports_dir(app, tmp_path):
+def exports_dir(app, tmp_path, monkeypatch):
     """Exports are written to the test's own folder."""
-    app.config["EXPORTS_DIR"] = str(tmp_path)
-    yield tmp_path
-    app.config["EXPORTS_DIR"] = ""
+    monkeypatch.setitem(app.config, "EXPORTS_DIR", str(tmp_path))
+    return tmp_path
 
 
 @pytest.fixture
