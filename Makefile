@@ -85,8 +85,11 @@ bench-deps:
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# The suite on TEST_WORKERS processes (pytest-xdist), each with a database and a Redis database of its own;
+# tests marked xdist_group(name) run on one worker. TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
 test: setup test-deps lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: bench-import bench-tables bench-dashboard bench-woo bench-woo-paging bench-catalog bench-inventory bench-analytics bench-master
 
