@@ -99,7 +99,8 @@ def test_sigkill_of_the_worker_mid_import_then_a_new_worker_resumes(app, live_db
     killed_at = watch.run(run_id)["progress_done"]
     assert 0 < killed_at < orders
 
-    workers.append(start_worker(env))
+    # Only the kill has to land mid-run: the resumed import may take big batches (checkpoints count lines).
+    workers.append(start_worker({**env, "HUB_IMPORT_BATCH_SIZE": "250"}))
     _tick_until(app, lambda: watch.run(run_id)["status"] == "succeeded")
     run = _assert_exact(watch, run_id, orders, items)
     assert run["attempt"] == 2  # resumed by the second worker, from the checkpoint
@@ -108,7 +109,9 @@ def test_sigkill_of_the_worker_mid_import_then_a_new_worker_resumes(app, live_db
 def test_a_flush_of_redis_mid_queue_loses_no_run(app, live_db, env, watch, workers, big_orders):
     path, orders, items = big_orders
     run_ids = _file_runs(app, live_db, path, count=3)
-    workers.append(start_worker(env))
+    # Batches of 50 still keep the first import going while the flush lands, the other two on the queue; batches of
+    # 5 would only make the three imports ten times as long.
+    workers.append(start_worker({**env, "HUB_IMPORT_BATCH_SIZE": "50"}))
     wait_for(lambda: watch.run(run_ids[0])["progress_done"] > 0, what="the first import to start")
     # Everything of the hub's lives in its one Redis database; FLUSHALL would also wipe the other xdist worker's.
     app.extensions["redis"].flushdb()
