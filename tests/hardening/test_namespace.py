@@ -109,3 +109,17 @@ def test_login_limits_and_throttles_are_each_hubs_own(app, other_app, redis_clie
     assert login(first, "eve@example.com", "x" * 12, ip="203.0.113.8").status_code == 401
     assert login(first, "eve@example.com", "x" * 12, ip="203.0.113.8").status_code == 429
     assert login(second, "eve@example.com", "x" * 12, ip="203.0.113.8").status_code == 401
+
+
+def test_shoptet_access_tokens_are_each_hubs_own(app, other_app, redis_client):
+    """A staging restored from production (other encryption keys) must not read or discard production's token."""
+    import time
+
+    from app.channels.shoptet.token_cache import RedisTokenCache
+    from app.shoptet import CachedToken
+
+    with app.app_context():
+        RedisTokenCache(redis_client).set("oauth:abc", CachedToken(value="token-1", expires_at=time.time() + 600))
+        assert RedisTokenCache(redis_client).get("oauth:abc").value == "token-1"
+    with other_app.app_context():
+        assert RedisTokenCache(redis_client).get("oauth:abc") is None
