@@ -106,8 +106,9 @@ class Config(BaseModel):
         "nginx: 1); the client address (login throttling, sessions) is taken from them. 0: direct connections "
         "only, forwarded headers are ignored", section=CORE, example="1", ge=0, le=5)
     REDIS_PREFIX: str = setting(
-        "", "HUB_REDIS_PREFIX", "prefix of the hub's Redis keys (settings cache, login throttles); unset: derived "
-        "from the database (its cluster's system identifier and name), so hubs sharing a Redis never mix",
+        "", "HUB_REDIS_PREFIX", "prefix of the hub's Redis keys (settings cache, throttles and limits, monitoring; "
+        "RQ queues and job ids carry a digest of it); unset: derived from the database (its cluster's system "
+        "identifier and name), so hubs sharing a Redis never mix",
         section=CORE, example="")
     METRICS_TOKEN: str = setting(
         "", "HUB_METRICS_TOKEN", "bearer token `/metrics` wants (none: protect it in nginx, as the site does)",
@@ -251,7 +252,6 @@ class Config(BaseModel):
             "SESSION_COOKIE_SECURE": secure_cookies,
             "PERMANENT_SESSION_LIFETIME": timedelta(minutes=self.SESSION_IDLE_MINUTES),
             "RATELIMIT_STORAGE_URI": self.REDIS_URL or "memory://",
-            "RATELIMIT_KEY_PREFIX": self.REDIS_PREFIX,
         }
 
 
@@ -266,7 +266,9 @@ FIXED_FLASK_SETTINGS = {
     "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
     "SETTINGS_LOCAL_TTL_SECONDS": 2.0,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-    "RATELIMIT_HEADERS_ENABLED": True,
+    # No X-RateLimit-*/Retry-After from Flask-Limiter: it would stretch a throttled login's Retry-After to the
+    # per-address window; the 429 answers set their own (app/auth/routes.py, app/core/routes.py).
+    "RATELIMIT_HEADERS_ENABLED": False,
     # Request bodies (413 beyond): forms are small; a platform's webhook delivery up to 1 MB.
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "MAX_FORM_MEMORY_SIZE": 64 * 1024,

@@ -15,4 +15,15 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def limiter_key() -> str:
+    """Flask-Limiter's key: the client's address (ProxyFix's) in the database's namespace, so two hubs sharing a
+    Redis count their own attempts. (Its `key_prefix` option is one fixed string per Limiter; this prefix is
+    derived from the database on first use, per app.)"""
+    from app.core.namespace import redis_key
+
+    return redis_key(f"limits:{get_remote_address()}")
+
+
+limiter = Limiter(key_func=limiter_key, default_limits=[])

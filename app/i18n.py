@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, has_request_context, redirect, request, session, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import babel, db
@@ -49,7 +50,8 @@ def choose_language():
 
     language = request.form.get("language", "")
     if language not in LANGUAGES:
-        abort(400, description=f"Unknown language {language!r}: choose one of {', '.join(LANGUAGES)}.")
+        abort(400, description=_("Unknown language %(value)s: choose one of %(choices)s.", value=repr(language),
+                                 choices=", ".join(LANGUAGES)))
     session[SESSION_KEY] = language
     if current_user.is_authenticated:
         current_user.language = language

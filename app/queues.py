@@ -1,14 +1,22 @@
-"""Queue names, timeouts and the one enqueue helper: one table, used by every enqueue and by the worker CLI."""
+"""Queue names, timeouts and the one enqueue helper: one table, used by every enqueue and by the worker CLI.
+
+The names here (and the job ids callers pass) are logical; in Redis both carry the namespace of the database
+(app.core.namespace.rq_name), so two hubs sharing a Redis never take, count or replace each other's jobs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import uuid4
 
+from flask import Flask
 from redis import Redis
 from rq import Queue, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
+
+from app.core.namespace import rq_name, rq_namespace
 
 
 @dataclass(frozen=True)
@@ -35,10 +43,22 @@ QUEUES: dict[str, QueueSpec] = {
 ALL_QUEUE_NAMES = list(QUEUES)
 
 
-def get_queue(name: str, connection: Redis) -> Queue:
-    """A queue with the JSON serializer: jobs carry ids, never pickled objects."""
+def get_queue(name: str, connection: Redis, app: Flask | None = None) -> Queue:
+    """This database's queue `name`, with the JSON serializer: jobs carry ids, never pickled objects."""
     spec = QUEUES[name]
-    return Queue(spec.name, connection=connection, default_timeout=spec.job_timeout, serializer=JSONSerializer)
+    return Queue(rq_name(spec.name, app), connection=connection, default_timeout=spec.job_timeout,
+                 serializer=JSONSerializer)
+
+
+def logical_name(rq_queue_or_job: str, app: Flask | None = None) -> str | None:
+    """The name behind a namespaced queue name or job id; None if it belongs to another database."""
+    namespace = rq_namespace(app)
+    return rq_queue_or_job[len(namespace):] if rq_queue_or_job.startswith(namespace) else None
+
+
+def fetch_job(redis: Redis, job_id: str) -> Job:
+    """This database's job with the logical `job_id` (NoSuchJobError if there is none)."""
+    return Job.fetch(rq_name(job_id), connection=redis, serializer=JSONSerializer)
 
 
 LIVE_JOB_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
@@ -67,12 +87,12 @@ def enqueue(redis: Redis, queue_name: str, function: str, args: list, job_id: st
     block the re-enqueue until its TTL ran out; `unique=True` makes two callers racing here enqueue one job.
     `replace_live` is for a caller that knows better than RQ that the job is dead (an expired lease in the
     ledger); `failed_blocks` keeps a failed job's id blocking until its `failure_ttl` ends (a failing nightly
-    backup is retried hourly, not on every tick). Without a `job_id` every call enqueues a job: the caller
-    deduplicates (the webhook inbox's marker).
+    backup is retried hourly, not on every tick). Without a `job_id` every call enqueues a job (with a random
+    id, namespaced too): the caller deduplicates (the webhook inbox's marker).
     """
     if job_id is not None:
         try:
-            job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
+            job = fetch_job(redis, job_id)
             failed = job.get_status(refresh=False) == JobStatus.FAILED
             if not replace_live and (_live(job, redis) or (failed_blocks and failed)):
                 return False
@@ -80,7 +100,8 @@ def enqueue(redis: Redis, queue_name: str, function: str, args: list, job_id: st
         except NoSuchJobError:
             pass
     try:
-        get_queue(queue_name, redis).enqueue_call(function, args=args, job_id=job_id, unique=job_id is not None,
+        get_queue(queue_name, redis).enqueue_call(function, args=args, unique=job_id is not None,
+                                                  job_id=rq_name(job_id or uuid4().hex),
                                                   result_ttl=0, failure_ttl=failure_ttl,
                                                   description=description or job_id)
     except DuplicateJobError:

@@ -2,6 +2,9 @@
 
     python -m workers.worker [queue ...]     # default: every queue in app.queues
 
+Queues are named as in app.queues (`orders`, `default`…); in Redis each carries the namespace of the database
+the worker's DATABASE_URL points at, which is the one the web app and the scheduler enqueue into.
+
 Its process title says what it does: `hub-worker[orders,customers] idle`, `... busy: sync run 42 (orders)`,
 and the work-horse it forks for a job `hub-horse run 42 orders shop 3`. It logs JSON lines to stdout.
 """
@@ -14,7 +17,7 @@ from rq import Worker
 from rq.serializers import JSONSerializer
 
 from app.extensions import db
-from app.queues import ALL_QUEUE_NAMES, get_queue
+from app.queues import ALL_QUEUE_NAMES, get_queue, logical_name
 from app.sync.queries import run_label
 from workers.process import configure_logging, set_title, start_app
 
@@ -68,7 +71,7 @@ class AppWorker(Worker):
             self.procline("")
 
     def _names(self) -> str:
-        return ",".join(self.queue_names())
+        return ",".join(logical_name(name, self.app) or name for name in self.queue_names())
 
 
 def main(argv: list[str]) -> int:
@@ -76,8 +79,8 @@ def main(argv: list[str]) -> int:
     app = start_app()
     AppWorker.app = app
     connection = app.extensions["redis"]
-    names = argv[1:] or ALL_QUEUE_NAMES
-    queues = [get_queue(name, connection) for name in names]
+    names = argv[1:] or ALL_QUEUE_NAMES  # logical names: each is this database's queue (app.queues.get_queue)
+    queues = [get_queue(name, connection, app) for name in names]
     # Short maintenance interval and TTL: a killed worker's jobs are noticed in about a minute, not
     # ten (the run ledger's lease is the real detector; this is the second net).
     worker = AppWorker(queues, connection=connection, serializer=JSONSerializer, maintenance_interval=60,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, request
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.audit import queries, words
@@ -23,10 +24,11 @@ def _filter(args: MultiDict, member_ids: set[int]) -> queries.AuditFilter:
         if who not in (None, queries.SYSTEM):
             who = a.int_arg(args, "who")
             if who not in member_ids:
-                raise a.FilterError("who: choose a member of the organization.")
+                raise a.FilterError(_("%(name)s: choose a member of the organization.", name="who"))
         what = (args.get("what") or "").strip() or None
         if what and what not in words.GROUPS and what not in words.ACTIONS:
-            raise a.FilterError(f"what: choose one of {', '.join([*words.GROUPS, *words.ACTIONS])}.")
+            raise a.FilterError(_("%(name)s: choose one of %(choices)s.", name="what",
+                                  choices=", ".join([*words.GROUPS, *words.ACTIONS])))
         return queries.AuditFilter(who=who, what=what, since=a.date_arg(args, "since"), until=a.date_arg(args, "until"))
     except a.FilterError as exc:
         abort(400, description=str(exc))

@@ -4,6 +4,7 @@ and the htmx actions on one field (autosave a draft, submit, approve, return, re
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.catalog import queue, workflow
@@ -33,14 +34,16 @@ def _language(shop) -> str:
     language = request.values.get("language", "")
     targets = [code for code in shop.languages.split(",") if code and code != shop.default_language]
     if language not in targets:
-        abort(400, description=f"Choose a target language of {shop.name}: {', '.join(targets) or 'none'}.")
+        abort(400, description=_("Choose a target language of %(shop)s: %(choices)s.", shop=shop.name,
+                                 choices=", ".join(targets) or _("none")))
     return language
 
 
 def _state() -> str:
     state = request.values.get("state") or UnitState.missing
     if state not in UnitState.ALL:
-        abort(400, description=f"Unknown state {state!r}: one of {', '.join(UnitState.ALL)}.")
+        abort(400, description=_("Unknown state %(value)s: one of %(choices)s.", value=repr(state),
+                                 choices=", ".join(UnitState.ALL)))
     return state
 
 
@@ -87,7 +90,7 @@ def editor(product_id: int):
     if "language" not in request.args:
         targets = [code for code in shop.languages.split(",") if code and code != shop.default_language]
         if not targets:
-            abort(400, description=f"{shop.name} has no language to translate into.")
+            abort(400, description=_("%(shop)s has no language to translate into.", shop=shop.name))
         request.args = request.args.copy()
         request.args["language"] = targets[0]
     context = _editor_context(product, shop, _language(shop), _state())
@@ -135,7 +138,7 @@ def _htmx() -> bool:
 def _version() -> int:
     version = request.form.get("version", type=int)
     if version is None:
-        abort(400, description="The form lacks the field's version; reload the page.")
+        abort(400, description=_("The form lacks the field's version; reload the page."))
     return version
 
 

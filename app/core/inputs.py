@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from app.formats import parse_day
@@ -26,6 +27,7 @@ MAX_ID = 2**63 - 1  # PostgreSQL bigint: every id column
 MAX_INT = 2**31 - 1  # PostgreSQL integer: counts, status ids
 MIN_INT = -(2**31)
 MAX_AMOUNT = Decimal("1e15")  # money filters: beyond any shop's order, within numeric's exact range
+_LARGEST_AMOUNT = f"{MAX_AMOUNT:,.0f}"
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2999, 12, 31)  # a day filter's end is the next midnight: 9999-12-31 has none
 _WHOLE_NUMBER = re.compile(r"-?[0-9]{1,19}")  # ASCII digits only: str.isdigit() accepts "²", int() does not
@@ -49,10 +51,11 @@ def whole_number(raw: str | None, name: str, *, minimum: int = MIN_INT, maximum:
     if not value:
         return None
     if not _WHOLE_NUMBER.fullmatch(value):
-        raise InputError(f"{name}: expected a whole number, got {_shown(value)}.")
+        raise InputError(_("%(name)s: expected a whole number, got %(value)s.", name=name, value=_shown(value)))
     number = int(value)
     if not minimum <= number <= maximum:
-        raise InputError(f"{name}: expected a whole number from {minimum} to {maximum}, got {_shown(value)}.")
+        raise InputError(_("%(name)s: expected a whole number from %(minimum)s to %(maximum)s, got %(value)s.",
+                           name=name, minimum=minimum, maximum=maximum, value=_shown(value)))
     return number
 
 
@@ -69,10 +72,10 @@ def amount(raw: str | None, name: str) -> Decimal | None:
     try:
         number = Decimal(value)
     except InvalidOperation:
-        raise InputError(f"{name}: expected a number, got {_shown(value)}.") from None
+        raise InputError(_("%(name)s: expected a number, got %(value)s.", name=name, value=_shown(value))) from None
     if not number.is_finite() or abs(number) >= MAX_AMOUNT or number.as_tuple().exponent < -4:
-        raise InputError(f"{name}: expected a number below {MAX_AMOUNT:,.0f} with at most 4 decimals, "
-                         f"got {_shown(value)}.")
+        raise InputError(_("%(name)s: expected a number below %(maximum)s with at most 4 decimals, got %(value)s.",
+                           name=name, maximum=_LARGEST_AMOUNT, value=_shown(value)))
     return number
 
 
@@ -87,9 +90,11 @@ def day(raw: str | None, name: str) -> date | None:
     except ValueError:
         parsed = None
     if parsed is None:
-        raise InputError(f"{name}: expected a date (30. 11. 2026 or 2026-11-30), got {_shown(value)}.")
+        raise InputError(_("%(name)s: expected a date (30. 11. 2026 or 2026-11-30), got %(value)s.",
+                           name=name, value=_shown(value)))
     if not EARLIEST_DATE <= parsed <= LATEST_DATE:
-        raise InputError(f"{name}: expected a date from {EARLIEST_DATE} to {LATEST_DATE}, got {value}.")
+        raise InputError(_("%(name)s: expected a date from %(earliest)s to %(latest)s, got %(value)s.",
+                           name=name, earliest=EARLIEST_DATE, latest=LATEST_DATE, value=value))
     return parsed
 
 
@@ -97,9 +102,9 @@ def text(raw: str | None, name: str, *, max_length: int = 300) -> str | None:
     """Trimmed text without control characters but tab and newline; None when empty."""
     value = (raw or "").strip()
     if len(value) > max_length:
-        raise InputError(f"{name}: at most {max_length} characters.")
+        raise InputError(_("%(name)s: at most %(count)s characters.", name=name, count=max_length))
     if has_control_characters(value):
-        raise InputError(f"{name}: remove the control characters.")
+        raise InputError(_("%(name)s: remove the control characters.", name=name))
     return value or None
 
 
@@ -119,15 +124,15 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 def reject_nul_bytes() -> None:
     """400 for a NUL byte in the path, the query string or a form (before_request, before any view)."""
     if "\x00" in request.path:
-        abort(400, description="The address contains a NUL character; remove it.")
+        abort(400, description=_("The address contains a NUL character; remove it."))
     for key, value in request.args.items(multi=True):
         if "\x00" in key or "\x00" in value:
-            abort(400, description=f"{key}: the address contains a NUL character; remove it.")
+            abort(400, description=_("%(name)s: the address contains a NUL character; remove it.", name=key))
     if request.mimetype in FORM_TYPES:
         request.get_data(cache=True)  # kept raw first: a signed webhook (WooCommerce's ping) is verified on it
         for key, value in request.form.items(multi=True):
             if "\x00" in key or "\x00" in value:
-                abort(400, description=f"{key}: the text contains a NUL character; remove it.")
+                abort(400, description=_("%(name)s: the text contains a NUL character; remove it.", name=key))
 
 
 def limit_body_size() -> None:
@@ -139,7 +144,8 @@ def limit_body_size() -> None:
         request.max_content_length = current_app.config["WEBHOOK_MAX_BYTES"]
     limit = request.max_content_length
     if limit is not None and request.content_length is not None and request.content_length > limit:
-        abort(413, description=f"The request body is larger than {limit // 1024} KB; the hub accepts no more here.")
+        abort(413, description=_("The request body is larger than %(size)s KB; the hub accepts no more here.",
+                                 size=limit // 1024))
 
 
 def register_inputs(app: Flask) -> None:

@@ -5,10 +5,14 @@ The prefix is `HUB_REDIS_PREFIX` when set, else derived from the database itself
 identifier (different for every PostgreSQL cluster, also for a restored copy on another server) and its name
 (different for a copy restored beside it on the same server). It is read once per process, on first use, so
 starting the app does not need the database.
+
+RQ keeps its own keys (`rq:queue:<name>`, `rq:job:<id>`, registries by queue name), so queue names and job ids
+carry the namespace instead (`rq_name`), in the few characters RQ allows in a job id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 
@@ -16,7 +20,7 @@ from flask import Flask, current_app
 from sqlalchemy import text
 
 log = logging.getLogger(__name__)
-_lock = threading.Lock()
+_lock = threading.RLock()  # reentrant: deriving may log an error, whose handler (monitoring) names its key here
 
 
 def database_prefix(app: Flask) -> str:
@@ -48,3 +52,15 @@ def _derive(app: Flask) -> str:
 def redis_key(name: str, app: Flask | None = None) -> str:
     """`name` inside this database's namespace."""
     return database_prefix(app or current_app) + name
+
+
+def rq_name(name: str, app: Flask | None = None) -> str:
+    """`name` (a queue's name or a job id) inside this database's namespace: a short digest of the prefix, since
+    RQ allows only letters, digits, `_` and `-` in a job id (`h3f2a…-orders`, `h3f2a…-sync-run-42`)."""
+    return rq_namespace(app) + name
+
+
+def rq_namespace(app: Flask | None = None) -> str:
+    """What `rq_name` puts in front; a name that starts with it is this database's."""
+    digest = hashlib.blake2s(database_prefix(app or current_app).encode(), digest_size=6).hexdigest()
+    return f"h{digest}-"

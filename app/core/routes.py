@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, g, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
 from flask_login import login_required
 from flask_wtf.csrf import CSRFError
 
@@ -54,3 +57,14 @@ def register_error_pages(app) -> None:
     def _csrf(exc):
         return render_error(400, _("The form expired or was sent without its security token (%(reason)s). "
                                    "Reload the page and try again.", reason=exc.description))
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc):
+        """The per-address limit (Flask-Limiter's own headers are off): Retry-After is when its window ends."""
+        from app.extensions import limiter
+
+        current = limiter.current_limit
+        wait = max(1, int(current.reset_at - time.time())) if current is not None else 60
+        body, status = render_error(429, _("Too many attempts from your address. Try again in %(minutes)s min.",
+                                           minutes=(wait + 59) // 60))
+        return body, status, {"Retry-After": str(wait)}

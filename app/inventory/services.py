@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from app.core import inputs
 from app.inventory.models import DraftLine, SupplierTerms, VariantMetrics, VariantTerms
 
 MAX_QUANTITY = Decimal("1000000")
@@ -23,13 +25,15 @@ def parse_quantity(value: str | None, label: str, *, allow_empty: bool = False) 
     if not text:
         if allow_empty:
             return None
-        raise InventoryInputError(f"{label}: enter a number.")
+        raise InventoryInputError(_("%(name)s: enter a number.", name=label))
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise InventoryInputError(f"{label}: '{value}' is not a number.") from None
+        raise InventoryInputError(_("%(name)s: %(value)s is not a number.", name=label,
+                                    value=repr(text[:40]))) from None
     if not number.is_finite() or number < 0 or number > MAX_QUANTITY:
-        raise InventoryInputError(f"{label}: enter a number from 0 to {MAX_QUANTITY}.")
+        raise InventoryInputError(_("%(name)s: enter a number from 0 to %(maximum)s.", name=label,
+                                    maximum=MAX_QUANTITY))
     return number.quantize(Decimal("0.001"))
 
 
@@ -37,14 +41,14 @@ def _variant(session: Session, shop_id: int, code: str) -> VariantMetrics:
     metrics = session.scalar(select(VariantMetrics).where(VariantMetrics.shop_id == shop_id,
                                                           VariantMetrics.variant_code == code))
     if metrics is None:
-        raise InventoryInputError(f"There is no variant {code} in this shop's inventory.")
+        raise InventoryInputError(_("There is no variant %(code)s in this shop's inventory.", code=code))
     return metrics
 
 
 def set_draft_quantity(session: Session, shop_id: int, code: str, value: str | None) -> Decimal:
     """The buyer's quantity for a variant; an empty value goes back to the suggestion."""
     _variant(session, shop_id, code)
-    quantity = parse_quantity(value, "Quantity", allow_empty=True)
+    quantity = parse_quantity(value, _("Quantity"), allow_empty=True)
     if quantity is None:
         session.execute(delete(DraftLine).where(DraftLine.shop_id == shop_id, DraftLine.variant_code == code))
         return Decimal(-1)
@@ -59,9 +63,9 @@ def clear_draft(session: Session, shop_id: int, codes: list[str]) -> None:
 
 
 def set_supplier_terms(session: Session, shop_id: int, supplier_key: str, form: dict) -> SupplierTerms:
-    lead = _whole(form.get("lead_time_days"), "Lead time (days)", 0, 365)
-    cycle = _whole(form.get("order_cycle_days"), "Order cycle (days)", 1, 365)
-    minimum = parse_quantity(form.get("min_order_value"), "Minimum order value", allow_empty=True) or Decimal(0)
+    lead = _whole(form.get("lead_time_days"), _("Lead time (days)"), 0, 365)
+    cycle = _whole(form.get("order_cycle_days"), _("Order cycle (days)"), 1, 365)
+    minimum = parse_quantity(form.get("min_order_value"), _("Minimum order value"), allow_empty=True) or Decimal(0)
     terms = session.get(SupplierTerms, (shop_id, supplier_key))
     if terms is None:
         terms = SupplierTerms(shop_id=shop_id, supplier_key=supplier_key)
@@ -73,16 +77,17 @@ def set_supplier_terms(session: Session, shop_id: int, supplier_key: str, form: 
 
 def set_variant_terms(session: Session, shop_id: int, code: str, form: dict) -> VariantTerms:
     _variant(session, shop_id, code)
-    moq = parse_quantity(form.get("moq"), "MOQ", allow_empty=True)
-    pack = parse_quantity(form.get("pack_size"), "Pack size", allow_empty=True)
+    moq = parse_quantity(form.get("moq"), _("MOQ"), allow_empty=True)
+    pack = parse_quantity(form.get("pack_size"), _("Pack size"), allow_empty=True)
     if pack is not None and pack <= 0:
-        raise InventoryInputError("Pack size: enter a number above 0, or leave it empty.")
+        raise InventoryInputError(_("Pack size: enter a number above 0, or leave it empty."))
     service_text = (form.get("service_level") or "").strip()
     service = None
     if service_text:
-        level = parse_quantity(service_text, "Service level (%)")
+        label = _("Service level (%(unit)s)", unit="%")
+        level = parse_quantity(service_text, label)
         if not Decimal(50) <= level < Decimal(100):
-            raise InventoryInputError("Service level (%): enter a number from 50 to 99.9.")
+            raise InventoryInputError(_("%(name)s: enter a number from 50 to 99.9.", name=label))
         service = float(level) / 100
     terms = session.get(VariantTerms, (shop_id, code))
     if terms is None:
@@ -94,7 +99,12 @@ def set_variant_terms(session: Session, shop_id: int, code: str, form: dict) -> 
 
 
 def _whole(value: str | None, label: str, low: int, high: int) -> int:
-    text = (value or "").strip()
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise InventoryInputError(f"{label}: enter a whole number from {low} to {high}.")
-    return int(text)
+    """ASCII digits only (`str.isdigit()` accepts "²", which `int()` refuses)."""
+    try:
+        number = inputs.whole_number(value, label, minimum=low, maximum=high)
+    except inputs.InputError:
+        number = None
+    if number is None:
+        raise InventoryInputError(_("%(name)s: enter a whole number from %(minimum)s to %(maximum)s.", name=label,
+                                    minimum=low, maximum=high))
+    return number

@@ -4,7 +4,8 @@ Anything that happens often and is worth a number on the monitoring page counts 
 call: platform API requests and 429s per shop today, webhook deliveries once intake counts them
 (`count_event(redis, "webhooks.received")`, `"webhooks.rejected"`). A counter that was never written
 reads as None, which the page shows as "not there yet" rather than as a zero that looks healthy.
-Counting never raises: monitoring must not break the work it watches.
+Counting never raises: monitoring must not break the work it watches. Keys are in the database's namespace
+(app.core.namespace): a counter is this hub's, not every hub's on the same Redis.
 """
 
 from __future__ import annotations
@@ -12,31 +13,41 @@ from __future__ import annotations
 import logging
 import time
 
+from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
+
+from app.core.namespace import database_prefix
 
 log = logging.getLogger(__name__)
 
 KEEP_MINUTES = 25 * 60  # a day of per-minute buckets, and an hour of slack
 
 
-def _total_key(name: str) -> str:
-    return f"hub:mon:events:{name}:total"
+def _total_key(name: str, prefix: str | None = None) -> str:
+    return f"{_prefix(prefix)}hub:mon:events:{name}:total"
 
 
-def _minute_key(name: str, minute: int) -> str:
-    return f"hub:mon:events:{name}:m:{minute}"
+def _minute_key(name: str, minute: int, prefix: str | None = None) -> str:
+    return f"{_prefix(prefix)}hub:mon:events:{name}:m:{minute}"
 
 
-def count_event(redis: Redis, name: str, amount: int = 1, *, now: float | None = None) -> None:
+def _prefix(prefix: str | None) -> str:
+    return database_prefix(current_app) if prefix is None else prefix
+
+
+def count_event(redis: Redis, name: str, amount: int = 1, *, now: float | None = None,
+                prefix: str | None = None) -> None:
+    """Count `name`; `prefix` (the database's key prefix) for a caller outside the app context (a thread)."""
     minute = int((now if now is not None else time.time()) // 60)
     try:
+        prefix = _prefix(prefix)
         pipe = redis.pipeline(transaction=False)
-        pipe.incrby(_total_key(name), amount)
-        pipe.incrby(_minute_key(name, minute), amount)
-        pipe.expire(_minute_key(name, minute), KEEP_MINUTES * 60)
+        pipe.incrby(_total_key(name, prefix), amount)
+        pipe.incrby(_minute_key(name, minute, prefix), amount)
+        pipe.expire(_minute_key(name, minute, prefix), KEEP_MINUTES * 60)
         pipe.execute()
-    except RedisError as exc:
+    except (RedisError, RuntimeError) as exc:  # RuntimeError: no app context to name the keys by
         log.debug("event %s not counted: %s", name, exc)
 
 
@@ -49,7 +60,8 @@ def event_series(redis: Redis, name: str, minutes: int, *, now: float | None = N
     """(minute start as a Unix time, count) for the last `minutes` minutes, oldest first."""
     last = int((now if now is not None else time.time()) // 60)
     wanted = list(range(last - minutes + 1, last + 1))
-    values = redis.mget([_minute_key(name, minute) for minute in wanted]) if wanted else []
+    prefix = _prefix(None)
+    values = redis.mget([_minute_key(name, minute, prefix) for minute in wanted]) if wanted else []
     return [(minute * 60, int(value or 0)) for minute, value in zip(wanted, values, strict=True)]
 
 

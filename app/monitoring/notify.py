@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import httpx
+from flask_babel import gettext as _
 
 TIMEOUT_SECONDS = 10.0
 
@@ -39,22 +40,24 @@ def split_addresses(value: str) -> list[str]:
 
 
 def check_webhook_url(url: str, *, production: bool) -> None:
-    """Refuse URLs that would make the hub call into its own network."""
+    """Refuse URLs that would make the hub call into its own network (the reason in the request's language: the
+    settings page shows it)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DeliveryError(f"{url!r} is not an http(s) URL.")
+        raise DeliveryError(_("%(url)s is not an http(s) URL.", url=repr(url)))
     if not production:
         return
     if parts.scheme != "https":
-        raise DeliveryError("Alert webhooks must use https.")
+        raise DeliveryError(_("Alert webhooks must use https."))
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
     except socket.gaierror as exc:
-        raise DeliveryError(f"{parts.hostname} does not resolve: {exc}") from exc
+        raise DeliveryError(_("%(host)s does not resolve: %(error)s", host=parts.hostname, error=exc)) from exc
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if not ip.is_global:
-            raise DeliveryError(f"{parts.hostname} resolves to {ip}, which is not a public address.")
+            raise DeliveryError(_("%(host)s resolves to %(address)s, which is not a public address.",
+                                  host=parts.hostname, address=ip))
 
 
 def send_email(config, recipients: list[str], subject: str, body: str) -> None:

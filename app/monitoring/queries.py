@@ -26,7 +26,7 @@ from app.core.namespace import redis_key
 from app.monitoring import budget, events
 from app.monitoring.models import Incident
 from app.orgs.models import Organization
-from app.queues import QUEUES, get_queue
+from app.queues import QUEUES, get_queue, logical_name
 from app.shops.models import Shop
 from app.sync.models import ACTIVE_STATUSES, SyncRun
 
@@ -98,14 +98,23 @@ class WorkerStat:
 
 
 def worker_stats(redis: Redis) -> list[WorkerStat]:
-    """RQ's own registry: a worker's key expires when it stops heartbeating, so these are the live ones."""
+    """RQ's own registry: a worker's key expires when it stops heartbeating, so these are the live ones.
+
+    Only this database's workers (listening on its namespaced queues), with the queues' logical names."""
     workers = []
     for worker in Worker.all(connection=redis, serializer=JSONSerializer):
+        queues = [name for name in map(logical_name, worker.queue_names()) if name is not None]
+        if not queues:
+            continue  # another hub's worker on the same Redis
         heartbeat = worker.last_heartbeat.replace(tzinfo=UTC) if worker.last_heartbeat else None
-        workers.append(WorkerStat(worker.name, worker.hostname, worker.pid, worker.queue_names(),
-                                  str(worker.get_state()), heartbeat, worker.get_current_job_id(),
+        workers.append(WorkerStat(worker.name, worker.hostname, worker.pid, queues,
+                                  str(worker.get_state()), heartbeat, _logical_job(worker.get_current_job_id()),
                                   worker.successful_job_count, worker.failed_job_count))
     return sorted(workers, key=lambda worker: (worker.hostname or "", worker.name))
+
+
+def _logical_job(job_id: str | None) -> str | None:
+    return None if job_id is None else logical_name(job_id) or job_id
 
 
 def live_workers(redis: Redis, now: datetime | None = None) -> list[WorkerStat]:
@@ -402,10 +411,10 @@ class LoggedError:
 
 
 def recent_errors(redis: Redis, limit: int = 30) -> list[LoggedError]:
-    from app.monitoring.errors import RECENT_ERRORS_KEY
+    from app.monitoring.errors import recent_errors_key
 
     entries = []
-    for raw in redis.lrange(RECENT_ERRORS_KEY, 0, limit - 1):
+    for raw in redis.lrange(recent_errors_key(), 0, limit - 1):
         item = orjson.loads(raw)
         entries.append(LoggedError(datetime.fromtimestamp(item["at"], UTC), item.get("process", ""),
                                    item.get("logger", ""), item.get("message", "")))

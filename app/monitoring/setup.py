@@ -11,5 +11,5 @@ def init_monitoring(app: Flask) -> None:
     from app.ops.cli import register_commands
 
     metrics.install_request_timing(app)
-    errors.install(app.extensions["redis"])
+    errors.install(app)
     register_commands(hub_cli)

@@ -18,7 +18,7 @@ SAMPLE_EVERY_SECONDS = 60
 
 
 def series_key(name: str) -> str:
-    return f"hub:mon:series:{name}"
+    return redis_key(f"hub:mon:series:{name}")  # each database's scheduler samples its own queues and runs
 
 
 def queue_series(queue: str) -> str:
@@ -61,5 +61,5 @@ def read(redis: Redis, name: str, since: float | None = None) -> list[Point]:
 def claim_sampling_slot(redis: Redis, now: float | None = None) -> bool:
     """True for the first caller in each minute: samples stay one a minute whatever the tick rate."""
     minute = int((now if now is not None else time.time()) // SAMPLE_EVERY_SECONDS)
-    slot = redis_key(f"hub:mon:series:slot:{minute}")  # another database's scheduler samples its own
+    slot = redis_key(f"hub:mon:series:slot:{minute}")
     return bool(redis.set(slot, 1, nx=True, ex=3 * SAMPLE_EVERY_SECONDS))

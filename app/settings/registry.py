@@ -8,6 +8,8 @@ from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
+from flask_babel import gettext as _
+
 from app.core.inputs import has_control_characters
 
 EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+")
@@ -51,40 +53,45 @@ class SettingDef:
             try:
                 value = int(str(raw).strip())
             except ValueError:
-                raise SettingError(f"{self.label}: enter a whole number.") from None
+                raise SettingError(_("%(setting)s: enter a whole number.", setting=_(self.label))) from None
             if self.minimum is not None and value < self.minimum:
-                raise SettingError(f"{self.label}: the smallest allowed value is {self.minimum}.")
+                raise SettingError(_("%(setting)s: the smallest allowed value is %(minimum)s.",
+                                     setting=_(self.label), minimum=self.minimum))
             if self.maximum is not None and value > self.maximum:
-                raise SettingError(f"{self.label}: the largest allowed value is {self.maximum}.")
+                raise SettingError(_("%(setting)s: the largest allowed value is %(maximum)s.",
+                                     setting=_(self.label), maximum=self.maximum))
             return value
         value = str(raw if raw is not None else "").strip()
         if self.choices and value not in self.choices:
-            raise SettingError(f"{self.label}: choose one of {', '.join(self.choices)}.")
+            raise SettingError(_("%(setting)s: choose one of %(choices)s.", setting=_(self.label),
+                                 choices=", ".join(self.choices)))
         if len(value) > self.max_length:
-            raise SettingError(f"{self.label}: at most {self.max_length} characters.")
+            raise SettingError(_("%(setting)s: at most %(count)s characters.", setting=_(self.label),
+                                 count=self.max_length))
         if has_control_characters(value):
-            raise SettingError(f"{self.label}: remove the control characters.")
+            raise SettingError(_("%(setting)s: remove the control characters.", setting=_(self.label)))
         if value and self.kind:
             self._check_kind(value, resolve=resolve)
         return value
 
     def _check_kind(self, value: str, *, resolve: bool) -> None:
         if self.kind == "timezone" and value not in _zones():
-            raise SettingError(f"{self.label}: {value!r} is not a time zone of the zone database "
-                               "(e.g. Europe/Prague).")
+            raise SettingError(_("%(setting)s: %(value)s is not a time zone of the zone database (e.g. "
+                                 "Europe/Prague).", setting=_(self.label), value=repr(value)))
         if self.kind == "email" and not EMAIL.fullmatch(value):
-            raise SettingError(f"{self.label}: {value!r} is not an e-mail address.")
+            raise SettingError(_("%(setting)s: %(value)s is not an e-mail address.", setting=_(self.label),
+                                 value=repr(value)))
         if self.kind in ("url", "public_url"):
             parts = urlsplit(value)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise SettingError(f"{self.label}: enter an http:// or https:// address.")
+                raise SettingError(_("%(setting)s: enter an http:// or https:// address.", setting=_(self.label)))
             if self.kind == "public_url" and resolve and _production():
                 from app.monitoring.notify import DeliveryError, check_webhook_url
 
                 try:
                     check_webhook_url(value, production=True)
                 except DeliveryError as exc:
-                    raise SettingError(f"{self.label}: {exc}") from None
+                    raise SettingError(f"{_(self.label)}: {exc}") from None
 
     def is_valid(self, value: object) -> bool:
         """Whether a stored value still fits (reads fall back to the default when it does not). Never resolves a
@@ -179,7 +186,8 @@ def definition(key: str) -> SettingDef:
     try:
         return SETTINGS[key]
     except KeyError:
-        raise SettingError(f"Unknown setting '{key}'; known: {', '.join(SETTINGS)}.") from None
+        raise SettingError(_("Unknown setting %(key)s; known: %(known)s.", key=repr(key),
+                             known=", ".join(SETTINGS))) from None
 
 
 def defaults_for(shop: bool) -> dict[str, object]:

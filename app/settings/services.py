@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -22,7 +23,8 @@ def update_settings(session: Session, cache: SettingsCache, org_id: int, changes
     for key, raw in changes.items():
         setting = definition(key)
         if setting.scope == "org" and shop_id is not None:
-            raise SettingError(f"{setting.label} applies to the whole organization, not to one shop.")
+            raise SettingError(_("%(setting)s applies to the whole organization, not to one shop.",
+                                 setting=_(setting.label)))
         parsed[key] = setting.parse(raw)
     if not parsed:
         return {}

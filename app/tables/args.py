@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.core import inputs
@@ -64,7 +65,8 @@ def currency_arg(args: MultiDict, name: str) -> str | None:
     if not value:
         return None
     if len(value) != 3 or not value.isalpha() or not value.isascii():
-        raise FilterError(f"{name}: expected a currency code such as CZK or EUR, got {value!r}.")
+        raise FilterError(_("%(name)s: expected a currency code such as CZK or EUR, got %(value)s.", name=name,
+                            value=repr(value)))
     return value
 
 
@@ -74,13 +76,13 @@ def yes_no_arg(args: MultiDict, name: str) -> bool | None:
         return None
     if value in ("yes", "no"):
         return value == "yes"
-    raise FilterError(f"{name}: expected yes or no, got {value!r}.")
+    raise FilterError(_("%(name)s: expected yes or no, got %(value)s.", name=name, value=repr(value)))
 
 
 def choice_arg(args: MultiDict, name: str, choices, default: str) -> str:
     value = (args.get(name) or "").strip() or default
     if value not in choices:
-        raise FilterError(f"{name}: choose one of {', '.join(choices)}.")
+        raise FilterError(_("%(name)s: choose one of %(choices)s.", name=name, choices=", ".join(choices)))
     return value
 
 
@@ -88,7 +90,7 @@ def columns_arg(args: MultiDict, available, default: tuple[str, ...]) -> list[st
     chosen = [name for name in args.getlist("cols") if name]
     unknown = [name for name in chosen if name not in available]
     if unknown:
-        raise FilterError(f"cols: unknown column {unknown[0]!r}.")
+        raise FilterError(_("%(name)s: unknown column %(value)s.", name="cols", value=repr(unknown[0])))
     return [name for name in available if name in chosen] or list(default)
 
 

@@ -3,16 +3,23 @@
 import re
 from pathlib import Path
 
-from rq.job import Job, JobStatus
-from rq.serializers import JSONSerializer
+import pytest
+from rq.job import JobStatus
 
-from app.queues import enqueue, get_queue
+from app.queues import enqueue, fetch_job, get_queue
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    """Queue names and job ids are namespaced by the app's database."""
+    with app.app_context():
+        yield
+
+
 def _job(redis, job_id):
-    return Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
+    return fetch_job(redis, job_id)
 
 
 def test_one_job_per_id_and_a_failed_one_is_replaced(redis_client):

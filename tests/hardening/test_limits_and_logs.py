@@ -110,3 +110,29 @@ def test_login_errors_do_not_log_the_email(app, client, db, caplog):
     with caplog.at_level(logging.DEBUG):
         login(client, "logme@example.com", "wrong-password-x")
     assert "wrong-password-x" not in caplog.text
+
+
+def test_a_throttled_login_says_the_remaining_delay_in_retry_after(client, db, monkeypatch):
+    """The growing delay of this account from this address, not the per-address limit's 15-minute window."""
+    from app.auth import throttle
+
+    clock = [3_000_000.0]
+    monkeypatch.setattr(throttle, "now", lambda: clock[0])
+    for i in range(throttle.FREE_FAILURES):
+        assert login(client, "ivy@example.com", f"typo-{i}").status_code == 401
+    response = login(client, "ivy@example.com", "x" * 12)
+    assert response.status_code == 429 and response.headers["Retry-After"] == "2"
+    clock[0] += 1
+    assert login(client, "ivy@example.com", "x" * 12).headers["Retry-After"] == "1"
+    clock[0] += 1
+    assert login(client, "ivy@example.com", "x" * 12).status_code == 401  # waited: tried, failed once more
+    assert login(client, "ivy@example.com", "x" * 12).headers["Retry-After"] == "4"
+
+
+def test_the_per_address_limit_says_when_its_window_ends(app, client, db, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_IP", "2 per 15 minutes")
+    statuses = [login(client, f"nobody{n}@example.com", "x" * 12, ip="198.51.100.4").status_code for n in range(2)]
+    response = login(client, "nobody9@example.com", "x" * 12, ip="198.51.100.4")
+    assert statuses == [401, 401] and response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
+    assert "Too many attempts from your address" in response.get_data(as_text=True)

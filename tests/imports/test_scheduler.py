@@ -3,11 +3,11 @@
 import threading
 from datetime import date
 
-from rq import Queue
-from rq.serializers import JSONSerializer
 from sqlalchemy import text
 
+from app.core.namespace import rq_name
 from app.imports.partitions import ensure_ahead, existing_partitions
+from app.queues import get_queue
 from app.sync import ledger
 from tests.factories import make_org, make_shop
 from workers.scheduler import tick
@@ -31,8 +31,8 @@ def test_two_schedulers_enqueue_each_due_run_once(app, live_db):
         thread.start()
     for thread in threads:
         thread.join()
-    queue = Queue("snapshots", connection=app.extensions["redis"], serializer=JSONSerializer)
-    assert sorted(queue.job_ids) == sorted(f"sync-run-{run_id}" for run_id in run_ids)
+    queue = get_queue("snapshots", app.extensions["redis"], app)
+    assert sorted(queue.job_ids) == sorted(rq_name(f"sync-run-{run_id}", app) for run_id in run_ids)
 
 
 def test_a_redis_flush_is_repaired_on_the_next_tick(app, live_db):
@@ -44,7 +44,7 @@ def test_a_redis_flush_is_repaired_on_the_next_tick(app, live_db):
     redis = app.extensions["redis"]
     redis.flushdb()
     tick(app)
-    assert Queue("snapshots", connection=redis, serializer=JSONSerializer).job_ids == [f"sync-run-{run_id}"]
+    assert get_queue("snapshots", redis, app).job_ids == [rq_name(f"sync-run-{run_id}", app)]
 
 
 def test_partitions_are_created_ahead(app, db):

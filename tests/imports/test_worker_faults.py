@@ -8,6 +8,7 @@ import orjson
 import pytest
 from sqlalchemy import text
 
+from app.core.namespace import rq_name
 from app.sync import ledger
 from app.sync.dispatch import enqueue_run, job_id
 from app.sync.runner import execute_run
@@ -127,7 +128,7 @@ def test_a_paused_lease_holder_cannot_write_after_another_worker_took_over(app, 
     [run_id] = _file_runs(app, live_db, path)
     workers.extend([start_worker(env), start_worker(env)])
     wait_for(lambda: watch.run(run_id)["progress_done"] >= 100, what="the import to be under way")
-    holder = wait_for(lambda: worker_running(app.extensions["redis"], job_id(run_id), workers),
+    holder = wait_for(lambda: worker_running(app.extensions["redis"], rq_name(job_id(run_id), app), workers),
                       what="the worker holding the run")
     signal_tree(holder, signal.SIGSTOP)
     paused = watch.run(run_id)

@@ -39,9 +39,9 @@ def _fake_backup(folder, taken_at):
 
 
 @pytest.fixture
-def alive_worker(redis_client):
+def alive_worker(app, redis_client):
     """A worker registered in RQ's registry with a fresh heartbeat (no process needed to be 'alive')."""
-    worker = Worker([get_queue("default", redis_client)], connection=redis_client, serializer=JSONSerializer)
+    worker = Worker([get_queue("default", redis_client, app)], connection=redis_client, serializer=JSONSerializer)
     worker.register_birth()
     worker.heartbeat()
     yield worker
@@ -218,7 +218,7 @@ def test_the_scheduler_tick_runs_the_alert_pass_once_a_minute(app, live_db, back
     monkeypatch.setitem(app.config, "ALERT_QUEUE_DEPTH", 1)
     monkeypatch.setitem(app.config, "OPS_ALERT_EMAIL", "ops@hub.test")
     _fake_backup(backup_dir, datetime.now(UTC))
-    get_queue("catalog", app.extensions["redis"]).enqueue_call("app.nothing")
+    get_queue("catalog", app.extensions["redis"], app).enqueue_call("app.nothing")
     assert tick(app) and tick(app)
     with app.app_context():
         keys = live_db.session.execute(select(Incident.key).where(Incident.notified_at.is_not(None))).scalars().all()

@@ -6,7 +6,7 @@ import time
 import orjson
 
 from app.monitoring.charts import line_chart
-from app.monitoring.errors import RECENT_ERRORS_KEY
+from app.monitoring.errors import recent_errors_key
 from app.monitoring.summary import cause_of
 from tests.monitoring.conftest import make_run
 
@@ -18,7 +18,7 @@ psycopg.OperationalError: connection refused"""
 
 def _log_errors(redis_client, messages, *, logger="hub.runs", ago=60):
     for message in messages:
-        redis_client.lpush(RECENT_ERRORS_KEY, orjson.dumps({"at": time.time() - ago, "process": "w1:1",
+        redis_client.lpush(recent_errors_key(), orjson.dumps({"at": time.time() - ago, "process": "w1:1",
                                                             "logger": logger, "message": message}))
 
 

@@ -6,14 +6,14 @@ import shutil
 from datetime import timedelta
 
 import pytest
-from rq.job import Job
-from rq.serializers import JSONSerializer
 from sqlalchemy import create_engine, text
 
+from app.core.namespace import rq_name
 from app.ops import backups
 from app.ops.backups import RestoreRefused, backups_to_keep, find_backup, list_backups, restore_backup, take_backup
 from app.ops.periodic import enqueue_backup_if_due
 from app.ops.postgres import PostgresToolError, row_counts, tool_path
+from app.queues import fetch_job
 from tests.ops.conftest import utc
 
 
@@ -141,30 +141,30 @@ def test_tools_are_picked_by_the_servers_major_version(app, db):
 
 
 def test_nightly_backups_are_scheduled_only_where_backup_dir_is_set(app, redis_client, monkeypatch):
-    from rq import Queue
-
     from app.ops.periodic import schedule_nightly_backup
+    from app.queues import get_queue
 
     monkeypatch.setitem(app.config, "BACKUP_DIR", "")
     monkeypatch.setitem(app.config, "BACKUP_HOUR_UTC", 0)
     assert schedule_nightly_backup(app) is False
-    assert Queue("default", connection=redis_client).count == 0
+    assert get_queue("default", redis_client, app).count == 0
 
 
 def test_the_nightly_backup_is_enqueued_once_a_day(app, redis_client, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "BACKUP_DIR", str(tmp_path))
     monkeypatch.setitem(app.config, "BACKUP_HOUR_UTC", 2)
-    assert not enqueue_backup_if_due(app, utc(2026, 4, 1, 1, 30))  # before the hour
-    assert enqueue_backup_if_due(app, utc(2026, 4, 1, 2, 0))
-    assert not enqueue_backup_if_due(app, utc(2026, 4, 1, 2, 5))  # already on the queue
-    job = Job.fetch("backup-20260401", connection=redis_client, serializer=JSONSerializer)
-    assert job.func_name == "app.ops.tasks.nightly_backup" and job.origin == "default"
+    with app.app_context():  # queue names and job ids are namespaced by the app's database
+        assert not enqueue_backup_if_due(app, utc(2026, 4, 1, 1, 30))  # before the hour
+        assert enqueue_backup_if_due(app, utc(2026, 4, 1, 2, 0))
+        assert not enqueue_backup_if_due(app, utc(2026, 4, 1, 2, 5))  # already on the queue
+        job = fetch_job(redis_client, "backup-20260401")
+        assert job.func_name == "app.ops.tasks.nightly_backup" and job.origin == rq_name("default")
 
-    (tmp_path / "20260401T020100Z").mkdir()
-    (tmp_path / "20260401T020100Z" / "manifest.json").write_text("{}")
-    job.delete()
-    assert not enqueue_backup_if_due(app, utc(2026, 4, 1, 23, 0))  # today's backup exists
-    assert enqueue_backup_if_due(app, utc(2026, 4, 2, 3, 0))
+        (tmp_path / "20260401T020100Z").mkdir()
+        (tmp_path / "20260401T020100Z" / "manifest.json").write_text("{}")
+        job.delete()
+        assert not enqueue_backup_if_due(app, utc(2026, 4, 1, 23, 0))  # today's backup exists
+        assert enqueue_backup_if_due(app, utc(2026, 4, 2, 3, 0))
 
 
 def test_the_nightly_job_backs_up_prunes_and_queues_its_verification(app, populated, redis_client, tmp_path,
@@ -174,7 +174,7 @@ def test_the_nightly_job_backs_up_prunes_and_queues_its_verification(app, popula
     monkeypatch.setitem(app.config, "BACKUP_DIR", str(tmp_path))
     with app.app_context():
         path = nightly_backup()
-        job = Job.fetch(f"backup-verify-{path.rsplit('/', 1)[1]}", connection=redis_client, serializer=JSONSerializer)
+        job = fetch_job(redis_client, f"backup-verify-{path.rsplit('/', 1)[1]}")
         assert job.args == [path]
         assert verify_backup_job(path) is True
     assert find_backup(path).verification["ok"] is True

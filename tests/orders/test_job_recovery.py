@@ -9,9 +9,11 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
+from app.core.namespace import rq_name
 from app.orders import periodic as order_periodic
 from app.orders import services
 from app.orders.models import OrderStatusChange
+from app.queues import fetch_job, get_queue
 from app.tables import exports
 from app.tables import periodic as table_periodic
 from app.tables import services as table_services
@@ -49,7 +51,8 @@ def _requeue_lost(app) -> int:
 
 
 def _job(app, job_id: str) -> Job:
-    return Job.fetch(job_id, connection=app.extensions["redis"], serializer=JSONSerializer)
+    with app.app_context():
+        return fetch_job(app.extensions["redis"], job_id)
 
 
 def test_jobs_lost_with_redis_are_put_back_once(app, db, tenant, redis_client):
@@ -59,9 +62,9 @@ def test_jobs_lost_with_redis_are_put_back_once(app, db, tenant, redis_client):
     redis_client.flushdb()  # Redis lost everything it held
 
     assert _requeue_lost(app) == 2
-    assert _job(app, services.status_change_job_id(change_id)).origin == "orders"
+    assert _job(app, services.status_change_job_id(change_id)).origin == rq_name("orders", app)
     assert _job(app, table_services.export_job_id(export_id)).args == [export_id]
-    assert not Job.exists(table_services.export_job_id(finished_id), connection=redis_client)
+    assert not Job.exists(rq_name(table_services.export_job_id(finished_id), app), connection=redis_client)
     assert _requeue_lost(app) == 0  # now on the queue: not enqueued twice
 
     assert exports.run_export(export_id) == "done"  # the re-enqueued job does the work
@@ -77,7 +80,8 @@ def test_a_row_just_committed_is_left_to_the_route_that_enqueues_it(app, db, ten
 def test_a_job_whose_worker_died_is_put_back_and_one_on_a_live_worker_is_not(app, db, tenant, redis_client):
     change_id = _status_change(db, tenant, status="running")
     job = _job(app, services.status_change_job_id(change_id))
-    alive = Worker(["orders"], connection=redis_client, name="alive-worker", serializer=JSONSerializer)
+    alive = Worker([get_queue("orders", redis_client, app)], connection=redis_client, name="alive-worker",
+                   serializer=JSONSerializer)
     alive.register_birth()
     job.set_status("started")
     job.worker_name = "alive-worker"

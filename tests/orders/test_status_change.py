@@ -5,12 +5,12 @@ from collections import namedtuple
 
 import httpx
 import pytest
-from rq.job import Job
-from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
+from app.core.namespace import rq_name
 from app.orders import tasks
 from app.orders.models import Order, OrderStatusChange, OrderStatusChangeItem
+from app.queues import fetch_job
 from app.shops.services import add_shop
 from sandbox.testing import run_sandbox
 from tests.factories import csrf_token
@@ -60,9 +60,8 @@ def test_bulk_change_goes_through_a_job_and_reports_each_order(app, client, db, 
     change = db.session.execute(select(OrderStatusChange)).scalar_one()
     assert change.status == "queued" and change.status_name == "Vyřízena"
     change_id = change.id
-    job = Job.fetch(f"order-status-change-{change_id}", connection=app.extensions["redis"],
-                    serializer=JSONSerializer)
-    assert job.args == [change_id] and job.origin == "orders"
+    job = fetch_job(app.extensions["redis"], f"order-status-change-{change_id}")
+    assert job.args == [change_id] and job.origin == rq_name("orders")
 
     assert tasks.apply_status_change(change_id) == "failed"  # one of three could not be changed
 

@@ -1,11 +1,10 @@
 """The shop page: start, watch, cancel and retry imports; roles and tenancy apply."""
 
-from rq.job import Job
-from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.orgs.models import Role
+from app.queues import fetch_job
 from app.shops.services import add_shop
 from app.sync import ledger
 from app.sync.dispatch import job_id
@@ -31,7 +30,7 @@ def test_manager_starts_an_import_once_and_it_is_queued(app, client, db):
     assert _post(client, f"/shops/{shop.id}/imports/orders").status_code == 303  # second click: same run
     runs = db.session.execute(select(SyncRun).where(SyncRun.shop_id == shop.id)).scalars().all()
     assert len(runs) == 1 and runs[0].status == "queued"
-    job = Job.fetch(job_id(runs[0].id), connection=app.extensions["redis"], serializer=JSONSerializer)
+    job = fetch_job(app.extensions["redis"], job_id(runs[0].id))
     assert job.args == [runs[0].id]  # RQ carries only the id
     page = client.get(f"/shops/{shop.id}").get_data(as_text=True)
     assert f'id="run-{runs[0].id}"' in page and 'hx-trigger="every 1s"' in page

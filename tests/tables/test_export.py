@@ -6,10 +6,10 @@ import io
 from decimal import Decimal
 
 import pytest
-from rq.job import Job
-from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
+from app.core.namespace import rq_name
+from app.queues import fetch_job
 from app.tables import columns, exports, queries
 from app.tables.models import TableExport
 from tests.factories import csrf_token
@@ -34,8 +34,8 @@ def test_export_of_the_filter_is_written_by_the_job_and_downloaded(app, client, 
     export = db.session.execute(select(TableExport)).scalar_one()
     export_id = export.id
     assert export.query == f"paid=yes&{columns}" and export.status == "queued"  # never a cursor
-    job = Job.fetch(f"table-export-{export_id}", connection=app.extensions["redis"], serializer=JSONSerializer)
-    assert job.args == [export_id] and job.origin == "default"
+    job = fetch_job(app.extensions["redis"], f"table-export-{export_id}")
+    assert job.args == [export_id] and job.origin == rq_name("default")
 
     assert exports.run_export(export_id) == "done"
 

@@ -1,7 +1,9 @@
 """Shoptet access tokens shared by every hub process through Redis, encrypted.
 
 Shoptet allows at most 5 valid access tokens per OAuth token, and RQ runs each job in a fresh work-horse
-process, so an in-process cache would ask for a new token per job. Redis keeps one per shop for all.
+process, so an in-process cache would ask for a new token per job. Redis keeps one per shop for all, in the
+database's namespace (app/core/namespace.py): a hub beside it on the same Redis (a staging restored from
+production, with other encryption keys) neither reads nor discards this one's tokens.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import time
 
 from redis import Redis
 
+from app.core.namespace import redis_key
 from app.crypto import decrypt, encrypt
 from app.shoptet import CachedToken
 
@@ -20,9 +23,10 @@ return 0
 
 
 class RedisTokenCache:
-    def __init__(self, redis: Redis, prefix: str = "shoptet:access-token:"):
+    def __init__(self, redis: Redis, prefix: str | None = None):
+        """Made in the app context (`prefix` defaults to the database's namespace)."""
         self.redis = redis
-        self.prefix = prefix
+        self.prefix = prefix if prefix is not None else redis_key("shoptet:access-token:")
 
     def get(self, key: str) -> CachedToken | None:
         raw = self.redis.get(self.prefix + key)
