@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.catalog import queries
 from app.catalog.models import Product, ProductText, ProductVariant, TranslationUnit
 from app.catalog.search import fold
+from app.catalog.visibility import visibility_name
 from app.tables.cache import cached_per_shops
 from app.tables.columns import Column, RowContext, moment, shop, spreadsheet_safe, text
 from app.tables.declaration import BulkAction, Search, Table, like_escape
@@ -155,7 +156,7 @@ PRODUCTS = Table(
         Equals("category", Product.default_category, _l("Category"), _l("Any category"),
                choices=_distinct("categories", Product.default_category)),
         Equals("visibility", Product.visibility, _l("Visibility"), _l("Any visibility"),
-               choices=_distinct("visibilities", Product.visibility)),
+               choices=_distinct("visibilities", Product.visibility), display=visibility_name),
         LanguageFilter("missing", None, _l("Missing in"), _l("Missing in any language"), choices=_languages,
                        condition=missing_in),
         LanguageFilter("outdated", None, _l("Outdated in"), _l("Outdated in any language"), choices=_languages,

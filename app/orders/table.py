@@ -50,7 +50,8 @@ ORDERS = Table(
     row_columns=(
         Order.id, Order.shop_id, Order.code, Order.creation_time, Order.status_id, Order.status_name, Order.paid,
         Order.email, Order.phone, Order.full_name, Order.company, Order.currency, Order.total_with_vat,
-        Order.base_total, Order.payment_method, Order.shipping_method, Order.source_name, Order.item_count,
+        Order.exchange_rate, Order.base_total, Order.payment_method, Order.shipping_method, Order.source_name,
+        Order.item_count,
     ),
     columns=(
         Column("code", _l("Order"), (("code", text("code")),)),

@@ -31,7 +31,7 @@ ENGLISH_WORDS = (
     "Page", "Log in", "Log out", "Sign in", "Open", "Done", "Failed", "queued", "running", "succeeded", "minute",
     "minutes", "second", "seconds", "hour", "hours", "days", "Members", "Healthy", "Unknown", "Paid", "Shipping",
     "Payment", "Source", "Items", "Language", "Choose", "Select", "Connect", "Refresh", "Queue", "Workers",
-    "Currency", "Spent", "Newest", "Oldest", "Highest", "Latest", "Any", "All", "No", "Loading", "Nothing",
+    "Currency", "Spent", "Newest", "Oldest", "Highest", "Latest", "Any", "All", "No", "Nothing", "visible", "hidden",
     "the", "and", "with", "from", "for", "not", "you", "your", "this", "that", "what", "when", "which", "has",
     "have", "are", "was", "yet", "of", "is",
 )

@@ -58,6 +58,12 @@ def test_orders_of_one_shop_in_several_currencies_rank_by_their_value_in_the_sho
     assert f"100,00{NBSP}€" in html and f"≈ 2{NBSP}531,00{NBSP}Kč" in html
 
 
+def test_an_order_without_a_stated_rate_shows_no_converted_total(client, db, tenant):
+    add_order(db.session, tenant.shop_a, total_with_vat=Decimal("100.00"), currency="EUR")  # counted as 1: unknown
+    _, html = _ids(client, "cols=code&cols=total")
+    assert "€" in html and "base-total" not in html
+
+
 def test_raw_numbers_would_rank_differently(one_shop):
     assert one_shop["czk_2000"].total_with_vat > one_shop["eur_100"].total_with_vat
     assert one_shop["eur_100"].base_total == Decimal("2531.00")
