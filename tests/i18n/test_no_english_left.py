@@ -1,5 +1,6 @@
 """No English left on a Czech or Slovak page: every GET page of the URL map, walked as an owner whose language is
-cs or sk, shows none of the common English interface words in its visible text and readable attributes.
+cs or sk, shows none of the common English interface words in its visible text and readable attributes; and a
+page that shows a time of day names the display time zone it is in (the issue's one time zone rule).
 
 tests/i18n/test_catalogs.py catches text written into templates; this catches what reaches the page by other
 ways: strings in Python never passed through gettext, labels built from English names, values shown as they are
@@ -54,6 +55,15 @@ EXTRA_PAGES = ("/orders?q=zzzqqq", "/customers?q=zzzqqq", "/orders?sort=total", 
                "/search?q=Nov", "/search?q=zzzqqq", "/products?q=zzzqqq", "/audit?what=import")
 
 
+TIME_OF_DAY = re.compile(r"<time\b[^>]*>[^<]*\d:\d\d")
+
+
+def times_unlabelled(page: str) -> bool:
+    """The one time zone rule: a page showing a time of day names the zone (`zone_label`), and never in UTC."""
+    shown = TIME_OF_DAY.search(page) is not None
+    return (shown and 'class="zone-label"' not in page) or re.search(r"\d:\d\d(:\d\d)? UTC\b", page) is not None
+
+
 def visible_text(page: str) -> str:
     """What a person reads on the page: text between tags and the readable attributes, entities decoded."""
     page = UNREAD.sub(" ", page)
@@ -74,6 +84,13 @@ def test_the_check_finds_english_and_passes_czech():
     assert english_left('<input placeholder="Search orders">') != []
     assert english_left("<p>No orders match.</p>") != []
     assert english_left("<code>flask hub sync --kind orders</code><p>jana@seznam.cz</p>") == []
+
+
+def test_the_check_finds_times_without_their_zone():
+    assert times_unlabelled('<td><time datetime="x" title="Europe/Prague">1. 12. 2026 9:05</time></td>')
+    assert not times_unlabelled('<time title="Europe/Prague">1. 12. 2026 9:05</time> <small class="zone-label">')
+    assert not times_unlabelled('<time datetime="2026-12-01">1. 12. 2026</time>')  # a day needs no zone
+    assert times_unlabelled("<td>2026-12-01 09:05 UTC</td>")
 
 
 class World:
@@ -117,18 +134,22 @@ def test_no_english_words_on_any_page(app, db, client, language):
     world.owner.language = language
     db.session.commit()
     assert login(client, world.owner.email).status_code in (302, 303)
-    found, walked = {}, 0
+    found, unlabelled, walked = {}, [], 0
     for path in _pages(app, world):
         response = client.get(path, headers={"Accept-Language": language})
         if response.status_code != 200 or not response.mimetype == "text/html":
             continue
         walked += 1
-        hits = english_left(response.get_data(as_text=True))
+        page = response.get_data(as_text=True)
+        hits = english_left(page)
         if hits:
             found[path] = hits[:5]
+        if times_unlabelled(page):
+            unlabelled.append(path)
     assert walked >= 30, f"only {walked} pages answered 200: the walk is not reaching the pages"
     assert found == {}, "English left on " + language + " pages:\n" + "\n".join(
         f"{path}: {hits}" for path, hits in found.items())
+    assert unlabelled == [], "times without their zone named"
 
 
 def test_every_settings_words_are_msgids():
