@@ -19,7 +19,7 @@ from werkzeug.routing import Rule
 
 from app.orgs.models import Role
 from tests.catalog.catalog_data import add_product
-from tests.factories import login, make_member, make_org, make_shop
+from tests.factories import csrf_token, login, make_member, make_org, make_shop
 from tests.monitoring.conftest import make_run
 from tests.orders.tables import add_customer, add_order
 
@@ -122,20 +122,17 @@ def _path(rule: Rule, world: World) -> str | None:
     return path
 
 
-def _pages(app, world: World) -> list[str]:
+def _pages(app, world: World | None) -> list[str]:
+    """Every GET page, its path parameters filled from `world` (None: only the pages without any)."""
     rules = sorted((rule for rule in app.url_map.iter_rules()
-                    if "GET" in rule.methods and rule.endpoint not in NOT_PAGES), key=lambda rule: rule.rule)
+                    if "GET" in rule.methods and rule.endpoint not in NOT_PAGES
+                    and (world is not None or not rule.arguments)), key=lambda rule: rule.rule)
     return [path for path in (_path(rule, world) for rule in rules) if path] + list(EXTRA_PAGES)
 
 
-@pytest.mark.parametrize("language", ["cs", "sk"])
-def test_no_english_words_on_any_page(app, db, client, language):
-    world = World(db)
-    world.owner.language = language
-    db.session.commit()
-    assert login(client, world.owner.email).status_code in (302, 303)
-    found, unlabelled, walked = {}, [], 0
-    for path in _pages(app, world):
+def _walk(client, paths: list[str], language: str, found: dict, unlabelled: list) -> int:
+    walked = 0
+    for path in paths:
         response = client.get(path, headers={"Accept-Language": language})
         if response.status_code != 200 or not response.mimetype == "text/html":
             continue
@@ -146,10 +143,34 @@ def test_no_english_words_on_any_page(app, db, client, language):
             found[path] = hits[:5]
         if times_unlabelled(page):
             unlabelled.append(path)
+    return walked
+
+
+@pytest.mark.parametrize("language", ["cs", "sk"])
+def test_no_english_words_on_any_page(app, db, client, language):
+    """As an owner of an organization with data, then of one without shops (the empty states), and logged out."""
+    world = World(db)
+    newcomer = make_member(db.session, make_org(db.session, "Nováček s.r.o."), Role.owner)
+    world.owner.language = newcomer.language = language
+    db.session.commit()
+    found, unlabelled = {}, []
+    assert _walk(client, ["/login"], language, found, unlabelled) == 1
+    assert login(client, world.owner.email).status_code in (302, 303)
+    walked = _walk(client, _pages(app, world), language, found, unlabelled)
     assert walked >= 30, f"only {walked} pages answered 200: the walk is not reaching the pages"
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert login(client, newcomer.email).status_code in (302, 303)
+    empty = {f"{path} (no shops)": hits for path, hits in _empty_walk(client, app, language, unlabelled).items()}
+    found.update(empty)
     assert found == {}, "English left on " + language + " pages:\n" + "\n".join(
         f"{path}: {hits}" for path, hits in found.items())
     assert unlabelled == [], "times without their zone named"
+
+
+def _empty_walk(client, app, language: str, unlabelled: list) -> dict:
+    found: dict = {}
+    assert _walk(client, _pages(app, None), language, found, unlabelled) >= 15
+    return found
 
 
 def test_every_settings_words_are_msgids():
