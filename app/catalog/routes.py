@@ -8,11 +8,13 @@ from flask import Blueprint, render_template
 from app.catalog import queries
 from app.catalog.models import TEXT_FIELDS, Product
 from app.catalog.table import PRODUCTS
+from app.catalog.visibility import visibility_name
 from app.extensions import db
 from app.orgs.scoping import current_org_shops, get_shop_scoped_or_404, require
 from app.tables.pages import add_table_page, table_settings
 
 bp = Blueprint("products", __name__)
+bp.add_app_template_filter(visibility_name, "visibility_name")
 add_table_page(bp, PRODUCTS)
 
 

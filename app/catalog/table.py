@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.catalog import queries
 from app.catalog.models import Product, ProductText, ProductVariant, TranslationUnit
 from app.catalog.search import fold
+from app.catalog.visibility import visibility_name
 from app.tables.cache import cached_per_shops
 from app.tables.columns import Column, RowContext, moment, shop, spreadsheet_safe, text
 from app.tables.declaration import BulkAction, Search, Table, like_escape
@@ -125,43 +127,44 @@ def _per_page_languages(session: Session, shop_ids: list[int], rows: list):
 
 
 PRODUCTS = Table(
-    name="products", title="Products", singular="product", model=Product,
+    name="products", title=_l("Products"), singular="product", model=Product,
     row_columns=(Product.id, Product.shop_id, Product.guid, Product.name, Product.brand, Product.default_category,
                  Product.visibility, Product.creation_time),
     columns=(
-        Column("code", "Code", (("code", _variant("code")),), per_page=_per_page_variants),
-        Column("name", "Name", (("name", text("name")),)),
-        Column("ean", "EAN", (("ean", _variant("ean")),), per_page=_per_page_variants),
-        Column("shop", "Shop", (("shop", shop),)),
-        Column("brand", "Brand", (("brand", text("brand")),)),
-        Column("category", "Category", (("category", text("default_category")),)),
-        Column("visibility", "Visibility", (("visibility", text("visibility")),)),
-        Column("stock", "Stock", (("stock", _variant("stock")),), per_page=_per_page_variants),
-        Column("price", "Price", (("price", _variant("price")), ("currency", _variant("price", "currency"))),
+        Column("code", _l("Code"), (("code", _variant("code")),), per_page=_per_page_variants),
+        Column("name", _l("Name"), (("name", text("name")),)),
+        Column("ean", _l("EAN"), (("ean", _variant("ean")),), per_page=_per_page_variants),
+        Column("shop", _l("Shop"), (("shop", shop),)),
+        Column("brand", _l("Brand"), (("brand", text("brand")),)),
+        Column("category", _l("Category"), (("category", text("default_category")),)),
+        Column("visibility", _l("Visibility"), (("visibility", text("visibility")),)),
+        Column("stock", _l("Stock"), (("stock", _variant("stock")),), per_page=_per_page_variants),
+        Column("price", _l("Price"), (("price", _variant("price")), ("currency", _variant("price", "currency"))),
                per_page=_per_page_variants),
-        Column("languages", "Languages", (("languages", _languages_cell),), per_page=_per_page_languages),
-        Column("created", "Created", (("created", moment("creation_time")),)),
+        Column("languages", _l("Languages"), (("languages", _languages_cell),), per_page=_per_page_languages),
+        Column("created", _l("Created"), (("created", moment("creation_time")),)),
     ),
     default_columns=("code", "name", "ean", "shop", "brand", "visibility", "stock", "price", "languages"),
     sorts=(
-        Sort("name", "Name", Product.name, descending=False, parse=str, nullable=True, index="ix_products_shop_name"),
-        Sort("newest", "Newest", Product.creation_time, descending=True, parse=datetime.fromisoformat,
+        Sort("name", _l("Name"), Product.name, descending=False, parse=str, nullable=True,
+             index="ix_products_shop_name"),
+        Sort("newest", _l("Newest"), Product.creation_time, descending=True, parse=datetime.fromisoformat,
              nullable=True, index="ix_products_shop_created"),
     ),
     filters=(
-        Equals("brand", Product.brand, "Brand", "Any brand", choices=_distinct("brands", Product.brand)),
-        Equals("category", Product.default_category, "Category", "Any category",
+        Equals("brand", Product.brand, _l("Brand"), _l("Any brand"), choices=_distinct("brands", Product.brand)),
+        Equals("category", Product.default_category, _l("Category"), _l("Any category"),
                choices=_distinct("categories", Product.default_category)),
-        Equals("visibility", Product.visibility, "Visibility", "Any visibility",
-               choices=_distinct("visibilities", Product.visibility)),
-        LanguageFilter("missing", None, "Missing in", "Missing in any language", choices=_languages,
+        Equals("visibility", Product.visibility, _l("Visibility"), _l("Any visibility"),
+               choices=_distinct("visibilities", Product.visibility), display=visibility_name),
+        LanguageFilter("missing", None, _l("Missing in"), _l("Missing in any language"), choices=_languages,
                        condition=missing_in),
-        LanguageFilter("outdated", None, "Outdated in", "Outdated in any language", choices=_languages,
+        LanguageFilter("outdated", None, _l("Outdated in"), _l("Outdated in any language"), choices=_languages,
                        condition=_unit_in(("outdated",))),
-        LanguageFilter("review", None, "In review in", "In review in any language", choices=_languages,
+        LanguageFilter("review", None, _l("In review in"), _l("In review in any language"), choices=_languages,
                        condition=_unit_in(("in_review",))),
     ),
-    search=ProductSearch("Code, EAN or name in any language"),
+    search=ProductSearch(_l("Code, EAN or name in any language")),
     always=(Product.deleted_at.is_(None),),
     rows_template="catalog/_rows.html",
     bulk=BulkAction("suggest", endpoint="translations.suggest_chosen", field="product_id",

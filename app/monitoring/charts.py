@@ -1,7 +1,8 @@
 """Line charts rendered on the server as SVG: no chart library, no script, nothing the CSP has to allow.
 
 The template (templates/monitoring/_chart.html) draws what `line_chart` computes: polylines in a fixed
-viewBox that scales with the page, a y-axis maximum rounded to a readable number, and the time span.
+viewBox that scales with the page, a y-axis maximum rounded to a readable number, and the time span. Times are
+in the organization's display time zone (the one rule for every time shown), which the chart names.
 Colours are SVG presentation attributes, which a style-src CSP does not block.
 """
 
@@ -10,6 +11,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from app.formats import format_moment
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 WIDTH, HEIGHT = 600, 180
@@ -39,6 +43,7 @@ class Chart:
     y_max: float
     start_label: str
     end_label: str
+    zone: ZoneInfo  # the zone the times are in
     lines: list[Line] = field(default_factory=list)
     width: int = WIDTH
     height: int = HEIGHT
@@ -65,12 +70,13 @@ def nice_ceiling(value: float) -> float:
     return 10 * magnitude  # pragma: no cover - the loop always returns
 
 
-def _label(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).strftime("%H:%M UTC")
+def _label(moment: float, zone: ZoneInfo) -> str:
+    """The span's ends: the day and minute as the user's locale writes them."""
+    return format_moment(datetime.fromtimestamp(moment, UTC), zone=zone)
 
 
-def _short_time(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).strftime("%H:%M")
+def _short_time(moment: float, zone: ZoneInfo) -> str:
+    return datetime.fromtimestamp(moment, zone).strftime("%H:%M")
 
 
 def _number(value: float) -> str:
@@ -81,7 +87,8 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def axis_ticks(y_max: float, unit: str, start: float, end: float) -> tuple[list[Tick], list[Tick]]:
+def axis_ticks(y_max: float, unit: str, start: float, end: float, zone: ZoneInfo = UTC
+               ) -> tuple[list[Tick], list[Tick]]:
     """Value gridlines (0 … the rounded maximum, with the unit on the top one) and evenly spaced times."""
     top, bottom = PAD_TOP, HEIGHT - PAD_BOTTOM
     left, right = PAD_LEFT, WIDTH - PAD_RIGHT
@@ -91,21 +98,21 @@ def axis_ticks(y_max: float, unit: str, start: float, end: float) -> tuple[list[
         label = _number(value) + (f" {unit}" if unit and step == Y_TICKS else "")
         y_ticks.append(Tick(round(bottom - step / Y_TICKS * (bottom - top), 1), label))
     span = max(end - start, 1.0)
-    x_ticks = [Tick(round(left + step / X_TICKS * (right - left), 1), _short_time(start + span * step / X_TICKS))
+    x_ticks = [Tick(round(left + step / X_TICKS * (right - left), 1), _short_time(start + span * step / X_TICKS, zone))
                for step in range(X_TICKS + 1)]
     return y_ticks, x_ticks
 
 
 def line_chart(title: str, series: dict[str, list[tuple[float, float]]], *, start: float, end: float,
-               unit: str = "", max_lines: int = len(PALETTE)) -> Chart:
-    """`series`: label → [(unix time, value)], drawn over [start, end]."""
+               unit: str = "", max_lines: int = len(PALETTE), zone: ZoneInfo = UTC) -> Chart:
+    """`series`: label → [(unix time, value)], drawn over [start, end], times shown in `zone`."""
     values = [value for points in series.values() for _, value in points]
     y_max = nice_ceiling(max(values, default=0.0))
     span = max(end - start, 1.0)
     left, right = PAD_LEFT, WIDTH - PAD_RIGHT
     top, bottom = PAD_TOP, HEIGHT - PAD_BOTTOM
-    chart = Chart(title, unit, y_max, _label(start), _label(end))
-    chart.y_ticks, chart.x_ticks = axis_ticks(y_max, unit, start, end)
+    chart = Chart(title, unit, y_max, _label(start, zone), _label(end, zone), zone)
+    chart.y_ticks, chart.x_ticks = axis_ticks(y_max, unit, start, end, zone)
     for index, (label, points) in enumerate(list(series.items())[:max_lines]):
         inside = sorted((at, value) for at, value in points if start <= at <= end)
         coordinates = " ".join(

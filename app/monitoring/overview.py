@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -17,6 +18,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
+from app.formats import display_zone_name
 from app.monitoring import charts, queries, summary, trends
 from app.queues import QUEUES
 
@@ -83,13 +85,14 @@ def full_overview(session: Session, redis: Redis, org_id: int | None, *, operato
     view.lag = queries.sync_lag(session, org_id, view.now)
     view.resolved = queries.recently_resolved(session, org_id)
     end = time.time()
-    view.charts.append(_throughput_chart(queries.hourly_throughput(session, org_id, TREND_HOURS, view.now)))
+    zone = ZoneInfo(display_zone_name())  # the charts' times, as every time on the page
+    view.charts.append(_throughput_chart(queries.hourly_throughput(session, org_id, TREND_HOURS, view.now), zone))
     try:
         view.budget = queries.api_budget(session, redis, org_id)
         view.webhooks = queries.webhook_intake(session, redis, org_id, view.now)
-        view.charts.append(_lag_chart(redis, view.lag, end))
+        view.charts.append(_lag_chart(redis, view.lag, end, zone))
         if operator:
-            view.charts.append(_queue_chart(redis, end))
+            view.charts.append(_queue_chart(redis, end, zone))
             view.cache = settings_cache().stats()
             view.cache_hit_rate = queries.cache_hit_rate(view.cache)
     except RedisError as exc:
@@ -104,27 +107,28 @@ def full_overview(session: Session, redis: Redis, org_id: int | None, *, operato
     return view
 
 
-def _throughput_chart(buckets: list[queries.HourBucket]) -> charts.Chart:
+def _throughput_chart(buckets: list[queries.HourBucket], zone: ZoneInfo) -> charts.Chart:
     start = buckets[0].hour.timestamp() if buckets else time.time() - TREND_HOURS * 3600
     end = buckets[-1].hour.timestamp() if buckets else time.time()
     return charts.line_chart(_l("Rows imported per hour"), {
-        "rows": [(bucket.hour.timestamp(), bucket.rows) for bucket in buckets],
-    }, start=start, end=end, unit=_l("rows"))
+        str(_l("rows imported")): [(bucket.hour.timestamp(), bucket.rows) for bucket in buckets],
+    }, start=start, end=end, unit=_l("rows"), zone=zone)
 
 
-def _lag_chart(redis: Redis, lag: list[queries.LagRow], end: float) -> charts.Chart:
+def _lag_chart(redis: Redis, lag: list[queries.LagRow], end: float, zone: ZoneInfo) -> charts.Chart:
     start = end - TREND_HOURS * 3600
     worst = sorted(lag, key=lambda row: row.lag_seconds, reverse=True)[:len(charts.PALETTE)]
     series = {f"{row.shop_name} · {row.kind}": [(point.at, point.value / 60) for point in
                                                trends.read(redis, trends.lag_series(row.shop_id, row.kind), start)]
               for row in worst}
-    return charts.line_chart(_l("Sync lag (minutes)"), series, start=start, end=end, unit=_l("min"))
+    return charts.line_chart(_l("Sync lag (minutes)"), series, start=start, end=end, unit=_l("min"), zone=zone)
 
 
-def _queue_chart(redis: Redis, end: float) -> charts.Chart:
+def _queue_chart(redis: Redis, end: float, zone: ZoneInfo) -> charts.Chart:
     start = end - LIVE_HOURS * 3600
     series = {name: [(point.at, point.value) for point in trends.read(redis, trends.queue_series(name), start)]
               for name in QUEUES}
     workers = trends.read(redis, trends.WORKERS_SERIES, start)
     series[str(_l("workers alive"))] = [(point.at, point.value) for point in workers]
-    return charts.line_chart(_l("Queue depth and live workers"), series, start=start, end=end, unit=_l("jobs"))
+    return charts.line_chart(_l("Queue depth and live workers"), series, start=start, end=end, unit=_l("jobs"),
+                             zone=zone)

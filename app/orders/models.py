@@ -10,7 +10,7 @@ incoming version changes anything: an identical or older version is never writte
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -38,13 +38,24 @@ Money = Numeric(14, 2)
 Amount = Numeric(14, 3)
 
 
+BASE_TOTAL_SQL = "round(coalesce({total}, 0) * coalesce({rate}, 1), 2)"
+
+
+def base_total_of(values: dict) -> Decimal:
+    """An order's total in its shop's base currency, as BASE_TOTAL_SQL computes it in the importer."""
+    rate = values.get("exchange_rate")
+    total = (values.get("total_with_vat") or Decimal(0)) * (Decimal(1) if rate is None else Decimal(rate))
+    return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # as PostgreSQL's round()
+
+
 class Order(IdMixin, Base):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("shop_id", "code"),
         # Table pages read one shop at a time (app/orders/queries.py), each index = one keyset order.
         Index("ix_orders_shop_created", "shop_id", "creation_time", "id"),
-        Index("ix_orders_shop_total", "shop_id", "total_with_vat", "id"),
+        # "Highest total" and the total range: the total in the shop's base currency (see `base_total`).
+        Index("ix_orders_shop_base_total", "shop_id", "base_total", "id"),
         Index("ix_orders_shop_status_created", "shop_id", "status_id", "creation_time", "id"),
         # A customer's orders, newest first (customer detail); also serves the metrics refresh.
         Index("ix_orders_shop_customer_created", "shop_id", "customer_guid", "creation_time", "id"),
@@ -83,6 +94,12 @@ class Order(IdMixin, Base):
     exchange_rate: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))
     total_with_vat: Mapped[Decimal | None] = mapped_column(Money)
     total_without_vat: Mapped[Decimal | None] = mapped_column(Money)
+    # `total_with_vat` in the shop's base currency (x `exchange_rate`; an order without a total counts 0), so
+    # orders of one shop in several currencies rank by what they are worth, and shops of different base
+    # currencies rank through the reporting currency (app/money/ranking.py). Written with the order by the
+    # importer (app/imports/writers/orders.py), and here for rows the ORM inserts.
+    base_total: Mapped[Decimal] = mapped_column(Money, default=lambda context: base_total_of(
+        context.get_current_parameters()), server_default="0")
     payment_method: Mapped[str | None] = mapped_column(String(300))
     shipping_method: Mapped[str | None] = mapped_column(String(300))
     source_name: Mapped[str | None] = mapped_column(String(200))

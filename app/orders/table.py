@@ -4,7 +4,9 @@ Index behind each read (migration 0003):
 - newest / oldest, date range: `ix_orders_shop_created (shop_id, creation_time, id)`, one branch per shop;
 - a status filter under newest / oldest: `ix_orders_shop_status_created (shop_id, status_id, creation_time,
   id)`, one branch per (shop, status);
-- highest total, total range: `ix_orders_shop_total (shop_id, total_with_vat, id)`;
+- highest total, total range: `ix_orders_shop_base_total (shop_id, base_total, id)`: the total in the shop's
+  base currency (an order in EUR in a CZK shop ranks by its CZK value); across shops of different base
+  currencies through the reporting currency, or one currency at a time (app/money/ranking.py);
 - search: first a bounded walk of the sort index above; where the term is rare, `ix_orders_shop_code_prefix`,
   `ix_orders_shop_email_prefix` (prefixes, pattern ops; the e-mail's from 3 characters is any part of it:
   `ix_orders_shop_email_trgm`), `ix_orders_shop_name_fold` (the accent- and case-folded name),
@@ -48,7 +50,8 @@ ORDERS = Table(
     row_columns=(
         Order.id, Order.shop_id, Order.code, Order.creation_time, Order.status_id, Order.status_name, Order.paid,
         Order.email, Order.phone, Order.full_name, Order.company, Order.currency, Order.total_with_vat,
-        Order.payment_method, Order.shipping_method, Order.source_name, Order.item_count,
+        Order.exchange_rate, Order.base_total, Order.payment_method, Order.shipping_method, Order.source_name,
+        Order.item_count,
     ),
     columns=(
         Column("code", _l("Order"), (("code", text("code")),)),
@@ -71,14 +74,14 @@ ORDERS = Table(
              index="ix_orders_shop_created", split={"status": "ix_orders_shop_status_created"}),
         Sort("oldest", _l("Oldest"), Order.creation_time, descending=False, parse=datetime.fromisoformat,
              index="ix_orders_shop_created", split={"status": "ix_orders_shop_status_created"}),
-        Sort("total", _l("Highest total"), Order.total_with_vat, descending=True, parse=parse_decimal, nullable=True,
-             index="ix_orders_shop_total"),
+        Sort("total", _l("Highest total"), Order.base_total, descending=True, parse=parse_decimal,
+             index="ix_orders_shop_base_total", in_shop_currency=True),
     ),
     filters=(
         AnyOf("status", Order.status_id, _l("Status"), choices=statuses_in_use, any_label=_l("Any status")),
         YesNo("paid", _l("Paid"), Order.paid.is_, options=(_l("Paid or not"), _l("Paid"), _l("Not paid"))),
         DateRange("created", Order.creation_time, _l("Created")),
-        NumberRange("total", Order.total_with_vat, _l("Total")),
+        NumberRange("total", Order.base_total, _l("Total")),  # in the shop's base currency, as the sort
         Equals("payment", Order.payment_method, _l("Any payment"), choices=_recent("payment")),
         Equals("shipping", Order.shipping_method, _l("Any shipping"), choices=_recent("shipping")),
         Equals("source", Order.source_name, _l("Any source"), choices=_recent("source")),

@@ -76,6 +76,7 @@ class Equals(Filter):
     label: str  # the select's accessible name
     any_label: str = ""  # its empty option; the label when not given
     choices: Choices | None = None  # values
+    display: Callable[[str], str] | None = None  # a value's name in the user's language (None: as it is)
     widget: ClassVar[str] = "equals"
 
     def parse(self, args: MultiDict) -> str | None:

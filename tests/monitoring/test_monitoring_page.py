@@ -155,4 +155,6 @@ def test_charts_are_server_rendered_svg(tenants, db, login_as, redis_client):
     html = login_as(tenants["operator"]).get("/monitoring").get_data(as_text=True)
     assert html.count("<svg viewBox=") >= 2 and "<polyline points=" in html
     assert "Rows imported per hour" in html and "Queue depth and live workers" in html
+    caption = html[html.index('<figure class="chart"'):].split("</figcaption>", 1)[0]
+    assert "Times in Europe/Prague" in caption and "UTC" not in caption  # the display time zone, named
     assert "<script" not in html.split("</head>", 1)[1]

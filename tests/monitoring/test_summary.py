@@ -71,3 +71,14 @@ def test_charts_have_labelled_axes():
     assert [tick.label for tick in chart.x_ticks] == ["00:00", "04:00", "08:00", "12:00", "16:00", "20:00", "00:00"]
     ys = [tick.at for tick in chart.y_ticks]
     assert ys == sorted(ys, reverse=True)  # bottom to top
+
+
+def test_chart_times_are_in_the_display_time_zone():
+    """The one time zone rule: ticks and the span in the organization's zone (Prague is UTC+1 in December)."""
+    from zoneinfo import ZoneInfo
+
+    start = 1_764_547_200  # 2025-12-01 00:00 UTC
+    chart = line_chart("Rows", {"rows": [(start, 1.0)]}, start=start, end=start + 24 * 3600,
+                       zone=ZoneInfo("Europe/Prague"))
+    assert [tick.label for tick in chart.x_ticks] == ["01:00", "05:00", "09:00", "13:00", "17:00", "21:00", "01:00"]
+    assert chart.start_label == "Dec 1, 2025, 1:00\u202fAM" and chart.zone.key == "Europe/Prague"

@@ -1,4 +1,4 @@
-"""Keyset paging: ties on the sort key, rows arriving while paging, NULL sort values, going back, and cursors
+"""Keyset paging: ties on the sort key, rows arriving while paging, rows without a value, going back, and cursors
 that were not made by the hub."""
 
 from datetime import timedelta
@@ -68,7 +68,9 @@ def test_rows_inserted_while_paging_neither_repeat_nor_vanish(client, db, tenant
     assert second == [o.id for o in rows[10:15]] + [between.id] + [o.id for o in rows[15:19]]
 
 
-def test_null_totals_come_last_and_paging_crosses_into_them_and_back(client, db, tenant, page_size_10):
+def test_orders_without_a_total_come_last_and_paging_crosses_into_them_and_back(client, db, tenant, page_size_10):
+    """An order without a total ranks as 0 in the shop's currency (the NULL segment's paging: the customers
+    table's latest order, tests/customers/test_customers_table.py)."""
     valued = [add_order(db.session, tenant.shop_a, total_with_vat=Decimal(100 + n)) for n in range(7)]
     empty = [add_order(db.session, shop, total_with_vat=None) for shop in (tenant.shop_a, tenant.shop_b) * 4]
     seen, pages = _walk_forward(client, "sort=total")

@@ -45,14 +45,19 @@ NEWER_ONLY = """t.content_hash <> EXCLUDED.content_hash
 
 
 def upsert_newer(table: str, columns: tuple[str, ...], key: str, staging: str, changed: str,
-                 returning: str, *, undelete: bool = True) -> str:
+                 returning: str, *, undelete: bool = True, derived: dict[str, str] | None = None) -> str:
     """INSERT … ON CONFLICT DO UPDATE WHERE newer, recording what was written (and whether it was new)
-    in the `changed` staging table, from which a kind writes the children of exactly those rows."""
-    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != key)
+    in the `changed` staging table, from which a kind writes the children of exactly those rows.
+
+    `derived`: columns computed from the staged ones (name → SQL expression over the staging table's columns),
+    written with them."""
+    derived = derived or {}
+    written = (*columns, *derived)
+    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in written if c != key)
     return f"""
 WITH upserted AS (
-    INSERT INTO {table} AS t (shop_id, {", ".join(columns)})
-    SELECT %(shop_id)s, {", ".join(columns)} FROM {staging}
+    INSERT INTO {table} AS t (shop_id, {", ".join(written)})
+    SELECT %(shop_id)s, {", ".join((*columns, *derived.values()))} FROM {staging}
     ON CONFLICT (shop_id, {key}) DO UPDATE SET {assignments}{", deleted_at = NULL" if undelete else ""}
     WHERE {NEWER_ONLY}
     RETURNING {returning}, (t.xmax = 0) AS inserted

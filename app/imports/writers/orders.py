@@ -11,6 +11,7 @@ from app.imports.partitions import month_start
 from app.imports.records import ITEM_COLUMNS, ORDER_COLUMNS, Counts, OrderRecord
 from app.imports.writers.base import Writer, changed_counts, newest, prepare_staging, stage, upsert_newer
 from app.imports.writers.customers import CustomerWriter
+from app.orders.models import BASE_TOTAL_SQL
 
 STAGING_TABLES = ('stage_orders', 'stage_order_items', 'stage_changed_orders')
 STAGING_DDL = """
@@ -30,8 +31,10 @@ CREATE TEMP TABLE IF NOT EXISTS stage_changed_orders (
 ) ON COMMIT DELETE ROWS;
 """
 
-UPSERT_ORDERS = upsert_newer("orders", ORDER_COLUMNS, "code", "stage_orders", "stage_changed_orders",
-                             "t.id, t.code, t.creation_time, t.customer_guid")
+UPSERT_ORDERS = upsert_newer(
+    "orders", ORDER_COLUMNS, "code", "stage_orders", "stage_changed_orders",
+    "t.id, t.code, t.creation_time, t.customer_guid",
+    derived={"base_total": BASE_TOTAL_SQL.format(total="total_with_vat", rate="exchange_rate")})
 
 REPLACE_ITEMS = [
     # Items of updated orders are replaced as a whole: a record carries the full item list every time.
