@@ -1,25 +1,28 @@
 """The sales rollups (app/dashboard/models.py) kept current in the transaction that changes the orders.
 
 The hook (named in app/imports/hooks.py) hears which orders an import batch, a feed deletion or a pushed
-status change touched; the rows in `orders` already hold the new state and the old one is gone. So instead of
-subtracting an old contribution it no longer knows, it recomputes every rollup row of the shop-local days
-those orders belong to: the old contribution leaves with the old rows, the new one arrives with the new. A
-late change (status, refund, deletion) moves the figures of the order's own day, and nothing else. Orders of
-a day are one range of `ix_orders_shop_created`, so the cost is the touched days' orders, not the shop's.
+status change touched; the rows in `orders` already hold the new state and the old one is gone. What each
+order adds to the rollups is kept beside them (`sales_order_facts`: its shop day, currency, status, totals,
+methods, first-sale flag and product lines), so a change moves the rollups by the difference alone: the
+touched orders' old facts subtracted, their new facts added, one grouped upsert per rollup table. The cost is
+the batch's orders, never the other orders of their days; an order imported again unchanged writes nothing.
 
 New vs returning customers: an order of a registered customer (customer_guid) that counts as a sale (not
 cancelled, refunded or failed, as customer metrics count) is "new" when no earlier sale of that customer
-exists in the shop. A change can flip that for one other order of the customer, its first sale before or
-after the change, whose day is then recomputed too (only then: an import of new orders adds no days).
+exists in the shop. A change can move that flag on one other order of each touched customer (the one that
+was its first sale, and the one that is now), so those orders' facts are recomputed too.
 
 Days are the shop's days: its time zone (`shops.timezone`, Prague when unknown or not a zone name).
 Concurrent writers of one shop (an import batch and a pushed status change) take turns on a transaction
-advisory lock per shop, so each recomputes from what the other committed.
+advisory lock per shop, so a customer's first sale is decided from what the other committed. A transaction
+that changes orders of several shops must call the hook in ascending shop id (app/orders/services.py), so two
+of them always lock in the same order and never wait for each other in a circle.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
@@ -29,161 +32,139 @@ LOCK_CLASS = 16016  # pg_advisory_xact_lock(class, shop id): the sales rollups o
 NOT_SALES = ("cancelled", "refunded", "failed")
 PRODUCT_LINES = ("product", "bazar", "service", "product-set")
 
-DAYS_DDL = """
-CREATE TEMP TABLE IF NOT EXISTS sales_touched_days (
-    day date PRIMARY KEY, starts timestamptz NOT NULL, ends timestamptz NOT NULL
-) ON COMMIT DELETE ROWS
-"""
+FACT_COLUMNS = ("order_id", "shop_id", "customer_guid", "day", "currency", "status", "with_vat", "without_vat",
+                "payment", "shipping", "first", "items", "codes", "guids", "names", "quantities", "lines_with_vat",
+                "lines_without_vat")
 
-# The touched orders' days, and where a customer's first sale moved, that sale's day: the customer's first
-# sale now is a touched order (so the one after it may have been the first before), or a touched order that is
-# no sale now (cancelled, deleted) comes before it (so it may have been the first before).
-TOUCHED_DAYS = """
-INSERT INTO sales_touched_days (day, starts, ends)
-WITH touched AS MATERIALIZED ({touched}),
-firsts AS MATERIALIZED (
-    SELECT c.customer_guid, f.ids, f.times
-    FROM (SELECT DISTINCT customer_guid FROM touched WHERE customer_guid IS NOT NULL) c
-    CROSS JOIN LATERAL (
-        SELECT array_agg(p.id ORDER BY p.creation_time, p.id) AS ids,
-               array_agg(p.creation_time ORDER BY p.creation_time, p.id) AS times
-        FROM (SELECT p.id, p.creation_time FROM orders p
-              WHERE p.shop_id = %(shop_id)s AND p.customer_guid = c.customer_guid AND p.deleted_at IS NULL
-                AND __P_IS_A_SALE__
-              ORDER BY p.creation_time, p.id LIMIT 2) p
-    ) f
-)
-SELECT day, day::timestamp AT TIME ZONE %(zone)s, (day + 1)::timestamp AT TIME ZONE %(zone)s
-FROM (
-    SELECT (t.creation_time AT TIME ZONE %(zone)s)::date AS day FROM touched t
-    UNION
-    SELECT (f.times[2] AT TIME ZONE %(zone)s)::date FROM firsts f
-    WHERE f.ids[2] IS NOT NULL AND f.ids[1] IN (SELECT order_id FROM touched)
-    UNION
-    SELECT (f.times[1] AT TIME ZONE %(zone)s)::date FROM firsts f
-    WHERE f.ids[1] IS NOT NULL AND EXISTS (
-        SELECT 1 FROM touched t JOIN orders o ON o.id = t.order_id
-        WHERE t.customer_guid = f.customer_guid AND (o.creation_time, o.id) < (f.times[1], f.ids[1])
-          AND (o.deleted_at IS NOT NULL OR NOT __O_IS_A_SALE__))
-) days
-ON CONFLICT (day) DO NOTHING
-"""
-
-ALL_DAYS = """
-INSERT INTO sales_touched_days (day, starts, ends)
-SELECT day, day::timestamp AT TIME ZONE %(zone)s, (day + 1)::timestamp AT TIME ZONE %(zone)s
-FROM (SELECT DISTINCT (creation_time AT TIME ZONE %(zone)s)::date AS day FROM orders
-      WHERE shop_id = %(shop_id)s) days
-"""
-
-# The touched days' orders, read once per batch (one index range per day: a LATERAL scan, whatever the
-# planner guesses of the temporary table) with what every rollup needs, newness included.
-DAY_ORDERS_DDL = """
-CREATE TEMP TABLE IF NOT EXISTS sales_day_orders (
-    id bigint, day date, creation_time timestamptz, currency text, status text, total_with_vat numeric(14,2),
-    total_without_vat numeric(14,2), payment_method text, shipping_method text, first boolean, items numeric
-) ON COMMIT DELETE ROWS
-"""
-DAY_ORDERS = """
-INSERT INTO sales_day_orders
-SELECT o.id, d.day, o.creation_time, coalesce(o.currency, s.currency), coalesce(o.status, ''), o.total_with_vat,
-       o.total_without_vat, coalesce(o.payment_method, ''), coalesce(o.shipping_method, ''),
+# The facts of orders as they are now (`{orders}`: a query of order ids), product lines grouped per code.
+NOW_FACTS = """
+SELECT o.id AS order_id, o.shop_id::bigint, o.customer_guid::varchar(64),
+       (o.creation_time AT TIME ZONE %(zone)s)::date AS day,
+       coalesce(o.currency, s.currency)::varchar(3) AS currency, coalesce(o.status, '')::varchar(20) AS status,
+       coalesce(o.total_with_vat, 0)::numeric(14,2) AS with_vat,
+       coalesce(o.total_without_vat, 0)::numeric(14,2) AS without_vat,
+       coalesce(o.payment_method, '')::varchar(300) AS payment,
+       coalesce(o.shipping_method, '')::varchar(300) AS shipping,
        CASE WHEN o.customer_guid IS NOT NULL AND __O_IS_A_SALE__ THEN NOT EXISTS (
            SELECT 1 FROM orders p
-           WHERE p.shop_id = %(shop_id)s AND p.customer_guid = o.customer_guid AND p.deleted_at IS NULL
-             AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)) END,
-       (SELECT coalesce(sum(i.amount), 0) FROM order_items i
-        WHERE i.order_id = o.id AND i.order_created_at = o.creation_time AND i.item_type IN (__PRODUCT_LINES__))
-FROM sales_touched_days d
+           WHERE p.shop_id = o.shop_id AND p.customer_guid = o.customer_guid AND p.deleted_at IS NULL
+             AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)) END AS first,
+       l.items, l.codes, l.guids, l.names, l.quantities, l.lines_with_vat, l.lines_without_vat
+FROM ({orders}) x(id)
+JOIN orders o ON o.id = x.id AND o.shop_id = %(shop_id)s AND o.deleted_at IS NULL
 CROSS JOIN (SELECT currency FROM shops WHERE id = %(shop_id)s) s
 CROSS JOIN LATERAL (
-    SELECT * FROM orders o
-    WHERE o.shop_id = %(shop_id)s AND o.creation_time >= d.starts AND o.creation_time < d.ends
-      AND o.deleted_at IS NULL
-    OFFSET 0  -- a fence: one index range per day
-) o
+    SELECT coalesce(sum(amount), 0)::numeric(16,3) AS items, array_agg(code ORDER BY code) AS codes,
+           array_agg(guid ORDER BY code) AS guids, array_agg(name ORDER BY code) AS names,
+           array_agg(amount ORDER BY code) AS quantities, array_agg(with_vat ORDER BY code) AS lines_with_vat,
+           array_agg(without_vat ORDER BY code) AS lines_without_vat
+    FROM (SELECT coalesce(i.code, '')::text AS code, max(i.product_guid)::text AS guid, max(i.name)::text AS name,
+                 coalesce(sum(i.amount), 0)::numeric AS amount, coalesce(sum(i.total_with_vat), 0)::numeric AS with_vat,
+                 coalesce(sum(i.total_without_vat), 0)::numeric AS without_vat
+          FROM order_items i
+          WHERE i.order_id = o.id AND i.order_created_at = o.creation_time AND i.item_type IN (__PRODUCT_LINES__)
+          GROUP BY 1) lines
+) l
 """
 
-# What each day rollup is made of (its month rollup has `month` for `day`, the same other columns).
+# One statement per batch: the touched orders' facts (and those whose first-sale flag moved) compared with the
+# kept ones; what changed is written back and its difference (+1 new, -1 old) upserted into every rollup.
+CHANGE = """
+WITH touched AS MATERIALIZED (SELECT DISTINCT order_id FROM ({touched}) t),
+old_touched AS MATERIALIZED (
+    SELECT __F__ FROM sales_order_facts f
+    WHERE f.order_id IN (SELECT order_id FROM touched) AND f.shop_id = %(shop_id)s),
+new_touched AS MATERIALIZED (__NOW_TOUCHED__),
+customers AS MATERIALIZED (
+    SELECT customer_guid FROM new_touched WHERE customer_guid IS NOT NULL
+    UNION SELECT customer_guid FROM old_touched WHERE customer_guid IS NOT NULL),
+-- Orders not touched whose flag may have moved: kept as a customer's first sale, or its first sale now.
+flagged AS MATERIALIZED (
+    SELECT __F__ FROM sales_order_facts f
+    WHERE f.shop_id = %(shop_id)s AND f.first AND f.customer_guid IN (SELECT customer_guid FROM customers)
+      AND f.order_id NOT IN (SELECT order_id FROM touched)
+    UNION ALL
+    SELECT __F__ FROM customers c
+    CROSS JOIN LATERAL (
+        SELECT p.id FROM orders p
+        WHERE p.shop_id = %(shop_id)s AND p.customer_guid = c.customer_guid AND p.deleted_at IS NULL
+          AND __P_IS_A_SALE__
+        ORDER BY p.creation_time, p.id LIMIT 1) p
+    JOIN sales_order_facts f ON f.order_id = p.id
+    WHERE NOT f.first AND p.id NOT IN (SELECT order_id FROM touched)),
+reflagged AS MATERIALIZED (
+    SELECT f.order_id, f.shop_id, f.customer_guid, f.day, f.currency, f.status, f.with_vat, f.without_vat,
+           f.payment, f.shipping,
+           NOT EXISTS (SELECT 1 FROM orders p JOIN orders o ON o.id = f.order_id
+                       WHERE p.shop_id = %(shop_id)s AND p.customer_guid = f.customer_guid AND p.deleted_at IS NULL
+                         AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)) AS first,
+           f.items, f.codes, f.guids, f.names, f.quantities, f.lines_with_vat, f.lines_without_vat
+    FROM flagged f),
+old AS (SELECT * FROM old_touched UNION ALL SELECT * FROM flagged),
+new AS (SELECT * FROM new_touched UNION ALL SELECT * FROM reflagged),
+added AS MATERIALIZED (
+    SELECT n.* FROM new n LEFT JOIN old o ON o.order_id = n.order_id WHERE o.order_id IS NULL OR o IS DISTINCT FROM n),
+removed AS MATERIALIZED (
+    SELECT o.* FROM old o LEFT JOIN new n ON n.order_id = o.order_id WHERE n.order_id IS NULL OR o IS DISTINCT FROM n),
+kept AS (
+    INSERT INTO sales_order_facts (__FACTS__) SELECT __FACTS__ FROM added
+    ON CONFLICT (order_id) DO UPDATE SET __FACT_UPDATES__),
+dropped AS (
+    DELETE FROM sales_order_facts f WHERE f.order_id IN (SELECT order_id FROM removed)
+      AND f.order_id NOT IN (SELECT order_id FROM added)),
+delta AS MATERIALIZED (
+    SELECT 1 AS sign, date_trunc('month', day)::date AS month, * FROM added
+    UNION ALL SELECT -1, date_trunc('month', day)::date, * FROM removed)
+"""
+
 @dataclass(frozen=True)
 class Rollup:
+    """A day table and its month table: keys after shop_id and the day / month, and what the delta adds."""
+
     days: str
     months: str
-    keys: tuple[str, ...]  # after shop_id and the day / month
-    sums: tuple[str, ...]  # additive; the first is `orders` (a row of 0 orders is no row)
-    labels: tuple[str, ...]  # descriptive, any row's value
-    select: str  # INSERT … SELECT of the touched days' rows
+    keys: str
+    source: str  # FROM: the delta rows (one per order and sign), unfolded as this rollup needs
+    sums: tuple[tuple[str, str], ...]  # (column, signed sum of the delta): the first is `orders`
+    labels: tuple[tuple[str, str], ...] = ()  # (column, descriptive value of the added rows)
 
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return (*self.keys, *self.sums, *self.labels)
+    def upsert(self, table: str, period: str) -> str:
+        columns = ", ".join(column for column, _ in (*self.sums, *self.labels))
+        values = ", ".join(value for _, value in (*self.sums, *self.labels))
+        updates = ", ".join([*(f"{c} = r.{c} + EXCLUDED.{c}" for c, _ in self.sums),
+                             *(f"{c} = coalesce(EXCLUDED.{c}, r.{c})" for c, _ in self.labels)])
+        moved = " OR ".join(f"{value} <> 0" for _, value in self.sums)  # what cancels out writes nothing
+        return f""", {table}_moved AS (
+    INSERT INTO {table} AS r (shop_id, {period}, {self.keys}, {columns})
+    SELECT %(shop_id)s, {period}, {self.keys}, {values} FROM {self.source}
+    GROUP BY {period}, {self.keys} HAVING {moved} ORDER BY {period}, {self.keys}
+    ON CONFLICT (shop_id, {period}, {self.keys}) DO UPDATE SET {updates})"""  # noqa: S608 (constant names)
 
 
 ROLLUPS = (
-    Rollup("sales_days", "sales_months", ("currency", "status"),
-           ("orders", "revenue_with_vat", "revenue_without_vat", "new_customers", "returning_customers", "items"), (),
-           """
-SELECT %(shop_id)s, day, currency, status, count(*), coalesce(sum(total_with_vat), 0),
-       coalesce(sum(total_without_vat), 0), count(*) FILTER (WHERE first), count(*) FILTER (WHERE NOT first),
-       sum(items)
-FROM sales_day_orders
-GROUP BY day, currency, status
-"""),
-    Rollup("sales_method_days", "sales_method_months", ("currency", "status", "kind", "method"),
-           ("orders", "revenue_with_vat"), (), """
-SELECT %(shop_id)s, o.day, o.currency, o.status, m.kind, m.method, count(*), coalesce(sum(o.total_with_vat), 0)
-FROM sales_day_orders o
-CROSS JOIN LATERAL (VALUES ('payment', o.payment_method), ('shipping', o.shipping_method)) m(kind, method)
-GROUP BY o.day, o.currency, o.status, m.kind, m.method
-"""),
-    Rollup("sales_product_days", "sales_product_months", ("currency", "status", "code"),
-           ("orders", "quantity", "revenue_with_vat", "revenue_without_vat"), ("product_guid", "name"), """
-SELECT %(shop_id)s, o.day, o.currency, o.status, coalesce(i.code, ''), count(DISTINCT o.id),
-       coalesce(sum(i.amount), 0), coalesce(sum(i.total_with_vat), 0), coalesce(sum(i.total_without_vat), 0),
-       max(i.product_guid), max(i.name)
-FROM sales_day_orders o
-CROSS JOIN LATERAL (
-    SELECT i.code, i.amount, i.total_with_vat, i.total_without_vat, i.product_guid, i.name FROM order_items i
-    WHERE i.order_id = o.id AND i.order_created_at = o.creation_time AND i.item_type IN (__PRODUCT_LINES__)
-    OFFSET 0  -- a fence: each order's items by its key (one partition), never a join over every partition
-) i
-GROUP BY o.day, o.currency, o.status, coalesce(i.code, '')
-"""),
+    Rollup("sales_days", "sales_months", "currency, status", "delta", (
+        ("orders", "sum(sign)"), ("revenue_with_vat", "sum(sign * with_vat)"),
+        ("revenue_without_vat", "sum(sign * without_vat)"),
+        ("new_customers", "coalesce(sum(sign) FILTER (WHERE first), 0)"),
+        ("returning_customers", "coalesce(sum(sign) FILTER (WHERE NOT first), 0)"),
+        ("items", "sum(sign * items)"))),
+    Rollup("sales_method_days", "sales_method_months", "currency, status, kind, method",
+           "delta CROSS JOIN LATERAL (VALUES ('payment', payment), ('shipping', shipping)) m(kind, method)",
+           (("orders", "sum(sign)"), ("revenue_with_vat", "sum(sign * with_vat)"))),
+    Rollup("sales_product_days", "sales_product_months", "currency, status, code",
+           "delta CROSS JOIN LATERAL unnest(codes, guids, names, quantities, lines_with_vat, lines_without_vat) "
+           "l(code, guid, name, quantity, line_with_vat, line_without_vat)",
+           (("orders", "sum(sign)"), ("quantity", "sum(sign * quantity)"),
+            ("revenue_with_vat", "sum(sign * line_with_vat)"),
+            ("revenue_without_vat", "sum(sign * line_without_vat)")),
+           (("product_guid", "max(guid) FILTER (WHERE sign > 0)"), ("name", "max(name) FILTER (WHERE sign > 0)"))),
 )
-
-
-def _statements(rollup: Rollup) -> list[str]:
-    """Day rows of the touched days replaced; what they take away and bring (per month) moves the month rows.
-
-    The month rows change by the difference alone, so a batch costs its days' rows, never a month's."""
-    keys, sums, labels = ", ".join(rollup.keys), ", ".join(rollup.sums), rollup.labels
-    delta = f"{rollup.months}_delta"
-    month_keys = f"shop_id, month, {keys}"
-    negated = ", ".join(f"-{column}" for column in rollup.sums)
-    nulls = "".join(", NULL" for _ in labels)
-    label_list = "".join(f", {column}" for column in labels)
-    matching = " AND ".join(f"m.{column} = x.{column}" for column in ("shop_id", "month", *rollup.keys))
-    updates = ", ".join([*(f"{c} = m.{c} + EXCLUDED.{c}" for c in rollup.sums),
-                         *(f"{c} = coalesce(EXCLUDED.{c}, m.{c})" for c in labels)])
-    return [
-        f"CREATE TEMP TABLE IF NOT EXISTS {delta} (LIKE {rollup.months}) ON COMMIT DELETE ROWS",
-        f"DELETE FROM {delta}",  # noqa: S608 (constant names)
-        f"""WITH gone AS (DELETE FROM {rollup.days} r USING sales_touched_days d
-                          WHERE r.shop_id = %(shop_id)s AND r.day = d.day RETURNING r.*)
-            INSERT INTO {delta} ({month_keys}, {sums}{label_list})
-            SELECT shop_id, date_trunc('month', day)::date, {keys}, {negated}{nulls} FROM gone""",  # noqa: S608
-        f"""WITH added AS (INSERT INTO {rollup.days} (shop_id, day, {", ".join(rollup.columns)})
-                           {rollup.select} RETURNING *)
-            INSERT INTO {delta} ({month_keys}, {sums}{label_list})
-            SELECT shop_id, date_trunc('month', day)::date, {keys}, {sums}{label_list} FROM added""",  # noqa: S608
-        f"""INSERT INTO {rollup.months} AS m ({month_keys}, {sums}{label_list})
-            SELECT {month_keys}, {", ".join(f"sum({c})" for c in rollup.sums)}{"".join(f", max({c})" for c in labels)}
-            FROM {delta} GROUP BY {month_keys}
-            HAVING {" OR ".join(f"sum({c}) <> 0" for c in rollup.sums)}
-            ON CONFLICT ({month_keys}) DO UPDATE SET {updates}""",  # noqa: S608
-        f"""DELETE FROM {rollup.months} m USING (SELECT DISTINCT {month_keys} FROM {delta}) x
-            WHERE {matching} AND m.orders = 0""",  # noqa: S608
-    ]
+TABLES = tuple((table, period) for rollup in ROLLUPS
+               for table, period in ((rollup.days, "day"), (rollup.months, "month")))
+# Every rollup moved by the `delta` rows, and the days and months they moved (for EMPTIED).
+UPSERTS = "".join(rollup.upsert(table, period) for rollup in ROLLUPS
+                  for table, period in ((rollup.days, "day"), (rollup.months, "month")))
+MOVED = " SELECT array_agg(DISTINCT day), array_agg(DISTINCT month) FROM delta"
 
 
 def _expand(sql: str) -> str:
@@ -194,17 +175,25 @@ def _expand(sql: str) -> str:
             .replace("__PRODUCT_LINES__", ", ".join(f"'{kind}'" for kind in PRODUCT_LINES)))
 
 
-TOUCHED_DAYS = _expand(TOUCHED_DAYS)
-RECOMPUTE = [DAY_ORDERS_DDL, "DELETE FROM sales_day_orders", _expand(DAY_ORDERS),
-             *(_expand(statement) for rollup in ROLLUPS for statement in _statements(rollup)),
-             "DELETE FROM sales_day_orders"]
+def _change_sql() -> str:
+    columns = ", ".join(FACT_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS[1:])
+    now = NOW_FACTS.replace("{orders}", "SELECT order_id FROM touched")
+    return _expand(CHANGE.replace("__NOW_TOUCHED__", now).replace("__FACTS__", columns)
+                   .replace("__F__", ", ".join(f"f.{c}" for c in FACT_COLUMNS))
+                   .replace("__FACT_UPDATES__", updates) + UPSERTS + MOVED)
 
 
-def shop_zone(cursor: psycopg.Cursor, shop_id: int) -> str:
-    """The shop's IANA time zone (Prague when it has none or an unknown one)."""
-    cursor.execute("SELECT timezone FROM shops WHERE id = %s", (shop_id,))
-    row = cursor.fetchone()
-    name = row[0] if row else None
+CHANGE_SQL = _change_sql()
+# A key whose orders all left is no row (the rollups hold only what some order makes).
+EMPTIED_ROWS = ", ".join(
+    f"{table} AS (DELETE FROM {table} WHERE shop_id = %(shop_id)s AND {period} = ANY(%({period})s) AND orders = 0)"  # noqa: S608
+    for table, period in TABLES)
+EMPTIED = f"WITH {EMPTIED_ROWS} SELECT set_config('jit', %(jit)s, true)"
+
+
+@cache
+def _valid_zone(name: str | None) -> str:
     try:
         ZoneInfo(name or DEFAULT_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
@@ -212,31 +201,47 @@ def shop_zone(cursor: psycopg.Cursor, shop_id: int) -> str:
     return name or DEFAULT_ZONE
 
 
-def _recompute(cursor: psycopg.Cursor, shop_id: int, days_sql: str, params: dict) -> None:
-    params = {**params, "shop_id": shop_id, "zone": shop_zone(cursor, shop_id)}
-    # The planner knows nothing of the temporary tables, guesses big and would JIT-compile each statement
-    # (seconds per batch for milliseconds of work): off for these statements, as it was after them.
-    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s), current_setting('jit'), set_config('jit', 'off', true)",
-                   (LOCK_CLASS, shop_id))
-    jit = cursor.fetchone()[1]
-    cursor.execute(DAYS_DDL)
-    cursor.execute("DELETE FROM sales_touched_days")
-    cursor.execute(days_sql, params)
-    if cursor.rowcount:
-        for statement in RECOMPUTE:
-            cursor.execute(statement, params)
-        cursor.execute("DELETE FROM sales_touched_days")
-    cursor.execute("SELECT set_config('jit', %s, true)", (jit,))
+def _begin(cursor: psycopg.Cursor, shop_id: int) -> dict:
+    """The shop's lock taken, its zone, and JIT off for the statements that follow (their sizes are guesses the
+    planner makes big; it would compile each for seconds of a few milliseconds' work), as one round trip."""
+    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s), (SELECT timezone FROM shops WHERE id = %s), "
+                   "current_setting('jit'), set_config('jit', 'off', true)", (LOCK_CLASS, shop_id, shop_id))
+    _, zone, jit, _ = cursor.fetchone()
+    return {"shop_id": shop_id, "zone": _valid_zone(zone), "jit": jit}
+
+
+def _apply(cursor: psycopg.Cursor, sql: str, params: dict) -> None:
+    cursor.execute(sql, params)
+    days, months = cursor.fetchone()
+    cursor.execute(EMPTIED, {**params, "day": days or [], "month": months or []})
+
+
+def shop_zone(cursor: psycopg.Cursor, shop_id: int) -> str:
+    """The shop's IANA time zone (Prague when it has none or an unknown one)."""
+    cursor.execute("SELECT timezone FROM shops WHERE id = %s", (shop_id,))
+    row = cursor.fetchone()
+    return _valid_zone(row[0] if row else None)
 
 
 def orders_changed(cursor: psycopg.Cursor, shop_id: int, touched_sql: str, params: dict) -> None:
-    """The hook (app/imports/hooks.py): the rollups of the touched orders' days."""
-    _recompute(cursor, shop_id, TOUCHED_DAYS.replace("{touched}", touched_sql), params)
+    """The hook (app/imports/hooks.py): the rollups moved by what the touched orders changed."""
+    base = _begin(cursor, shop_id)
+    _apply(cursor, CHANGE_SQL.replace("{touched}", touched_sql), {**params, **base})
+
+
+REBUILD_FACTS = _expand(
+    "INSERT INTO sales_order_facts " + NOW_FACTS.replace(  # noqa: S608 (constant)
+        "{orders}", "SELECT id FROM orders WHERE shop_id = %(shop_id)s AND deleted_at IS NULL"))
+# Every fact of the shop as an addition to empty rollups: the hook's own upserts.
+REBUILD_ROLLUPS = ("WITH delta AS MATERIALIZED (SELECT 1 AS sign, date_trunc('month', day)::date AS month, * "
+                   "FROM sales_order_facts WHERE shop_id = %(shop_id)s)" + UPSERTS + MOVED)
 
 
 def rebuild_shop(cursor: psycopg.Cursor, shop_id: int) -> None:
-    """Every rollup row of the shop from its orders (the backfill; run inside a transaction)."""
-    for rollup in ROLLUPS:
-        cursor.execute(f"DELETE FROM {rollup.days} WHERE shop_id = %s", (shop_id,))  # noqa: S608 (constant)
-        cursor.execute(f"DELETE FROM {rollup.months} WHERE shop_id = %s", (shop_id,))  # noqa: S608 (constant)
-    _recompute(cursor, shop_id, ALL_DAYS, {})
+    """Every fact and rollup row of the shop from its orders (the backfill; run inside a transaction)."""
+    base = _begin(cursor, shop_id)
+    cursor.execute("DELETE FROM sales_order_facts WHERE shop_id = %(shop_id)s", base)
+    for table, _ in TABLES:
+        cursor.execute(f"DELETE FROM {table} WHERE shop_id = %(shop_id)s", base)  # noqa: S608 (constant)
+    cursor.execute(REBUILD_FACTS, base)
+    _apply(cursor, REBUILD_ROLLUPS, base)

@@ -89,8 +89,10 @@ def record_status_outcomes(session: Session, change_id: int, changed: Sequence[i
 
 
 def _orders_changed(session: Session, order_ids: list[int]) -> None:
-    """What follows the orders (metrics, rollups) moves with the new status now, not at the next sync."""
-    shops = session.execute(select(Order.shop_id).where(Order.id.in_(order_ids)).distinct()).scalars().all()
+    """What follows the orders (metrics, rollups) moves with the new status now, not at the next sync. Shops in
+    ascending id: the hooks lock per shop, and every transaction taking several must take them in one order."""
+    shops = session.execute(select(Order.shop_id).where(Order.id.in_(order_ids)).distinct()
+                            .order_by(Order.shop_id)).scalars().all()
     cursor = session.connection().connection.driver_connection.cursor()
     for shop_id in shops:
         orders_changed(cursor, shop_id, "SELECT id AS order_id, customer_guid, creation_time FROM orders "
