@@ -13,10 +13,9 @@ exists in the shop. A change can move that flag on one other order of each touch
 was its first sale, and the one that is now), so those orders' facts are recomputed too.
 
 Days are the shop's days: its time zone (`shops.timezone`, Prague when unknown or not a zone name).
-Concurrent writers of one shop (an import batch and a pushed status change) take turns on a transaction
-advisory lock per shop, so a customer's first sale is decided from what the other committed. A transaction
-that changes orders of several shops must call the hook in ascending shop id (app/orders/services.py), so two
-of them always lock in the same order and never wait for each other in a circle.
+Concurrent writers of one shop (an import batch and a pushed status change) take turns on the shop's orders
+lock (app/imports/hooks.py, which the callers take before writing), so a customer's first sale is decided from
+what the other committed; the hook takes it too (held already: no wait), for a caller that did not.
 """
 
 from __future__ import annotations
@@ -27,8 +26,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 
+from app.imports.hooks import ORDERS_LOCK
+
 DEFAULT_ZONE = "Europe/Prague"
-LOCK_CLASS = 16016  # pg_advisory_xact_lock(class, shop id): the sales rollups of one shop
 NOT_SALES = ("cancelled", "refunded", "failed")
 PRODUCT_LINES = ("product", "bazar", "service", "product-set")
 
@@ -205,7 +205,7 @@ def _begin(cursor: psycopg.Cursor, shop_id: int) -> dict:
     """The shop's lock taken, its zone, and JIT off for the statements that follow (their sizes are guesses the
     planner makes big; it would compile each for seconds of a few milliseconds' work), as one round trip."""
     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s), (SELECT timezone FROM shops WHERE id = %s), "
-                   "current_setting('jit'), set_config('jit', 'off', true)", (LOCK_CLASS, shop_id, shop_id))
+                   "current_setting('jit'), set_config('jit', 'off', true)", (ORDERS_LOCK, shop_id, shop_id))
     _, zone, jit, _ = cursor.fetchone()
     return {"shop_id": shop_id, "zone": _valid_zone(zone), "jit": jit}
 
