@@ -41,10 +41,8 @@ class SalesOrderFact(Base):
     shipping: Mapped[str] = mapped_column(String(300))
     first: Mapped[bool | None] = mapped_column(Boolean)  # the customer's first sale; NULL: no sale or a guest
     items: Mapped[Decimal] = mapped_column(Numeric(16, 3))
-    # Product lines per code (parallel arrays, NULL without any).
+    # Product lines per code (parallel arrays, NULL without any; their names are read again when they change).
     codes: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
-    guids: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
-    names: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
     quantities: Mapped[list[Decimal] | None] = mapped_column(ARRAY(Numeric))
     lines_with_vat: Mapped[list[Decimal] | None] = mapped_column(ARRAY(Numeric))
     lines_without_vat: Mapped[list[Decimal] | None] = mapped_column(ARRAY(Numeric))

@@ -9,8 +9,9 @@ the batch's orders, never the other orders of their days; an order imported agai
 
 New vs returning customers: an order of a registered customer (customer_guid) that counts as a sale (not
 cancelled, refunded or failed, as customer metrics count) is "new" when no earlier sale of that customer
-exists in the shop. A change can move that flag on one other order of each touched customer (the one that
-was its first sale, and the one that is now), so those orders' facts are recomputed too.
+exists in the shop. A change moves that flag on an order it did not touch only when a touched order became a
+customer's first sale (the kept first one is no longer) or stopped being it (the first one now was not), so
+only then are those orders' facts recomputed: an import of returning customers' new orders looks up nothing.
 
 Days are the shop's days: its time zone (`shops.timezone`, Prague when unknown or not a zone name).
 Concurrent writers of one shop (an import batch and a pushed status change) take turns on the shop's orders
@@ -33,14 +34,16 @@ NOT_SALES = ("cancelled", "refunded", "failed")
 PRODUCT_LINES = ("product", "bazar", "service", "product-set")
 
 FACT_COLUMNS = ("order_id", "shop_id", "customer_guid", "day", "currency", "status", "with_vat", "without_vat",
-                "payment", "shipping", "first", "items", "codes", "guids", "names", "quantities", "lines_with_vat",
-                "lines_without_vat")
+                "payment", "shipping", "first", "items", "codes", "quantities", "lines_with_vat", "lines_without_vat")
+# Descriptive values of the product lines (the product rollups' labels): read with the new facts, never kept.
+LABELS = ("guids", "names")
 
-# The facts of orders as they are now (`{orders}`: a query of order ids), product lines grouped per code.
+# The facts of orders as they are now (`{ids}`: an array of their ids), product lines grouped per code, labels last.
 NOW_FACTS = """
 SELECT o.id AS order_id, o.shop_id::bigint, o.customer_guid::varchar(64),
        (o.creation_time AT TIME ZONE %(zone)s)::date AS day,
-       coalesce(o.currency, s.currency)::varchar(3) AS currency, coalesce(o.status, '')::varchar(20) AS status,
+       coalesce(o.currency, (SELECT currency FROM shops WHERE id = %(shop_id)s))::varchar(3) AS currency,
+       coalesce(o.status, '')::varchar(20) AS status,
        coalesce(o.total_with_vat, 0)::numeric(14,2) AS with_vat,
        coalesce(o.total_without_vat, 0)::numeric(14,2) AS without_vat,
        coalesce(o.payment_method, '')::varchar(300) AS payment,
@@ -49,15 +52,14 @@ SELECT o.id AS order_id, o.shop_id::bigint, o.customer_guid::varchar(64),
            SELECT 1 FROM orders p
            WHERE p.shop_id = o.shop_id AND p.customer_guid = o.customer_guid AND p.deleted_at IS NULL
              AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)) END AS first,
-       l.items, l.codes, l.guids, l.names, l.quantities, l.lines_with_vat, l.lines_without_vat
-FROM ({orders}) x(id)
-JOIN orders o ON o.id = x.id AND o.shop_id = %(shop_id)s AND o.deleted_at IS NULL
-CROSS JOIN (SELECT currency FROM shops WHERE id = %(shop_id)s) s
+       l.items, l.codes, l.quantities, l.lines_with_vat, l.lines_without_vat, l.guids, l.names
+FROM unnest({ids}) x(id)
+CROSS JOIN LATERAL (SELECT * FROM orders o WHERE o.id = x.id OFFSET 0) o  -- a fence: a probe of its key each
 CROSS JOIN LATERAL (
     SELECT coalesce(sum(amount), 0)::numeric(16,3) AS items, array_agg(code ORDER BY code) AS codes,
-           array_agg(guid ORDER BY code) AS guids, array_agg(name ORDER BY code) AS names,
            array_agg(amount ORDER BY code) AS quantities, array_agg(with_vat ORDER BY code) AS lines_with_vat,
-           array_agg(without_vat ORDER BY code) AS lines_without_vat
+           array_agg(without_vat ORDER BY code) AS lines_without_vat,
+           array_agg(guid ORDER BY code) AS guids, array_agg(name ORDER BY code) AS names
     FROM (SELECT coalesce(i.code, '')::text AS code, max(i.product_guid)::text AS guid, max(i.name)::text AS name,
                  coalesce(sum(i.amount), 0)::numeric AS amount, coalesce(sum(i.total_with_vat), 0)::numeric AS with_vat,
                  coalesce(sum(i.total_without_vat), 0)::numeric AS without_vat
@@ -65,53 +67,59 @@ CROSS JOIN LATERAL (
           WHERE i.order_id = o.id AND i.order_created_at = o.creation_time AND i.item_type IN (__PRODUCT_LINES__)
           GROUP BY 1) lines
 ) l
+WHERE o.shop_id = %(shop_id)s AND o.deleted_at IS NULL
 """
 
 # One statement per batch: the touched orders' facts (and those whose first-sale flag moved) compared with the
 # kept ones; what changed is written back and its difference (+1 new, -1 old) upserted into every rollup.
+# (__F__: the kept facts' columns and no labels; __SAME__: a new and an old fact are equal.)
 CHANGE = """
-WITH touched AS MATERIALIZED (SELECT DISTINCT order_id FROM ({touched}) t),
+WITH touched AS MATERIALIZED (SELECT array_agg(DISTINCT order_id) AS ids FROM ({touched}) t),
 old_touched AS MATERIALIZED (
     SELECT __F__ FROM sales_order_facts f
-    WHERE f.order_id IN (SELECT order_id FROM touched) AND f.shop_id = %(shop_id)s),
+    WHERE f.order_id = ANY((SELECT ids FROM touched)::bigint[]) AND f.shop_id = %(shop_id)s),
 new_touched AS MATERIALIZED (__NOW_TOUCHED__),
-customers AS MATERIALIZED (
-    SELECT customer_guid FROM new_touched WHERE customer_guid IS NOT NULL
-    UNION SELECT customer_guid FROM old_touched WHERE customer_guid IS NOT NULL),
--- Orders not touched whose flag may have moved: kept as a customer's first sale, or its first sale now.
+-- Orders not touched whose flag moved: a customer's kept first sale when a touched order is its first sale now,
+-- and its first sale now when the kept one (touched) is no longer its first.
 flagged AS MATERIALIZED (
-    SELECT __F__ FROM sales_order_facts f
-    WHERE f.shop_id = %(shop_id)s AND f.first AND f.customer_guid IN (SELECT customer_guid FROM customers)
-      AND f.order_id NOT IN (SELECT order_id FROM touched)
+    SELECT __F__ FROM (SELECT DISTINCT customer_guid FROM new_touched WHERE first) c
+    CROSS JOIN LATERAL (
+        SELECT * FROM sales_order_facts f
+        WHERE f.shop_id = %(shop_id)s AND f.customer_guid = c.customer_guid AND f.first
+        OFFSET 0  -- a fence: one probe of the partial index per customer
+    ) f
+    WHERE f.order_id <> ALL((SELECT ids FROM touched)::bigint[])
     UNION ALL
-    SELECT __F__ FROM customers c
+    SELECT __F__ FROM (SELECT DISTINCT o.customer_guid FROM old_touched o
+                       WHERE o.first AND NOT EXISTS (SELECT 1 FROM new_touched n
+                                                     WHERE n.order_id = o.order_id AND n.first)) c
     CROSS JOIN LATERAL (
         SELECT p.id FROM orders p
         WHERE p.shop_id = %(shop_id)s AND p.customer_guid = c.customer_guid AND p.deleted_at IS NULL
           AND __P_IS_A_SALE__
         ORDER BY p.creation_time, p.id LIMIT 1) p
-    JOIN sales_order_facts f ON f.order_id = p.id
-    WHERE NOT f.first AND p.id NOT IN (SELECT order_id FROM touched)),
+    CROSS JOIN LATERAL (SELECT * FROM sales_order_facts f WHERE f.order_id = p.id OFFSET 0) f
+    WHERE NOT f.first AND p.id <> ALL((SELECT ids FROM touched)::bigint[])),
 reflagged AS MATERIALIZED (
     SELECT f.order_id, f.shop_id, f.customer_guid, f.day, f.currency, f.status, f.with_vat, f.without_vat,
            f.payment, f.shipping,
            NOT EXISTS (SELECT 1 FROM orders p JOIN orders o ON o.id = f.order_id
                        WHERE p.shop_id = %(shop_id)s AND p.customer_guid = f.customer_guid AND p.deleted_at IS NULL
                          AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)) AS first,
-           f.items, f.codes, f.guids, f.names, f.quantities, f.lines_with_vat, f.lines_without_vat
+           f.items, f.codes, f.quantities, f.lines_with_vat, f.lines_without_vat, f.guids, f.names
     FROM flagged f),
 old AS (SELECT * FROM old_touched UNION ALL SELECT * FROM flagged),
 new AS (SELECT * FROM new_touched UNION ALL SELECT * FROM reflagged),
 added AS MATERIALIZED (
-    SELECT n.* FROM new n LEFT JOIN old o ON o.order_id = n.order_id WHERE o.order_id IS NULL OR o IS DISTINCT FROM n),
+    SELECT n.* FROM new n LEFT JOIN old o ON o.order_id = n.order_id WHERE o.order_id IS NULL OR NOT __SAME__),
 removed AS MATERIALIZED (
-    SELECT o.* FROM old o LEFT JOIN new n ON n.order_id = o.order_id WHERE n.order_id IS NULL OR o IS DISTINCT FROM n),
+    SELECT o.* FROM old o LEFT JOIN new n ON n.order_id = o.order_id WHERE n.order_id IS NULL OR NOT __SAME__),
 kept AS (
     INSERT INTO sales_order_facts (__FACTS__) SELECT __FACTS__ FROM added
     ON CONFLICT (order_id) DO UPDATE SET __FACT_UPDATES__),
 dropped AS (
-    DELETE FROM sales_order_facts f WHERE f.order_id IN (SELECT order_id FROM removed)
-      AND f.order_id NOT IN (SELECT order_id FROM added)),
+    DELETE FROM sales_order_facts f
+    WHERE f.order_id = ANY(ARRAY(SELECT order_id FROM removed EXCEPT SELECT order_id FROM added))),
 delta AS MATERIALIZED (
     SELECT 1 AS sign, date_trunc('month', day)::date AS month, * FROM added
     UNION ALL SELECT -1, date_trunc('month', day)::date, * FROM removed)
@@ -128,16 +136,26 @@ class Rollup:
     sums: tuple[tuple[str, str], ...]  # (column, signed sum of the delta): the first is `orders`
     labels: tuple[tuple[str, str], ...] = ()  # (column, descriptive value of the added rows)
 
-    def upsert(self, table: str, period: str) -> str:
+    def upserts(self) -> str:
+        """The delta grouped per day once; the day rows and the month rows moved by it. No order of rows is
+        needed: writers of one shop take turns (the orders lock), and two shops never share a row."""
+        sums, labels = [c for c, _ in self.sums], [c for c, _ in self.labels]
+        grouped = ", ".join(f"{value} AS {column}" for column, value in (*self.sums, *self.labels))
+        per_day = f""", {self.days}_delta AS MATERIALIZED (
+    SELECT day, month, {self.keys}, {grouped} FROM {self.source} GROUP BY day, month, {self.keys})"""  # noqa: S608
+        # What cancels out writes nothing.
+        days = (", ".join([*sums, *labels]), "WHERE " + " OR ".join(f"{c} <> 0" for c in sums))
+        months = (", ".join([*(f"sum({c})" for c in sums), *(f"max({c})" for c in labels)]),
+                  f"GROUP BY month, {self.keys} HAVING " + " OR ".join(f"sum({c}) <> 0" for c in sums))
+        return per_day + self._upsert(self.days, "day", *days) + self._upsert(self.months, "month", *months)
+
+    def _upsert(self, table: str, period: str, values: str, which: str) -> str:
         columns = ", ".join(column for column, _ in (*self.sums, *self.labels))
-        values = ", ".join(value for _, value in (*self.sums, *self.labels))
         updates = ", ".join([*(f"{c} = r.{c} + EXCLUDED.{c}" for c, _ in self.sums),
                              *(f"{c} = coalesce(EXCLUDED.{c}, r.{c})" for c, _ in self.labels)])
-        moved = " OR ".join(f"{value} <> 0" for _, value in self.sums)  # what cancels out writes nothing
         return f""", {table}_moved AS (
     INSERT INTO {table} AS r (shop_id, {period}, {self.keys}, {columns})
-    SELECT %(shop_id)s, {period}, {self.keys}, {values} FROM {self.source}
-    GROUP BY {period}, {self.keys} HAVING {moved} ORDER BY {period}, {self.keys}
+    SELECT %(shop_id)s, {period}, {self.keys}, {values} FROM {self.days}_delta {which}
     ON CONFLICT (shop_id, {period}, {self.keys}) DO UPDATE SET {updates})"""  # noqa: S608 (constant names)
 
 
@@ -162,8 +180,7 @@ ROLLUPS = (
 TABLES = tuple((table, period) for rollup in ROLLUPS
                for table, period in ((rollup.days, "day"), (rollup.months, "month")))
 # Every rollup moved by the `delta` rows, and the days and months they moved (for EMPTIED).
-UPSERTS = "".join(rollup.upsert(table, period) for rollup in ROLLUPS
-                  for table, period in ((rollup.days, "day"), (rollup.months, "month")))
+UPSERTS = "".join(rollup.upserts() for rollup in ROLLUPS)
 MOVED = " SELECT array_agg(DISTINCT day), array_agg(DISTINCT month) FROM delta"
 
 
@@ -178,9 +195,12 @@ def _expand(sql: str) -> str:
 def _change_sql() -> str:
     columns = ", ".join(FACT_COLUMNS)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS[1:])
-    now = NOW_FACTS.replace("{orders}", "SELECT order_id FROM touched")
+    now = NOW_FACTS.replace("{ids}", "(SELECT ids FROM touched)")
     return _expand(CHANGE.replace("__NOW_TOUCHED__", now).replace("__FACTS__", columns)
-                   .replace("__F__", ", ".join(f"f.{c}" for c in FACT_COLUMNS))
+                   .replace("__F__", ", ".join([*(f"f.{c}" for c in FACT_COLUMNS),
+                                                *(f"NULL::text[] AS {c}" for c in LABELS)]))
+                   .replace("__SAME__", f"({', '.join(f'o.{c}' for c in FACT_COLUMNS)}) IS NOT DISTINCT FROM "
+                                        f"({', '.join(f'n.{c}' for c in FACT_COLUMNS)})")
                    .replace("__FACT_UPDATES__", updates) + UPSERTS + MOVED)
 
 
@@ -189,7 +209,8 @@ CHANGE_SQL = _change_sql()
 EMPTIED_ROWS = ", ".join(
     f"{table} AS (DELETE FROM {table} WHERE shop_id = %(shop_id)s AND {period} = ANY(%({period})s) AND orders = 0)"  # noqa: S608
     for table, period in TABLES)
-EMPTIED = f"WITH {EMPTIED_ROWS} SELECT set_config('jit', %(jit)s, true)"
+EMPTIED = (f"WITH {EMPTIED_ROWS} SELECT set_config('jit', %(jit)s, true), "
+           "set_config('enable_seqscan', %(seqscan)s, true)")
 
 
 @cache
@@ -202,12 +223,15 @@ def _valid_zone(name: str | None) -> str:
 
 
 def _begin(cursor: psycopg.Cursor, shop_id: int) -> dict:
-    """The shop's lock taken, its zone, and JIT off for the statements that follow (their sizes are guesses the
-    planner makes big; it would compile each for seconds of a few milliseconds' work), as one round trip."""
+    """The shop's lock taken, its zone, and for the statements that follow (restored by EMPTIED) JIT and
+    sequential scans off, as one round trip. Every read of the hook is an index probe per order or customer;
+    the planner knows nothing of the CTEs and, in an import, little of tables that were empty when last
+    analyzed, so it would scan growing tables once per order, or compile for seconds what takes milliseconds."""
     cursor.execute("SELECT pg_advisory_xact_lock(%s, %s), (SELECT timezone FROM shops WHERE id = %s), "
-                   "current_setting('jit'), set_config('jit', 'off', true)", (ORDERS_LOCK, shop_id, shop_id))
-    _, zone, jit, _ = cursor.fetchone()
-    return {"shop_id": shop_id, "zone": _valid_zone(zone), "jit": jit}
+                   "current_setting('jit'), current_setting('enable_seqscan'), set_config('jit', 'off', true), "
+                   "set_config('enable_seqscan', 'off', true)", (ORDERS_LOCK, shop_id, shop_id))
+    _, zone, jit, seqscan, _, _ = cursor.fetchone()
+    return {"shop_id": shop_id, "zone": _valid_zone(zone), "jit": jit, "seqscan": seqscan}
 
 
 def _apply(cursor: psycopg.Cursor, sql: str, params: dict) -> None:
@@ -229,12 +253,18 @@ def orders_changed(cursor: psycopg.Cursor, shop_id: int, touched_sql: str, param
     _apply(cursor, CHANGE_SQL.replace("{touched}", touched_sql), {**params, **base})
 
 
-REBUILD_FACTS = _expand(
-    "INSERT INTO sales_order_facts " + NOW_FACTS.replace(  # noqa: S608 (constant)
-        "{orders}", "SELECT id FROM orders WHERE shop_id = %(shop_id)s AND deleted_at IS NULL"))
-# Every fact of the shop as an addition to empty rollups: the hook's own upserts.
-REBUILD_ROLLUPS = ("WITH delta AS MATERIALIZED (SELECT 1 AS sign, date_trunc('month', day)::date AS month, * "
-                   "FROM sales_order_facts WHERE shop_id = %(shop_id)s)" + UPSERTS + MOVED)
+def _rebuild_sql() -> str:
+    """Every order of the shop as an addition to empty rollups (the hook's own upserts), its facts kept."""
+    every = NOW_FACTS.replace("{ids}", "ARRAY(SELECT id FROM orders WHERE shop_id = %(shop_id)s "
+                                       "AND deleted_at IS NULL)")
+    columns = ", ".join(FACT_COLUMNS)
+    return _expand(f"""WITH added AS MATERIALIZED ({every}),
+kept AS (INSERT INTO sales_order_facts ({columns}) SELECT {columns} FROM added),
+delta AS MATERIALIZED (SELECT 1 AS sign, date_trunc('month', day)::date AS month, * FROM added)"""  # noqa: S608
+                   + UPSERTS + MOVED)
+
+
+REBUILD = _rebuild_sql()
 
 
 def rebuild_shop(cursor: psycopg.Cursor, shop_id: int) -> None:
@@ -243,5 +273,4 @@ def rebuild_shop(cursor: psycopg.Cursor, shop_id: int) -> None:
     cursor.execute("DELETE FROM sales_order_facts WHERE shop_id = %(shop_id)s", base)
     for table, _ in TABLES:
         cursor.execute(f"DELETE FROM {table} WHERE shop_id = %(shop_id)s", base)  # noqa: S608 (constant)
-    cursor.execute(REBUILD_FACTS, base)
-    _apply(cursor, REBUILD_ROLLUPS, base)
+    _apply(cursor, REBUILD, base)

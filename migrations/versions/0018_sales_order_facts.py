@@ -35,8 +35,6 @@ def upgrade():
         sa.Column('first', sa.Boolean(), nullable=True),
         sa.Column('items', sa.Numeric(precision=16, scale=3), nullable=False),
         sa.Column('codes', postgresql.ARRAY(sa.Text()), nullable=True),
-        sa.Column('guids', postgresql.ARRAY(sa.Text()), nullable=True),
-        sa.Column('names', postgresql.ARRAY(sa.Text()), nullable=True),
         sa.Column('quantities', postgresql.ARRAY(sa.Numeric()), nullable=True),
         sa.Column('lines_with_vat', postgresql.ARRAY(sa.Numeric()), nullable=True),
         sa.Column('lines_without_vat', postgresql.ARRAY(sa.Numeric()), nullable=True),
