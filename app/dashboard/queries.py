@@ -101,22 +101,30 @@ def _read(session: Session, spans: list[Span], shop_ids: list[int], days: str, m
     return session.execute(text(" UNION ALL ".join(parts)), params).all()
 
 
-SALES_SELECT = ("shop_id, currency, status, sum(orders) AS orders, sum(revenue_with_vat) AS revenue_with_vat, "
-                "sum(revenue_without_vat) AS revenue_without_vat, sum(new_customers) AS new_customers, "
-                "sum(returning_customers) AS returning_customers, sum(items) AS items")
+SALES_SUMS = ("sum(orders) AS orders, sum(revenue_with_vat) AS revenue_with_vat, "
+              "sum(revenue_without_vat) AS revenue_without_vat, sum(new_customers) AS new_customers, "
+              "sum(returning_customers) AS returning_customers, sum(items) AS items")
 
 
-def sales_rows(session: Session, shop_ids: list[int], spans: list[Span]):
-    """(part, bucket, shop_id, currency, status, orders, revenues, new, returning, items) of every span."""
-    return _read(session, spans, shop_ids, "sales_days", "sales_months", SALES_SELECT, "",
-                 "shop_id, currency, status")
+def _shop(by_shop: bool) -> tuple[str, str]:
+    """(selected, grouped) shop column: each shop's rows apart only when their amounts are converted per shop."""
+    return ("shop_id", "shop_id, ") if by_shop else ("0 AS shop_id", "")
 
 
-def method_rows(session: Session, shop_ids: list[int], span: Span):
+def sales_rows(session: Session, shop_ids: list[int], spans: list[Span], by_shop: bool = True):
+    """(part, bucket, shop_id, currency, status, orders, revenues, new, returning, items) of every span
+    (shop_id 0 for all the shops together unless `by_shop`)."""
+    shop, grouped = _shop(by_shop)
+    return _read(session, spans, shop_ids, "sales_days", "sales_months", f"{shop}, currency, status, {SALES_SUMS}",
+                 "", f"{grouped}currency, status")
+
+
+def method_rows(session: Session, shop_ids: list[int], span: Span, by_shop: bool = True):
     """(part, bucket, shop_id, currency, kind, method, orders, revenue) of orders that are not cancelled."""
+    shop, grouped = _shop(by_shop)
     return _read(session, [span], shop_ids, "sales_method_days", "sales_method_months",
-                 "shop_id, currency, kind, method, sum(orders) AS orders, sum(revenue_with_vat) AS revenue_with_vat",
-                 "AND status <> 'cancelled'", "shop_id, currency, kind, method")
+                 f"{shop}, currency, kind, method, sum(orders) AS orders, sum(revenue_with_vat) AS revenue_with_vat",
+                 "AND status <> 'cancelled'", f"{grouped}currency, kind, method")
 
 
 def top_products(session: Session, shop_ids: list[int], start: date, end: date, revenue: str, limit: int = 10):

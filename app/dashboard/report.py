@@ -141,7 +141,8 @@ def build_report(session: Session, shops, shop_ids: list[int], period: Period, v
     if period.grain != "month":  # the chart's days or weeks would convert at their own day's rate
         spans.append(Span("current", period.start, period.end, totals))
     rows: dict[str, list] = defaultdict(list)
-    for row in queries.sales_rows(session, shop_ids, spans):
+    by_shop = convert.reporting is not None  # amounts converted at each shop's own rates
+    for row in queries.sales_rows(session, shop_ids, spans, by_shop):
         rows[row.part].append(row)
     chart_rows = rows["chart"]
     kpi_rows = (rows["current"] if period.grain != "month" else chart_rows, rows["previous"], rows["year_ago"])
@@ -171,7 +172,7 @@ def build_report(session: Session, shops, shop_ids: list[int], period: Period, v
     charts.append(line_chart("orders", "", axis, {"orders": [series_orders.get(b, 0) for b in axis]}, period.grain))
 
     methods: dict[str, dict[str, list]] = {"payment": {}, "shipping": {}}
-    for row in queries.method_rows(session, shop_ids, Span("methods", period.start, period.end, totals)):
+    for row in queries.method_rows(session, shop_ids, Span("methods", period.start, period.end, totals), by_shop):
         currency, factor = convert(row.shop_id, row.currency, max(row.bucket, period.start))
         entry = methods[row.kind].setdefault(row.method, [0, defaultdict(Decimal)])
         entry[0] += int(row.orders)
