@@ -128,28 +128,30 @@ def method_rows(session: Session, shop_ids: list[int], span: Span, by_shop: bool
 
 
 def top_products(session: Session, shop_ids: list[int], start: date, end: date, revenue: str, limit: int = 10):
-    """Per order currency, the products with the highest revenue (`revenue`: a revenue column), and categories."""
+    """Per order currency, the products with the highest revenue (`revenue`: a revenue column), and categories:
+    the range's product sums read once, both rankings from them in the same query."""
     assert revenue in ("revenue_with_vat", "revenue_without_vat")
     inner, params = Span("p", start, end, "range").sql(
         "sales_product_days", "sales_product_months",
         f"shop_id, currency, code, max(product_guid) AS product_guid, max(name) AS name, "
         f"sum(quantity) AS quantity, sum({revenue}) AS revenue", "AND status <> 'cancelled'", "shop_id, currency, code")
     params.update(shops=shop_ids, limit=limit)
-    products = session.execute(text(f"""
-        WITH p AS (SELECT currency, code, max(name) AS name, sum(quantity) AS quantity, sum(revenue) AS revenue
-                   FROM ({inner}) r GROUP BY currency, code)
-        SELECT currency, code, name, quantity, revenue FROM (
-            SELECT p.*, row_number() OVER (PARTITION BY currency ORDER BY revenue DESC, code) AS rank FROM p) t
-        WHERE rank <= :limit ORDER BY currency, rank"""), params).all()  # noqa: S608 (constant)
-    categories = session.execute(text(f"""
-        WITH p AS (SELECT shop_id, currency, max(product_guid) AS guid, sum(quantity) AS quantity,
-                          sum(revenue) AS revenue
-                   FROM ({inner}) r GROUP BY shop_id, currency, code)
-        SELECT currency, category, quantity, revenue FROM (
-            SELECT p.currency, coalesce(pr.default_category, '') AS category, sum(p.quantity) AS quantity,
-                   sum(p.revenue) AS revenue,
-                   row_number() OVER (PARTITION BY p.currency ORDER BY sum(p.revenue) DESC) AS rank
-            FROM p LEFT JOIN products pr ON pr.shop_id = p.shop_id AND pr.guid = p.guid
-            GROUP BY p.currency, coalesce(pr.default_category, '')) t
-        WHERE rank <= :limit ORDER BY currency, rank"""), params).all()  # noqa: S608 (constant)
-    return products, categories
+    rows = session.execute(text(f"""
+        WITH r AS MATERIALIZED (
+            SELECT shop_id, currency, code, max(product_guid) AS guid, max(name) AS name, sum(quantity) AS quantity,
+                   sum(revenue) AS revenue
+            FROM ({inner}) parts GROUP BY shop_id, currency, code),
+        p AS (SELECT currency, code, max(name) AS name, sum(quantity) AS quantity, sum(revenue) AS revenue
+              FROM r GROUP BY currency, code),
+        c AS (SELECT r.currency, coalesce(pr.default_category, '') AS category, sum(r.quantity) AS quantity,
+                     sum(r.revenue) AS revenue
+              FROM r LEFT JOIN products pr ON pr.shop_id = r.shop_id AND pr.guid = r.guid
+              GROUP BY r.currency, coalesce(pr.default_category, ''))
+        SELECT * FROM (
+            SELECT 'product' AS kind, currency, code, name, NULL AS category, quantity, revenue,
+                   row_number() OVER (PARTITION BY currency ORDER BY revenue DESC, code) AS rank FROM p
+            UNION ALL
+            SELECT 'category', currency, NULL, NULL, category, quantity, revenue,
+                   row_number() OVER (PARTITION BY currency ORDER BY revenue DESC, category) FROM c) t
+        WHERE rank <= :limit ORDER BY kind DESC, currency, rank"""), params).all()  # noqa: S608 (constant)
+    return [row for row in rows if row.kind == "product"], [row for row in rows if row.kind == "category"]
