@@ -1,8 +1,9 @@
 """Sales rollups: what the dashboard and `flask hub sales-summary` read instead of `orders` / `order_items`.
 
-One row per shop × shop-local day × currency × normalized status (plus the method or product), recomputed
-for the days an order change touches (app/dashboard/rollups.py), so every figure equals the sum of the orders
-it stands for. `status` is the order's normalized status, '' for an order without one (counted as a sale).
+One row per shop × shop-local day × currency × normalized status (plus the method or product), moved by
+what each order change adds and takes away (app/dashboard/rollups.py, from `sales_order_facts`), so every
+figure equals the sum of the orders it stands for. `status` is the order's normalized status, '' for an order
+without one (counted as a sale).
 """
 
 from __future__ import annotations
@@ -10,12 +11,41 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, Integer, Numeric, PrimaryKeyConstraint, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, Numeric, PrimaryKeyConstraint, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
 
 Money = Numeric(16, 2)
+
+
+class SalesOrderFact(Base):
+    """What one (not deleted) order adds to the rollups, kept so a change can take the old part away."""
+
+    __tablename__ = "sales_order_facts"
+    __table_args__ = (
+        # Each touched customer's first sale as kept (a change may move it to another order).
+        Index("ix_sales_order_facts_shop_customer_first", "shop_id", "customer_guid", postgresql_where=text("first")),
+    )
+
+    order_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    shop_id: Mapped[int] = mapped_column(BigInteger)
+    customer_guid: Mapped[str | None] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)  # the shop's day of the order's creation
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))
+    with_vat: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    without_vat: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    payment: Mapped[str] = mapped_column(String(300))
+    shipping: Mapped[str] = mapped_column(String(300))
+    first: Mapped[bool | None] = mapped_column(Boolean)  # the customer's first sale; NULL: no sale or a guest
+    items: Mapped[Decimal] = mapped_column(Numeric(16, 3))
+    # Product lines per code (parallel arrays, NULL without any; their names are read again when they change).
+    codes: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    quantities: Mapped[list[Decimal] | None] = mapped_column(ARRAY(Numeric))
+    lines_with_vat: Mapped[list[Decimal] | None] = mapped_column(ARRAY(Numeric))
+    lines_without_vat: Mapped[list[Decimal] | None] = mapped_column(ARRAY(Numeric))
 
 
 class SalesDay(Base):

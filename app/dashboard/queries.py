@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -40,7 +41,7 @@ def by_currency(rows) -> dict[str, list]:
 # --- the dashboard: long ranges read whole months from the month rollups and the edges from the day rollups --
 
 BUCKETS = {"day": "{d}", "week": "date_trunc('week', {d})::date", "month": "date_trunc('month', {d})::date",
-           "range": "CAST(:start AS date)"}  # one bucket: the whole range
+           "range": "CAST(:{tag}start AS date)"}  # one bucket: the whole range
 
 
 def _whole_months(start: date, end: date) -> tuple[date, date]:
@@ -55,78 +56,102 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-DAY_PART = """SELECT __BUCKET__ AS bucket, __SELECT__ FROM __TABLE__
-WHERE shop_id = ANY(:shops) AND day >= :start AND day <= :end AND NOT (day >= :months_from AND day < :months_to)
-__WHERE__ GROUP BY 1, __GROUP__"""
-MONTH_PART = """SELECT __BUCKET__ AS bucket, __SELECT__ FROM __TABLE__
-WHERE shop_id = ANY(:shops) AND month >= :months_from AND month < :months_to __WHERE__ GROUP BY 1, __GROUP__"""
+def _days(first: date, stop: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((stop - first).days)]
 
 
-def _fill(template: str, parts: dict[str, str]) -> str:
-    """Constant fragments (never values) into a template's __NAME__ places."""
-    for name, fragment in parts.items():
-        template = template.replace(f"__{name}__", fragment)
-    return template
+@dataclass(frozen=True)
+class Span:
+    """One part of a dashboard read: a range, its bucket grain, and whether its whole months come from the month
+    rollup (then only the days at its edges are read from the day rollup, each by its key)."""
+
+    tag: str
+    start: date
+    end: date
+    grain: str
+    use_months: bool = True
+
+    def sql(self, days: str, months: str, select: str, where: str, group: str) -> tuple[str, dict]:
+        tag = self.tag
+        params = {f"{tag}start": self.start, f"{tag}end": self.end}
+        bucket = BUCKETS[self.grain]
+        head = f"SELECT '{tag}' AS part, {{bucket}} AS bucket, {select} FROM {{table}} "  # noqa: S608
+        head += "WHERE shop_id = ANY(:shops) "
+        tail = f" {where} GROUP BY 2, {group}"
+        first, stop = _whole_months(self.start, self.end) if self.use_months else (self.start, self.start)
+        if first == stop:
+            return (head.format(bucket=bucket.format(d="day", tag=tag), table=days)
+                    + f"AND day >= :{tag}start AND day <= :{tag}end" + tail), params
+        params.update({f"{tag}edges": _days(self.start, first) + _days(stop, self.end + timedelta(days=1)),
+                       f"{tag}from": first, f"{tag}to": stop})
+        return (head.format(bucket=bucket.format(d="day", tag=tag), table=days) + f"AND day = ANY(:{tag}edges)" + tail
+                + " UNION ALL "
+                + head.format(bucket=bucket.format(d="month", tag=tag), table=months)
+                + f"AND month >= :{tag}from AND month < :{tag}to" + tail), params
 
 
-def _ranged(days: str, months: str, select: str, where: str, group: str, grain: str, use_months: bool) -> str:
-    """SELECT over the day rollup for the range's edges and the month rollup for its whole months."""
-    day_bucket, month_bucket = BUCKETS[grain].format(d="day"), BUCKETS[grain].format(d="month")
-    fill = {"BUCKET": day_bucket, "SELECT": select, "TABLE": days, "WHERE": where, "GROUP": group}
-    parts = [_fill(DAY_PART, fill)]
-    if use_months:
-        parts.append(_fill(MONTH_PART, {**fill, "BUCKET": month_bucket, "TABLE": months}))
-    return " UNION ALL ".join(parts)
+def _read(session: Session, spans: list[Span], shop_ids: list[int], days: str, months: str, select: str,
+          where: str, group: str):
+    """Every span's rows in one round trip, each row with its span's tag as `part`."""
+    parts, params = [], {"shops": shop_ids}
+    for span in spans:
+        sql, values = span.sql(days, months, select, where, group)
+        parts.append(sql)
+        params.update(values)
+    return session.execute(text(" UNION ALL ".join(parts)), params).all()
 
 
-def _params(shop_ids: list[int], start: date, end: date, use_months: bool) -> dict:
-    months_from, months_to = _whole_months(start, end) if use_months else (start, start)
-    return {"shops": shop_ids, "start": start, "end": end, "months_from": months_from, "months_to": months_to}
+SALES_SUMS = ("sum(orders) AS orders, sum(revenue_with_vat) AS revenue_with_vat, "
+              "sum(revenue_without_vat) AS revenue_without_vat, sum(new_customers) AS new_customers, "
+              "sum(returning_customers) AS returning_customers, sum(items) AS items")
 
 
-SALES_SELECT = ("shop_id, currency, status, sum(orders) AS orders, sum(revenue_with_vat) AS revenue_with_vat, "
-                "sum(revenue_without_vat) AS revenue_without_vat, sum(new_customers) AS new_customers, "
-                "sum(returning_customers) AS returning_customers, sum(items) AS items")
+def _shop(by_shop: bool) -> tuple[str, str]:
+    """(selected, grouped) shop column: each shop's rows apart only when their amounts are converted per shop."""
+    return ("shop_id", "shop_id, ") if by_shop else ("0 AS shop_id", "")
 
 
-def sales_rows(session: Session, shop_ids: list[int], start: date, end: date, grain: str):
-    """(bucket, shop_id, currency, status, orders, revenues, new, returning) per bucket of `grain`."""
-    use_months = grain == "month"
-    sql = _ranged("sales_days", "sales_months", SALES_SELECT, "", "shop_id, currency, status", grain, use_months)
-    return session.execute(text(sql), _params(shop_ids, start, end, use_months)).all()
+def sales_rows(session: Session, shop_ids: list[int], spans: list[Span], by_shop: bool = True):
+    """(part, bucket, shop_id, currency, status, orders, revenues, new, returning, items) of every span
+    (shop_id 0 for all the shops together unless `by_shop`)."""
+    shop, grouped = _shop(by_shop)
+    return _read(session, spans, shop_ids, "sales_days", "sales_months", f"{shop}, currency, status, {SALES_SUMS}",
+                 "", f"{grouped}currency, status")
 
 
-def method_rows(session: Session, shop_ids: list[int], start: date, end: date):
-    """(bucket month, shop_id, currency, kind, method, orders, revenue) of orders that are not cancelled."""
-    sql = _ranged("sales_method_days", "sales_method_months",
-                  "shop_id, currency, kind, method, sum(orders) AS orders, sum(revenue_with_vat) AS revenue_with_vat",
-                  "AND status <> 'cancelled'", "shop_id, currency, kind, method", "month", True)
-    return session.execute(text(sql), _params(shop_ids, start, end, True)).all()
+def method_rows(session: Session, shop_ids: list[int], span: Span, by_shop: bool = True):
+    """(part, bucket, shop_id, currency, kind, method, orders, revenue) of orders that are not cancelled."""
+    shop, grouped = _shop(by_shop)
+    return _read(session, [span], shop_ids, "sales_method_days", "sales_method_months",
+                 f"{shop}, currency, kind, method, sum(orders) AS orders, sum(revenue_with_vat) AS revenue_with_vat",
+                 "AND status <> 'cancelled'", f"{grouped}currency, kind, method")
 
 
 def top_products(session: Session, shop_ids: list[int], start: date, end: date, revenue: str, limit: int = 10):
-    """Per order currency, the products with the highest revenue (`revenue`: a revenue column), and categories."""
+    """Per order currency, the products with the highest revenue (`revenue`: a revenue column), and categories:
+    the range's product sums read once, both rankings from them in the same query."""
     assert revenue in ("revenue_with_vat", "revenue_without_vat")
-    inner = _ranged("sales_product_days", "sales_product_months",
-                    f"shop_id, currency, code, max(product_guid) AS product_guid, max(name) AS name, "
-                    f"sum(quantity) AS quantity, sum({revenue}) AS revenue",
-                    "AND status <> 'cancelled'", "shop_id, currency, code", "range", True)
-    params = {**_params(shop_ids, start, end, True), "limit": limit}
-    products = session.execute(text(f"""
-        WITH p AS (SELECT currency, code, max(name) AS name, sum(quantity) AS quantity, sum(revenue) AS revenue
-                   FROM ({inner}) r GROUP BY currency, code)
-        SELECT currency, code, name, quantity, revenue FROM (
-            SELECT p.*, row_number() OVER (PARTITION BY currency ORDER BY revenue DESC, code) AS rank FROM p) t
-        WHERE rank <= :limit ORDER BY currency, rank"""), params).all()  # noqa: S608 (constant)
-    categories = session.execute(text(f"""
-        WITH p AS (SELECT shop_id, currency, max(product_guid) AS guid, sum(quantity) AS quantity,
-                          sum(revenue) AS revenue
-                   FROM ({inner}) r GROUP BY shop_id, currency, code)
-        SELECT currency, category, quantity, revenue FROM (
-            SELECT p.currency, coalesce(pr.default_category, '') AS category, sum(p.quantity) AS quantity,
-                   sum(p.revenue) AS revenue,
-                   row_number() OVER (PARTITION BY p.currency ORDER BY sum(p.revenue) DESC) AS rank
-            FROM p LEFT JOIN products pr ON pr.shop_id = p.shop_id AND pr.guid = p.guid
-            GROUP BY p.currency, coalesce(pr.default_category, '')) t
-        WHERE rank <= :limit ORDER BY currency, rank"""), params).all()  # noqa: S608 (constant)
-    return products, categories
+    inner, params = Span("p", start, end, "range").sql(
+        "sales_product_days", "sales_product_months",
+        f"shop_id, currency, code, max(product_guid) AS product_guid, max(name) AS name, "
+        f"sum(quantity) AS quantity, sum({revenue}) AS revenue", "AND status <> 'cancelled'", "shop_id, currency, code")
+    params.update(shops=shop_ids, limit=limit)
+    rows = session.execute(text(f"""
+        WITH r AS MATERIALIZED (
+            SELECT shop_id, currency, code, max(product_guid) AS guid, max(name) AS name, sum(quantity) AS quantity,
+                   sum(revenue) AS revenue
+            FROM ({inner}) parts GROUP BY shop_id, currency, code),
+        p AS (SELECT currency, code, max(name) AS name, sum(quantity) AS quantity, sum(revenue) AS revenue
+              FROM r GROUP BY currency, code),
+        c AS (SELECT r.currency, coalesce(pr.default_category, '') AS category, sum(r.quantity) AS quantity,
+                     sum(r.revenue) AS revenue
+              FROM r LEFT JOIN products pr ON pr.shop_id = r.shop_id AND pr.guid = r.guid
+              GROUP BY r.currency, coalesce(pr.default_category, ''))
+        SELECT * FROM (
+            SELECT 'product' AS kind, currency, code, name, NULL AS category, quantity, revenue,
+                   row_number() OVER (PARTITION BY currency ORDER BY revenue DESC, code) AS rank FROM p
+            UNION ALL
+            SELECT 'category', currency, NULL, NULL, category, quantity, revenue,
+                   row_number() OVER (PARTITION BY currency ORDER BY revenue DESC, category) FROM c) t
+        WHERE rank <= :limit ORDER BY kind DESC, currency, rank"""), params).all()  # noqa: S608 (constant)
+    return [row for row in rows if row.kind == "product"], [row for row in rows if row.kind == "category"]

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.dashboard import queries
 from app.dashboard.charts import Chart, line_chart
 from app.dashboard.periods import Period
+from app.dashboard.queries import Span
 from app.money.rates import ReportingRates
 
 ZERO = Decimal(0)
@@ -132,8 +133,20 @@ def build_report(session: Session, shops, shop_ids: list[int], period: Period, v
     column = "revenue_with_vat" if vat == "incl" else "revenue_without_vat"
     convert = Converter(session, shops, reporting)
     periods = (period, period.previous(), period.year_ago())
-    rows = [queries.sales_rows(session, shop_ids, p.start, p.end, "month") for p in periods]
-    figures = [_figures(found, convert, column, p.start) for found, p in zip(rows, periods, strict=True)]
+    # Totals need months only to convert each at its month's rate; without a reporting currency, one bucket.
+    totals = "month" if convert.reporting else "range"
+    spans = [Span("chart", period.start, period.end, period.grain, use_months=period.grain == "month"),
+             Span("previous", periods[1].start, periods[1].end, totals),
+             Span("year_ago", periods[2].start, periods[2].end, totals)]
+    if period.grain != "month":  # the chart's days or weeks would convert at their own day's rate
+        spans.append(Span("current", period.start, period.end, totals))
+    rows: dict[str, list] = defaultdict(list)
+    by_shop = convert.reporting is not None  # amounts converted at each shop's own rates
+    for row in queries.sales_rows(session, shop_ids, spans, by_shop):
+        rows[row.part].append(row)
+    chart_rows = rows["chart"]
+    kpi_rows = (rows["current"] if period.grain != "month" else chart_rows, rows["previous"], rows["year_ago"])
+    figures = [_figures(part, convert, column, p.start) for part, p in zip(kpi_rows, periods, strict=True)]
     currencies = sorted(set(figures[0]) | set(figures[1]) | set(figures[2]))
     kpis = {currency: Comparison(*(f.get(currency, Figures()) for f in figures)) for currency in currencies}
     items = [sum((f.items for f in found.values()), ZERO) for found in figures]
@@ -144,8 +157,6 @@ def build_report(session: Session, shops, shop_ids: list[int], period: Period, v
     series_revenue: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     series_orders: dict[date, int] = defaultdict(int)
     statuses: dict[str, list] = {}
-    chart_rows = rows[0] if period.grain == "month" else queries.sales_rows(
-        session, shop_ids, period.start, period.end, period.grain)
     for row in chart_rows:
         currency, factor = convert(row.shop_id, row.currency, max(row.bucket, period.start))
         entry = statuses.setdefault(row.status, [0, defaultdict(Decimal)])
@@ -161,7 +172,7 @@ def build_report(session: Session, shops, shop_ids: list[int], period: Period, v
     charts.append(line_chart("orders", "", axis, {"orders": [series_orders.get(b, 0) for b in axis]}, period.grain))
 
     methods: dict[str, dict[str, list]] = {"payment": {}, "shipping": {}}
-    for row in queries.method_rows(session, shop_ids, period.start, period.end):
+    for row in queries.method_rows(session, shop_ids, Span("methods", period.start, period.end, totals), by_shop):
         currency, factor = convert(row.shop_id, row.currency, max(row.bucket, period.start))
         entry = methods[row.kind].setdefault(row.method, [0, defaultdict(Decimal)])
         entry[0] += int(row.orders)

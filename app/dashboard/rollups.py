@@ -1,189 +1,187 @@
 """The sales rollups (app/dashboard/models.py) kept current in the transaction that changes the orders.
 
 The hook (named in app/imports/hooks.py) hears which orders an import batch, a feed deletion or a pushed
-status change touched; the rows in `orders` already hold the new state and the old one is gone. So instead of
-subtracting an old contribution it no longer knows, it recomputes every rollup row of the shop-local days
-those orders belong to: the old contribution leaves with the old rows, the new one arrives with the new. A
-late change (status, refund, deletion) moves the figures of the order's own day, and nothing else. Orders of
-a day are one range of `ix_orders_shop_created`, so the cost is the touched days' orders, not the shop's.
+status change touched; the rows in `orders` already hold the new state and the old one is gone. What each
+order adds to the rollups is kept beside them (`sales_order_facts`: its shop day, currency, status, totals,
+methods, first-sale flag and product lines), so a change moves the rollups by the difference alone: the
+touched orders' old facts subtracted, their new facts added, one grouped upsert per rollup table. The cost is
+the batch's orders, never the other orders of their days; an order imported again unchanged writes nothing.
 
 New vs returning customers: an order of a registered customer (customer_guid) that counts as a sale (not
 cancelled, refunded or failed, as customer metrics count) is "new" when no earlier sale of that customer
-exists in the shop. A change can flip that for one other order of the customer, its first sale before or
-after the change, whose day is then recomputed too (only then: an import of new orders adds no days).
+exists in the shop. A change moves that flag on an order it did not touch only when a touched order became a
+customer's first sale (the kept first one is no longer) or stopped being it (the first one now was not), so
+only then are those orders' facts recomputed: an import of returning customers' new orders looks up nothing.
 
 Days are the shop's days: its time zone (`shops.timezone`, Prague when unknown or not a zone name).
-Concurrent writers of one shop (an import batch and a pushed status change) take turns on a transaction
-advisory lock per shop, so each recomputes from what the other committed.
+Concurrent writers of one shop (an import batch and a pushed status change) take turns on the shop's orders
+lock (app/imports/hooks.py, which the callers take before writing), so a customer's first sale is decided from
+what the other committed; the hook takes it too (held already: no wait), for a caller that did not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 
+from app.imports.hooks import ORDERS_LOCK
+
 DEFAULT_ZONE = "Europe/Prague"
-LOCK_CLASS = 16016  # pg_advisory_xact_lock(class, shop id): the sales rollups of one shop
 NOT_SALES = ("cancelled", "refunded", "failed")
 PRODUCT_LINES = ("product", "bazar", "service", "product-set")
 
-DAYS_DDL = """
-CREATE TEMP TABLE IF NOT EXISTS sales_touched_days (
-    day date PRIMARY KEY, starts timestamptz NOT NULL, ends timestamptz NOT NULL
-) ON COMMIT DELETE ROWS
-"""
+FACT_COLUMNS = ("order_id", "shop_id", "customer_guid", "day", "currency", "status", "with_vat", "without_vat",
+                "payment", "shipping", "first", "items", "codes", "quantities", "lines_with_vat", "lines_without_vat")
+# Descriptive values of the product lines (the product rollups' labels): read with the new facts, never kept.
+LABELS = ("guids", "names")
 
-# The touched orders' days, and where a customer's first sale moved, that sale's day: the customer's first
-# sale now is a touched order (so the one after it may have been the first before), or a touched order that is
-# no sale now (cancelled, deleted) comes before it (so it may have been the first before).
-TOUCHED_DAYS = """
-INSERT INTO sales_touched_days (day, starts, ends)
-WITH touched AS MATERIALIZED ({touched}),
-firsts AS MATERIALIZED (
-    SELECT c.customer_guid, f.ids, f.times
-    FROM (SELECT DISTINCT customer_guid FROM touched WHERE customer_guid IS NOT NULL) c
-    CROSS JOIN LATERAL (
-        SELECT array_agg(p.id ORDER BY p.creation_time, p.id) AS ids,
-               array_agg(p.creation_time ORDER BY p.creation_time, p.id) AS times
-        FROM (SELECT p.id, p.creation_time FROM orders p
-              WHERE p.shop_id = %(shop_id)s AND p.customer_guid = c.customer_guid AND p.deleted_at IS NULL
-                AND __P_IS_A_SALE__
-              ORDER BY p.creation_time, p.id LIMIT 2) p
-    ) f
-)
-SELECT day, day::timestamp AT TIME ZONE %(zone)s, (day + 1)::timestamp AT TIME ZONE %(zone)s
-FROM (
-    SELECT (t.creation_time AT TIME ZONE %(zone)s)::date AS day FROM touched t
-    UNION
-    SELECT (f.times[2] AT TIME ZONE %(zone)s)::date FROM firsts f
-    WHERE f.ids[2] IS NOT NULL AND f.ids[1] IN (SELECT order_id FROM touched)
-    UNION
-    SELECT (f.times[1] AT TIME ZONE %(zone)s)::date FROM firsts f
-    WHERE f.ids[1] IS NOT NULL AND EXISTS (
-        SELECT 1 FROM touched t JOIN orders o ON o.id = t.order_id
-        WHERE t.customer_guid = f.customer_guid AND (o.creation_time, o.id) < (f.times[1], f.ids[1])
-          AND (o.deleted_at IS NOT NULL OR NOT __O_IS_A_SALE__))
-) days
-ON CONFLICT (day) DO NOTHING
-"""
-
-ALL_DAYS = """
-INSERT INTO sales_touched_days (day, starts, ends)
-SELECT day, day::timestamp AT TIME ZONE %(zone)s, (day + 1)::timestamp AT TIME ZONE %(zone)s
-FROM (SELECT DISTINCT (creation_time AT TIME ZONE %(zone)s)::date AS day FROM orders
-      WHERE shop_id = %(shop_id)s) days
-"""
-
-# The touched days' orders, read once per batch (one index range per day: a LATERAL scan, whatever the
-# planner guesses of the temporary table) with what every rollup needs, newness included.
-DAY_ORDERS_DDL = """
-CREATE TEMP TABLE IF NOT EXISTS sales_day_orders (
-    id bigint, day date, creation_time timestamptz, currency text, status text, total_with_vat numeric(14,2),
-    total_without_vat numeric(14,2), payment_method text, shipping_method text, first boolean, items numeric
-) ON COMMIT DELETE ROWS
-"""
-DAY_ORDERS = """
-INSERT INTO sales_day_orders
-SELECT o.id, d.day, o.creation_time, coalesce(o.currency, s.currency), coalesce(o.status, ''), o.total_with_vat,
-       o.total_without_vat, coalesce(o.payment_method, ''), coalesce(o.shipping_method, ''),
+# The facts of orders as they are now (`{ids}`: an array of their ids), product lines grouped per code, labels last.
+NOW_FACTS = """
+SELECT o.id AS order_id, o.shop_id::bigint, o.customer_guid::varchar(64),
+       (o.creation_time AT TIME ZONE %(zone)s)::date AS day,
+       coalesce(o.currency, (SELECT currency FROM shops WHERE id = %(shop_id)s))::varchar(3) AS currency,
+       coalesce(o.status, '')::varchar(20) AS status,
+       coalesce(o.total_with_vat, 0)::numeric(14,2) AS with_vat,
+       coalesce(o.total_without_vat, 0)::numeric(14,2) AS without_vat,
+       coalesce(o.payment_method, '')::varchar(300) AS payment,
+       coalesce(o.shipping_method, '')::varchar(300) AS shipping,
        CASE WHEN o.customer_guid IS NOT NULL AND __O_IS_A_SALE__ THEN NOT EXISTS (
            SELECT 1 FROM orders p
-           WHERE p.shop_id = %(shop_id)s AND p.customer_guid = o.customer_guid AND p.deleted_at IS NULL
-             AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)) END,
-       (SELECT coalesce(sum(i.amount), 0) FROM order_items i
-        WHERE i.order_id = o.id AND i.order_created_at = o.creation_time AND i.item_type IN (__PRODUCT_LINES__))
-FROM sales_touched_days d
-CROSS JOIN (SELECT currency FROM shops WHERE id = %(shop_id)s) s
+           WHERE p.shop_id = o.shop_id AND p.customer_guid = o.customer_guid AND p.deleted_at IS NULL
+             AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)) END AS first,
+       l.items, l.codes, l.quantities, l.lines_with_vat, l.lines_without_vat, l.guids, l.names
+FROM unnest({ids}) x(id)
+CROSS JOIN LATERAL (SELECT * FROM orders o WHERE o.id = x.id OFFSET 0) o  -- a fence: a probe of its key each
 CROSS JOIN LATERAL (
-    SELECT * FROM orders o
-    WHERE o.shop_id = %(shop_id)s AND o.creation_time >= d.starts AND o.creation_time < d.ends
-      AND o.deleted_at IS NULL
-    OFFSET 0  -- a fence: one index range per day
-) o
+    SELECT coalesce(sum(amount), 0)::numeric(16,3) AS items, array_agg(code ORDER BY code) AS codes,
+           array_agg(amount ORDER BY code) AS quantities, array_agg(with_vat ORDER BY code) AS lines_with_vat,
+           array_agg(without_vat ORDER BY code) AS lines_without_vat,
+           array_agg(guid ORDER BY code) AS guids, array_agg(name ORDER BY code) AS names
+    FROM (SELECT coalesce(i.code, '')::text AS code, max(i.product_guid)::text AS guid, max(i.name)::text AS name,
+                 coalesce(sum(i.amount), 0)::numeric AS amount, coalesce(sum(i.total_with_vat), 0)::numeric AS with_vat,
+                 coalesce(sum(i.total_without_vat), 0)::numeric AS without_vat
+          FROM order_items i
+          WHERE i.order_id = o.id AND i.order_created_at = o.creation_time AND i.item_type IN (__PRODUCT_LINES__)
+          GROUP BY 1) lines
+) l
+WHERE o.shop_id = %(shop_id)s AND o.deleted_at IS NULL
 """
 
-# What each day rollup is made of (its month rollup has `month` for `day`, the same other columns).
+# One statement per batch: the touched orders' facts (and those whose first-sale flag moved) compared with the
+# kept ones; what changed is written back and its difference (+1 new, -1 old) upserted into every rollup.
+# (__F__: the kept facts' columns and no labels; __SAME__: a new and an old fact are equal.)
+CHANGE = """
+WITH touched AS MATERIALIZED (SELECT array_agg(DISTINCT order_id) AS ids FROM ({touched}) t),
+old_touched AS MATERIALIZED (
+    SELECT __F__ FROM sales_order_facts f
+    WHERE f.order_id = ANY((SELECT ids FROM touched)::bigint[]) AND f.shop_id = %(shop_id)s),
+new_touched AS MATERIALIZED (__NOW_TOUCHED__),
+-- Orders not touched whose flag moved: a customer's kept first sale when a touched order is its first sale now,
+-- and its first sale now when the kept one (touched) is no longer its first.
+flagged AS MATERIALIZED (
+    SELECT __F__ FROM (SELECT DISTINCT customer_guid FROM new_touched WHERE first) c
+    CROSS JOIN LATERAL (
+        SELECT * FROM sales_order_facts f
+        WHERE f.shop_id = %(shop_id)s AND f.customer_guid = c.customer_guid AND f.first
+        OFFSET 0  -- a fence: one probe of the partial index per customer
+    ) f
+    WHERE f.order_id <> ALL((SELECT ids FROM touched)::bigint[])
+    UNION ALL
+    SELECT __F__ FROM (SELECT DISTINCT o.customer_guid FROM old_touched o
+                       WHERE o.first AND NOT EXISTS (SELECT 1 FROM new_touched n
+                                                     WHERE n.order_id = o.order_id AND n.first)) c
+    CROSS JOIN LATERAL (
+        SELECT p.id FROM orders p
+        WHERE p.shop_id = %(shop_id)s AND p.customer_guid = c.customer_guid AND p.deleted_at IS NULL
+          AND __P_IS_A_SALE__
+        ORDER BY p.creation_time, p.id LIMIT 1) p
+    CROSS JOIN LATERAL (SELECT * FROM sales_order_facts f WHERE f.order_id = p.id OFFSET 0) f
+    WHERE NOT f.first AND p.id <> ALL((SELECT ids FROM touched)::bigint[])),
+reflagged AS MATERIALIZED (
+    SELECT f.order_id, f.shop_id, f.customer_guid, f.day, f.currency, f.status, f.with_vat, f.without_vat,
+           f.payment, f.shipping,
+           NOT EXISTS (SELECT 1 FROM orders p JOIN orders o ON o.id = f.order_id
+                       WHERE p.shop_id = %(shop_id)s AND p.customer_guid = f.customer_guid AND p.deleted_at IS NULL
+                         AND __P_IS_A_SALE__ AND (p.creation_time, p.id) < (o.creation_time, o.id)) AS first,
+           f.items, f.codes, f.quantities, f.lines_with_vat, f.lines_without_vat, f.guids, f.names
+    FROM flagged f),
+old AS (SELECT * FROM old_touched UNION ALL SELECT * FROM flagged),
+new AS (SELECT * FROM new_touched UNION ALL SELECT * FROM reflagged),
+added AS MATERIALIZED (
+    SELECT n.* FROM new n LEFT JOIN old o ON o.order_id = n.order_id WHERE o.order_id IS NULL OR NOT __SAME__),
+removed AS MATERIALIZED (
+    SELECT o.* FROM old o LEFT JOIN new n ON n.order_id = o.order_id WHERE n.order_id IS NULL OR NOT __SAME__),
+kept AS (
+    INSERT INTO sales_order_facts (__FACTS__) SELECT __FACTS__ FROM added
+    ON CONFLICT (order_id) DO UPDATE SET __FACT_UPDATES__),
+dropped AS (
+    DELETE FROM sales_order_facts f
+    WHERE f.order_id = ANY(ARRAY(SELECT order_id FROM removed EXCEPT SELECT order_id FROM added))),
+delta AS MATERIALIZED (
+    SELECT 1 AS sign, date_trunc('month', day)::date AS month, * FROM added
+    UNION ALL SELECT -1, date_trunc('month', day)::date, * FROM removed)
+"""
+
 @dataclass(frozen=True)
 class Rollup:
+    """A day table and its month table: keys after shop_id and the day / month, and what the delta adds."""
+
     days: str
     months: str
-    keys: tuple[str, ...]  # after shop_id and the day / month
-    sums: tuple[str, ...]  # additive; the first is `orders` (a row of 0 orders is no row)
-    labels: tuple[str, ...]  # descriptive, any row's value
-    select: str  # INSERT … SELECT of the touched days' rows
+    keys: str
+    source: str  # FROM: the delta rows (one per order and sign), unfolded as this rollup needs
+    sums: tuple[tuple[str, str], ...]  # (column, signed sum of the delta): the first is `orders`
+    labels: tuple[tuple[str, str], ...] = ()  # (column, descriptive value of the added rows)
 
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return (*self.keys, *self.sums, *self.labels)
+    def upserts(self) -> str:
+        """The delta grouped per day once; the day rows and the month rows moved by it. No order of rows is
+        needed: writers of one shop take turns (the orders lock), and two shops never share a row."""
+        sums, labels = [c for c, _ in self.sums], [c for c, _ in self.labels]
+        grouped = ", ".join(f"{value} AS {column}" for column, value in (*self.sums, *self.labels))
+        per_day = f""", {self.days}_delta AS MATERIALIZED (
+    SELECT day, month, {self.keys}, {grouped} FROM {self.source} GROUP BY day, month, {self.keys})"""  # noqa: S608
+        # What cancels out writes nothing.
+        days = (", ".join([*sums, *labels]), "WHERE " + " OR ".join(f"{c} <> 0" for c in sums))
+        months = (", ".join([*(f"sum({c})" for c in sums), *(f"max({c})" for c in labels)]),
+                  f"GROUP BY month, {self.keys} HAVING " + " OR ".join(f"sum({c}) <> 0" for c in sums))
+        return per_day + self._upsert(self.days, "day", *days) + self._upsert(self.months, "month", *months)
+
+    def _upsert(self, table: str, period: str, values: str, which: str) -> str:
+        columns = ", ".join(column for column, _ in (*self.sums, *self.labels))
+        updates = ", ".join([*(f"{c} = r.{c} + EXCLUDED.{c}" for c, _ in self.sums),
+                             *(f"{c} = coalesce(EXCLUDED.{c}, r.{c})" for c, _ in self.labels)])
+        return f""", {table}_moved AS (
+    INSERT INTO {table} AS r (shop_id, {period}, {self.keys}, {columns})
+    SELECT %(shop_id)s, {period}, {self.keys}, {values} FROM {self.days}_delta {which}
+    ON CONFLICT (shop_id, {period}, {self.keys}) DO UPDATE SET {updates})"""  # noqa: S608 (constant names)
 
 
 ROLLUPS = (
-    Rollup("sales_days", "sales_months", ("currency", "status"),
-           ("orders", "revenue_with_vat", "revenue_without_vat", "new_customers", "returning_customers", "items"), (),
-           """
-SELECT %(shop_id)s, day, currency, status, count(*), coalesce(sum(total_with_vat), 0),
-       coalesce(sum(total_without_vat), 0), count(*) FILTER (WHERE first), count(*) FILTER (WHERE NOT first),
-       sum(items)
-FROM sales_day_orders
-GROUP BY day, currency, status
-"""),
-    Rollup("sales_method_days", "sales_method_months", ("currency", "status", "kind", "method"),
-           ("orders", "revenue_with_vat"), (), """
-SELECT %(shop_id)s, o.day, o.currency, o.status, m.kind, m.method, count(*), coalesce(sum(o.total_with_vat), 0)
-FROM sales_day_orders o
-CROSS JOIN LATERAL (VALUES ('payment', o.payment_method), ('shipping', o.shipping_method)) m(kind, method)
-GROUP BY o.day, o.currency, o.status, m.kind, m.method
-"""),
-    Rollup("sales_product_days", "sales_product_months", ("currency", "status", "code"),
-           ("orders", "quantity", "revenue_with_vat", "revenue_without_vat"), ("product_guid", "name"), """
-SELECT %(shop_id)s, o.day, o.currency, o.status, coalesce(i.code, ''), count(DISTINCT o.id),
-       coalesce(sum(i.amount), 0), coalesce(sum(i.total_with_vat), 0), coalesce(sum(i.total_without_vat), 0),
-       max(i.product_guid), max(i.name)
-FROM sales_day_orders o
-CROSS JOIN LATERAL (
-    SELECT i.code, i.amount, i.total_with_vat, i.total_without_vat, i.product_guid, i.name FROM order_items i
-    WHERE i.order_id = o.id AND i.order_created_at = o.creation_time AND i.item_type IN (__PRODUCT_LINES__)
-    OFFSET 0  -- a fence: each order's items by its key (one partition), never a join over every partition
-) i
-GROUP BY o.day, o.currency, o.status, coalesce(i.code, '')
-"""),
+    Rollup("sales_days", "sales_months", "currency, status", "delta", (
+        ("orders", "sum(sign)"), ("revenue_with_vat", "sum(sign * with_vat)"),
+        ("revenue_without_vat", "sum(sign * without_vat)"),
+        ("new_customers", "coalesce(sum(sign) FILTER (WHERE first), 0)"),
+        ("returning_customers", "coalesce(sum(sign) FILTER (WHERE NOT first), 0)"),
+        ("items", "sum(sign * items)"))),
+    Rollup("sales_method_days", "sales_method_months", "currency, status, kind, method",
+           "delta CROSS JOIN LATERAL (VALUES ('payment', payment), ('shipping', shipping)) m(kind, method)",
+           (("orders", "sum(sign)"), ("revenue_with_vat", "sum(sign * with_vat)"))),
+    Rollup("sales_product_days", "sales_product_months", "currency, status, code",
+           "delta CROSS JOIN LATERAL unnest(codes, guids, names, quantities, lines_with_vat, lines_without_vat) "
+           "l(code, guid, name, quantity, line_with_vat, line_without_vat)",
+           (("orders", "sum(sign)"), ("quantity", "sum(sign * quantity)"),
+            ("revenue_with_vat", "sum(sign * line_with_vat)"),
+            ("revenue_without_vat", "sum(sign * line_without_vat)")),
+           (("product_guid", "max(guid) FILTER (WHERE sign > 0)"), ("name", "max(name) FILTER (WHERE sign > 0)"))),
 )
-
-
-def _statements(rollup: Rollup) -> list[str]:
-    """Day rows of the touched days replaced; what they take away and bring (per month) moves the month rows.
-
-    The month rows change by the difference alone, so a batch costs its days' rows, never a month's."""
-    keys, sums, labels = ", ".join(rollup.keys), ", ".join(rollup.sums), rollup.labels
-    delta = f"{rollup.months}_delta"
-    month_keys = f"shop_id, month, {keys}"
-    negated = ", ".join(f"-{column}" for column in rollup.sums)
-    nulls = "".join(", NULL" for _ in labels)
-    label_list = "".join(f", {column}" for column in labels)
-    matching = " AND ".join(f"m.{column} = x.{column}" for column in ("shop_id", "month", *rollup.keys))
-    updates = ", ".join([*(f"{c} = m.{c} + EXCLUDED.{c}" for c in rollup.sums),
-                         *(f"{c} = coalesce(EXCLUDED.{c}, m.{c})" for c in labels)])
-    return [
-        f"CREATE TEMP TABLE IF NOT EXISTS {delta} (LIKE {rollup.months}) ON COMMIT DELETE ROWS",
-        f"DELETE FROM {delta}",  # noqa: S608 (constant names)
-        f"""WITH gone AS (DELETE FROM {rollup.days} r USING sales_touched_days d
-                          WHERE r.shop_id = %(shop_id)s AND r.day = d.day RETURNING r.*)
-            INSERT INTO {delta} ({month_keys}, {sums}{label_list})
-            SELECT shop_id, date_trunc('month', day)::date, {keys}, {negated}{nulls} FROM gone""",  # noqa: S608
-        f"""WITH added AS (INSERT INTO {rollup.days} (shop_id, day, {", ".join(rollup.columns)})
-                           {rollup.select} RETURNING *)
-            INSERT INTO {delta} ({month_keys}, {sums}{label_list})
-            SELECT shop_id, date_trunc('month', day)::date, {keys}, {sums}{label_list} FROM added""",  # noqa: S608
-        f"""INSERT INTO {rollup.months} AS m ({month_keys}, {sums}{label_list})
-            SELECT {month_keys}, {", ".join(f"sum({c})" for c in rollup.sums)}{"".join(f", max({c})" for c in labels)}
-            FROM {delta} GROUP BY {month_keys}
-            HAVING {" OR ".join(f"sum({c}) <> 0" for c in rollup.sums)}
-            ON CONFLICT ({month_keys}) DO UPDATE SET {updates}""",  # noqa: S608
-        f"""DELETE FROM {rollup.months} m USING (SELECT DISTINCT {month_keys} FROM {delta}) x
-            WHERE {matching} AND m.orders = 0""",  # noqa: S608
-    ]
+TABLES = tuple((table, period) for rollup in ROLLUPS
+               for table, period in ((rollup.days, "day"), (rollup.months, "month")))
+# Every rollup moved by the `delta` rows, and the days and months they moved (for EMPTIED).
+UPSERTS = "".join(rollup.upserts() for rollup in ROLLUPS)
+MOVED = " SELECT array_agg(DISTINCT day), array_agg(DISTINCT month) FROM delta"
 
 
 def _expand(sql: str) -> str:
@@ -194,17 +192,29 @@ def _expand(sql: str) -> str:
             .replace("__PRODUCT_LINES__", ", ".join(f"'{kind}'" for kind in PRODUCT_LINES)))
 
 
-TOUCHED_DAYS = _expand(TOUCHED_DAYS)
-RECOMPUTE = [DAY_ORDERS_DDL, "DELETE FROM sales_day_orders", _expand(DAY_ORDERS),
-             *(_expand(statement) for rollup in ROLLUPS for statement in _statements(rollup)),
-             "DELETE FROM sales_day_orders"]
+def _change_sql() -> str:
+    columns = ", ".join(FACT_COLUMNS)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in FACT_COLUMNS[1:])
+    now = NOW_FACTS.replace("{ids}", "(SELECT ids FROM touched)")
+    return _expand(CHANGE.replace("__NOW_TOUCHED__", now).replace("__FACTS__", columns)
+                   .replace("__F__", ", ".join([*(f"f.{c}" for c in FACT_COLUMNS),
+                                                *(f"NULL::text[] AS {c}" for c in LABELS)]))
+                   .replace("__SAME__", f"({', '.join(f'o.{c}' for c in FACT_COLUMNS)}) IS NOT DISTINCT FROM "
+                                        f"({', '.join(f'n.{c}' for c in FACT_COLUMNS)})")
+                   .replace("__FACT_UPDATES__", updates) + UPSERTS + MOVED)
 
 
-def shop_zone(cursor: psycopg.Cursor, shop_id: int) -> str:
-    """The shop's IANA time zone (Prague when it has none or an unknown one)."""
-    cursor.execute("SELECT timezone FROM shops WHERE id = %s", (shop_id,))
-    row = cursor.fetchone()
-    name = row[0] if row else None
+CHANGE_SQL = _change_sql()
+# A key whose orders all left is no row (the rollups hold only what some order makes).
+EMPTIED_ROWS = ", ".join(
+    f"{table} AS (DELETE FROM {table} WHERE shop_id = %(shop_id)s AND {period} = ANY(%({period})s) AND orders = 0)"  # noqa: S608
+    for table, period in TABLES)
+EMPTIED = (f"WITH {EMPTIED_ROWS} SELECT set_config('jit', %(jit)s, true), "
+           "set_config('enable_seqscan', %(seqscan)s, true)")
+
+
+@cache
+def _valid_zone(name: str | None) -> str:
     try:
         ZoneInfo(name or DEFAULT_ZONE)
     except (ZoneInfoNotFoundError, ValueError):
@@ -212,31 +222,55 @@ def shop_zone(cursor: psycopg.Cursor, shop_id: int) -> str:
     return name or DEFAULT_ZONE
 
 
-def _recompute(cursor: psycopg.Cursor, shop_id: int, days_sql: str, params: dict) -> None:
-    params = {**params, "shop_id": shop_id, "zone": shop_zone(cursor, shop_id)}
-    # The planner knows nothing of the temporary tables, guesses big and would JIT-compile each statement
-    # (seconds per batch for milliseconds of work): off for these statements, as it was after them.
-    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s), current_setting('jit'), set_config('jit', 'off', true)",
-                   (LOCK_CLASS, shop_id))
-    jit = cursor.fetchone()[1]
-    cursor.execute(DAYS_DDL)
-    cursor.execute("DELETE FROM sales_touched_days")
-    cursor.execute(days_sql, params)
-    if cursor.rowcount:
-        for statement in RECOMPUTE:
-            cursor.execute(statement, params)
-        cursor.execute("DELETE FROM sales_touched_days")
-    cursor.execute("SELECT set_config('jit', %s, true)", (jit,))
+def _begin(cursor: psycopg.Cursor, shop_id: int) -> dict:
+    """The shop's lock taken, its zone, and for the statements that follow (restored by EMPTIED) JIT and
+    sequential scans off, as one round trip. Every read of the hook is an index probe per order or customer;
+    the planner knows nothing of the CTEs and, in an import, little of tables that were empty when last
+    analyzed, so it would scan growing tables once per order, or compile for seconds what takes milliseconds."""
+    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s), (SELECT timezone FROM shops WHERE id = %s), "
+                   "current_setting('jit'), current_setting('enable_seqscan'), set_config('jit', 'off', true), "
+                   "set_config('enable_seqscan', 'off', true)", (ORDERS_LOCK, shop_id, shop_id))
+    _, zone, jit, seqscan, _, _ = cursor.fetchone()
+    return {"shop_id": shop_id, "zone": _valid_zone(zone), "jit": jit, "seqscan": seqscan}
+
+
+def _apply(cursor: psycopg.Cursor, sql: str, params: dict) -> None:
+    cursor.execute(sql, params)
+    days, months = cursor.fetchone()
+    cursor.execute(EMPTIED, {**params, "day": days or [], "month": months or []})
+
+
+def shop_zone(cursor: psycopg.Cursor, shop_id: int) -> str:
+    """The shop's IANA time zone (Prague when it has none or an unknown one)."""
+    cursor.execute("SELECT timezone FROM shops WHERE id = %s", (shop_id,))
+    row = cursor.fetchone()
+    return _valid_zone(row[0] if row else None)
 
 
 def orders_changed(cursor: psycopg.Cursor, shop_id: int, touched_sql: str, params: dict) -> None:
-    """The hook (app/imports/hooks.py): the rollups of the touched orders' days."""
-    _recompute(cursor, shop_id, TOUCHED_DAYS.replace("{touched}", touched_sql), params)
+    """The hook (app/imports/hooks.py): the rollups moved by what the touched orders changed."""
+    base = _begin(cursor, shop_id)
+    _apply(cursor, CHANGE_SQL.replace("{touched}", touched_sql), {**params, **base})
+
+
+def _rebuild_sql() -> str:
+    """Every order of the shop as an addition to empty rollups (the hook's own upserts), its facts kept."""
+    every = NOW_FACTS.replace("{ids}", "ARRAY(SELECT id FROM orders WHERE shop_id = %(shop_id)s "
+                                       "AND deleted_at IS NULL)")
+    columns = ", ".join(FACT_COLUMNS)
+    return _expand(f"""WITH added AS MATERIALIZED ({every}),
+kept AS (INSERT INTO sales_order_facts ({columns}) SELECT {columns} FROM added),
+delta AS MATERIALIZED (SELECT 1 AS sign, date_trunc('month', day)::date AS month, * FROM added)"""  # noqa: S608
+                   + UPSERTS + MOVED)
+
+
+REBUILD = _rebuild_sql()
 
 
 def rebuild_shop(cursor: psycopg.Cursor, shop_id: int) -> None:
-    """Every rollup row of the shop from its orders (the backfill; run inside a transaction)."""
-    for rollup in ROLLUPS:
-        cursor.execute(f"DELETE FROM {rollup.days} WHERE shop_id = %s", (shop_id,))  # noqa: S608 (constant)
-        cursor.execute(f"DELETE FROM {rollup.months} WHERE shop_id = %s", (shop_id,))  # noqa: S608 (constant)
-    _recompute(cursor, shop_id, ALL_DAYS, {})
+    """Every fact and rollup row of the shop from its orders (the backfill; run inside a transaction)."""
+    base = _begin(cursor, shop_id)
+    cursor.execute("DELETE FROM sales_order_facts WHERE shop_id = %(shop_id)s", base)
+    for table, _ in TABLES:
+        cursor.execute(f"DELETE FROM {table} WHERE shop_id = %(shop_id)s", base)  # noqa: S608 (constant)
+    _apply(cursor, REBUILD, base)

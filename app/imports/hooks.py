@@ -10,14 +10,22 @@ exactly the ones the change moved.
 
 Callers: the order writer (every import and sync batch), the change feed's deletions, and a status change the
 hub pushed to a platform. A hook must be cheap per order touched: it runs inside every import batch.
+
+Each caller holds its shops' orders lock (`lock_orders`) from before its first write of orders to the end of
+the transaction, so writers of one shop take turns (a hook decides from what the other committed, e.g. a
+customer's first sale) and, taking it before any row lock and several shops in ascending id, never wait for
+each other in a circle.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from importlib import import_module
 
 import psycopg
+
+ORDERS_LOCK = 16016  # pg_advisory_xact_lock(ORDERS_LOCK, shop id): the orders of one shop and what follows them
 
 ORDERS_CHANGED = (
     "app.customers.metrics:orders_changed",
@@ -40,3 +48,9 @@ def orders_changed(cursor: psycopg.Cursor, shop_id: int, touched_sql: str, param
     """Run every hook for the orders `touched_sql` selects (see the module docstring)."""
     for hook in _hooks():
         hook(cursor, shop_id, touched_sql, params or {})
+
+
+def lock_orders(cursor: psycopg.Cursor, shop_ids: Iterable[int]) -> None:
+    """Hold the shops' orders lock until the transaction ends (before writing their orders; ascending ids)."""
+    for shop_id in sorted(set(shop_ids)):
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (ORDERS_LOCK, shop_id))

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from app.db import run_after_commit
-from app.imports.hooks import orders_changed
+from app.imports.hooks import lock_orders, orders_changed
 from app.orders.models import Order, OrderStatusChange, OrderStatusChangeItem
 from app.queues import enqueue
 
@@ -66,6 +66,8 @@ def record_status_outcomes(session: Session, change_id: int, changed: Sequence[i
     change = session.get(OrderStatusChange, change_id)
     if changed:
         ids = list(changed)
+        shops = session.execute(select(Order.shop_id).where(Order.id.in_(ids)).distinct()).scalars().all()
+        lock_orders(session.connection().connection.driver_connection.cursor(), shops)  # before the rows
         new_status = {"id": change.status_id, "name": change.status_name}
         session.execute(
             update(Order).where(Order.id.in_(ids)).values(
@@ -78,7 +80,7 @@ def record_status_outcomes(session: Session, change_id: int, changed: Sequence[i
             .where(OrderStatusChangeItem.change_id == change.id, OrderStatusChangeItem.order_id.in_(ids))
             .values(outcome="changed", error=None)
         )
-        _orders_changed(session, ids)
+        _orders_changed(session, ids, shops)
     for order_id, error in failed.items():
         session.execute(
             update(OrderStatusChangeItem)
@@ -88,11 +90,10 @@ def record_status_outcomes(session: Session, change_id: int, changed: Sequence[i
     session.flush()
 
 
-def _orders_changed(session: Session, order_ids: list[int]) -> None:
+def _orders_changed(session: Session, order_ids: list[int], shops: list[int]) -> None:
     """What follows the orders (metrics, rollups) moves with the new status now, not at the next sync."""
-    shops = session.execute(select(Order.shop_id).where(Order.id.in_(order_ids)).distinct()).scalars().all()
     cursor = session.connection().connection.driver_connection.cursor()
-    for shop_id in shops:
+    for shop_id in sorted(shops):
         orders_changed(cursor, shop_id, "SELECT id AS order_id, customer_guid, creation_time FROM orders "
                        "WHERE id = ANY(%(changed_orders)s) AND shop_id = %(shop_id)s", {"changed_orders": order_ids})
 

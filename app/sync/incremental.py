@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.catalog.stock import write_stock
 from app.channels import channel_for
 from app.channels.base import Deletion, FallbackToFull
-from app.imports.hooks import orders_changed
+from app.imports.hooks import lock_orders, orders_changed
 from app.imports.partitions import PartitionCache
 from app.imports.writers import writer_for
 from app.shops.models import Shop
@@ -134,6 +134,8 @@ def _mark_deleted(session: Session, kind: str, shop_id: int, deletions: list[Del
         return 0
     table, column = KEYS[kind]
     deleted, orders = 0, []
+    if kind == "orders":  # before the first row (app/imports/hooks.py)
+        lock_orders(session.connection().connection.driver_connection.cursor(), [shop_id])
     for deletion in deletions:
         # The delete time becomes the row's change time, so an older snapshot cannot bring it back.
         result = session.execute(text(

@@ -5,13 +5,11 @@ Revises: user_language
 
 Expand-only: six new tables (each day rollup and its month rollup), which the dashboard and
 `flask hub sales-summary` read instead of the orders.
-The orders already there are rolled up here, shop by shop, each shop its own transaction (the same SQL the
-import hook runs: app/dashboard/rollups.py), holding the shop's rollup lock so a worker importing meanwhile
-waits at most one shop. Orders written by the previous release after that (a rollback window) are caught by
-`flask hub sales-rebuild`. The backfill is data, not schema: `--sql` lists only the DDL.
+The orders already there are rolled up by migration sales_order_facts (the rollups are kept from that
+table's facts since), so this one creates the tables only.
 """
 import sqlalchemy as sa
-from alembic import context, op
+from alembic import op
 
 revision = 'sales_rollups'
 down_revision = 'user_language'
@@ -80,17 +78,6 @@ def upgrade():
     _methods('sales_method_months', 'month')
     _products('sales_product_days', 'day')
     _products('sales_product_months', 'month')
-    if context.is_offline_mode():
-        return
-    from app.dashboard.rollups import rebuild_shop
-
-    with op.get_context().autocommit_block():
-        bind = op.get_bind()
-        shops = bind.execute(sa.text("SELECT id FROM shops ORDER BY id")).scalars().all()
-        driver = bind.connection.driver_connection
-        for shop_id in shops:
-            with driver.transaction():
-                rebuild_shop(driver.cursor(), shop_id)
 
 
 def downgrade():

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from app.channels.base import Deletion
-from app.dashboard.queries import sales_summary
+from app.dashboard.queries import Span, method_rows, sales_rows, sales_summary
 from app.dashboard.rollups import rebuild_shop
 from app.orders import services
 from app.orders.models import OrderStatusChange
@@ -261,3 +261,64 @@ def test_the_summary_refuses_what_it_cannot_answer(app, db):
     assert result.exit_code == 2 and "after" in result.output
     result = runner.invoke(args=[*base, "--org", "999999"])
     assert result.exit_code == 2 and "no organization" in result.output
+
+
+def test_dashboard_reads_of_whole_months_and_edge_days_reconcile_to_the_cent(db):
+    """The dashboard's reads (month rollups for whole months, day rollups at the edges, several spans in one
+    query) for random ranges, grains and shops, against the orders summed in SQL."""
+    rng = random.Random(1616)
+    org = make_org(db.session)
+    shops = [make_shop(db.session, org), make_shop(db.session, org)]
+    shops[1].timezone, shops[1].currency = "America/New_York", "EUR"
+    db.session.flush()
+    start = utc(2025, 1, 20)
+    for _ in range(6):
+        for shop in shops:
+            spread = start + timedelta(days=rng.randint(0, 100))
+            write_orders(db.session, shop, [random_order(rng, shop.currency, spread) for _ in range(30)])
+    shop_ids = [shop.id for shop in shops]
+
+    def from_orders(chosen: list[int], first: date, last: date) -> tuple[dict, dict]:
+        where = """FROM orders o JOIN shops s ON s.id = o.shop_id
+                   WHERE o.shop_id = ANY(:shops) AND o.deleted_at IS NULL
+                     AND (o.creation_time AT TIME ZONE coalesce(s.timezone, 'Europe/Prague'))::date
+                         BETWEEN :first AND :last"""
+        params = {"shops": chosen, "first": first, "last": last}
+        sales = {(currency, status): (count, with_vat, without_vat, items) for currency, status, count, with_vat,
+                 without_vat, items in db.session.execute(text(f"""
+            SELECT coalesce(o.currency, s.currency), coalesce(o.status, ''), count(*), sum(o.total_with_vat),
+                   sum(o.total_without_vat), sum((SELECT coalesce(sum(i.amount), 0) FROM order_items i
+                       WHERE i.order_id = o.id AND i.item_type IN ('product', 'bazar', 'service', 'product-set')))
+            {where} GROUP BY 1, 2"""), params)}  # noqa: S608 (constant)
+        methods = {(currency, kind, method): (count, revenue) for currency, kind, method, count, revenue
+                   in db.session.execute(text(f"""
+            SELECT coalesce(o.currency, s.currency), m.kind, m.method, count(*), sum(o.total_with_vat)
+            {where.replace("FROM orders o JOIN shops s ON s.id = o.shop_id", "FROM orders o JOIN shops s ON "
+                           "s.id = o.shop_id, LATERAL (VALUES ('payment', o.payment_method), "
+                           "('shipping', o.shipping_method)) m(kind, method)")}
+              AND coalesce(o.status, '') <> 'cancelled'
+            GROUP BY 1, 2, 3"""), params)}  # noqa: S608 (constant)
+        return sales, methods
+
+    for n in range(30):
+        first = date(2025, 1, 15) + timedelta(days=rng.randint(0, 60))
+        last = first + timedelta(days=rng.randint(0, 90))
+        chosen = rng.choice([shop_ids, shop_ids[:1], shop_ids[1:]])
+        grain = rng.choice(["day", "week", "month", "range"])
+        spans = [Span("a", first, last, grain, use_months=grain in ("month", "range")),
+                 Span("b", first - timedelta(days=3), last, "range")]
+        sales: dict[str, dict] = {"a": {}, "b": {}}
+        for row in sales_rows(db.session, chosen, spans):
+            entry = sales[row.part].setdefault((row.currency, row.status), [0, 0, 0, 0])
+            for at, value in enumerate((row.orders, row.revenue_with_vat, row.revenue_without_vat, row.items)):
+                entry[at] += value
+        methods = {}
+        for row in method_rows(db.session, chosen, Span("m", first, last, "range")):
+            entry = methods.setdefault((row.currency, row.kind, row.method), [0, 0])
+            entry[0] += row.orders
+            entry[1] += row.revenue_with_vat
+        expected_sales, expected_methods = from_orders(chosen, first, last)
+        assert {key: tuple(value) for key, value in sales["a"].items()} == expected_sales, (n, first, last, grain)
+        assert {key: tuple(value) for key, value in sales["b"].items()} == from_orders(
+            chosen, first - timedelta(days=3), last)[0]
+        assert {key: tuple(value) for key, value in methods.items()} == expected_methods, (n, first, last)

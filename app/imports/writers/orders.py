@@ -6,7 +6,7 @@ from datetime import date
 
 import psycopg
 
-from app.imports.hooks import orders_changed
+from app.imports.hooks import lock_orders, orders_changed
 from app.imports.partitions import month_start
 from app.imports.records import ITEM_COLUMNS, ORDER_COLUMNS, Counts, OrderRecord
 from app.imports.writers.base import Writer, changed_counts, newest, prepare_staging, stage, upsert_newer
@@ -57,6 +57,7 @@ class OrderWriter(Writer):
 
     def write(self, cursor: psycopg.Cursor, records: list[OrderRecord]) -> Counts:
         records = newest(records, key=lambda r: r.code, change_time=lambda r: r.changed)
+        lock_orders(cursor, [self.shop_id])  # before any row of the batch (app/imports/hooks.py)
         derived = [r.customer for r in records if r.customer is not None]
         if derived:  # customers the platform does not list (guests): before the orders' metrics are refreshed
             CustomerWriter(self.shop_id).write(cursor, derived)
