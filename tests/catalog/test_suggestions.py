@@ -141,6 +141,7 @@ def test_checks_of_a_persons_text():
     assert check_text("name", "Gardena konev", "Gardenka krhla", {"Gardena": None}) == ["glossary:Gardena"]
     assert check_text("name", "x", "y" * 251) == ["length>250"]
     assert check_text("meta_title", "x", "y" * 255) == []
+    assert check_text("additional_name", "x", "y" * 151) == ["length>150"]
 
 
 def test_memory_reuses_an_approved_text_without_a_call(db, team, provider, sandbox):
