@@ -1,6 +1,6 @@
 """The products table, declared once: app/tables/ makes its page, saved views and CSV export from it.
 
-Index behind each read (migration catalog_texts):
+Index behind each read (migrations catalog_texts, catalog_search):
 - name / newest: `ix_products_shop_name (shop_id, name, id)`, `ix_products_shop_created (shop_id,
   creation_time, id)`, one branch per shop;
 - search: a product whose variant's code (case ignored) or EAN starts with the term
