@@ -128,7 +128,7 @@ def search_terms(app, count: int = 200) -> list[tuple[str, str]]:
         products = db.session.execute(text("SELECT p.name, v.code FROM products p JOIN product_variants v "
                                            "ON v.shop_id = p.shop_id AND v.product_guid = p.guid "
                                            "WHERE p.name IS NOT NULL LIMIT 500")).all()
-        plain = {name: db.session.execute(text("SELECT hub_unaccent(:n)"), {"n": name}).scalar()
+        plain = {name: db.session.execute(text("SELECT hub_fold(:n)"), {"n": name}).scalar()
                  for _, name in customers}
     terms = []
     makers = [

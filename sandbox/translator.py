@@ -5,9 +5,13 @@ under `/openai/v1` (`POST /openai/v1/chat/completions`).
 The "translation" is `translate(text, target, ...)`: HTML tags, entities and numbers are kept, a small
 Czech → Slovak / English word list is applied, and each text gets a `[xx] ` mark, so a suggestion is
 recognisable and the same text always gives the same answer. Words that make it misbehave on purpose, for
-the hub's checks: `BREAK-HTML` (a closing tag is lost) and `BREAK-NUM` (digits change). Do-not-translate
-terms and glossary pairs are honoured (DeepL: inside `<keep>` with `ignore_tags=keep`; OpenAI: the lines
-`Do not translate:` and `term => translation` of the system message).
+the hub's checks: `BREAK-HTML` (a closing tag is lost), `BREAK-NUM` (digits change) and `BREAK-GLOSSARY`
+(glossary entries are ignored). Do-not-translate terms and glossary pairs are honoured (DeepL: inside
+`<keep>` with `ignore_tags=keep`, and a glossary made with `POST /deepl/v2/glossaries` named by `glossary_id`;
+OpenAI: the lines `Do not translate:` and `term => translation` of the system message).
+
+DeepL's glossaries (v2: create, list, get, entries as TSV, delete) are kept in memory with ids numbered in
+the order they were made, so a run gives the same ids every time.
 
 Admin: `POST /_sandbox/translator/faults {"script": [429, 500, 0, ...]}` answers the next requests with
 those statuses (0 = pass); `GET /_sandbox/translator/state` counts requests and characters per API.
@@ -18,8 +22,9 @@ from __future__ import annotations
 import re
 import threading
 import time
+from datetime import UTC, datetime
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 bp = Blueprint("translator", __name__)
 
@@ -42,6 +47,8 @@ class _State:
         self.requests = {"deepl": 0, "openai": 0}
         self.characters = {"deepl": 0, "openai": 0}
         self.faults = 0
+        self.glossaries: dict[str, dict] = {}  # id → name, languages, entries, creation_time
+        self.glossaries_made = 0
 
     def next_fault(self) -> int:
         with self.lock:
@@ -72,7 +79,7 @@ def _words(segment: str, target: str, keep: set[str], glossary: dict[str, str]) 
 def translate(text: str, target: str, *, keep: set[str] | frozenset = frozenset(),
               glossary: dict[str, str] | None = None) -> str:
     """The sandbox's deterministic translation of `text` into `target`."""
-    glossary = glossary or {}
+    glossary = {} if "BREAK-GLOSSARY" in text else (glossary or {})
     for term, translation in glossary.items():  # multi-word terms first, as DeepL's glossaries do
         if " " in term:
             text = re.sub(re.escape(term), translation, text, flags=re.I)
@@ -132,10 +139,92 @@ def deepl_translate():
     target = str((data.get("target_lang") if data else form.get("target_lang")) or "").split("-")[0].lower()
     if not texts or not target:
         return jsonify({"message": "Parameter 'text' and 'target_lang' are required"}), 400
-    _count("deepl", sum(len(t) for t in texts))
     source = (data.get("source_lang") if data else form.get("source_lang")) or "CS"
-    return jsonify({"translations": [{"detected_source_language": str(source).upper(), "text": translate(t, target),
-                                      "billed_characters": len(t)} for t in texts]})
+    glossary_id = (data.get("glossary_id") if data else form.get("glossary_id")) or None
+    entries = {}
+    if glossary_id:
+        glossary = STATE.glossaries.get(str(glossary_id))
+        if glossary is None:
+            return jsonify({"message": "Glossary not found"}), 404
+        if glossary["source_lang"] != str(source).lower() or glossary["target_lang"] != target:
+            return jsonify({"message": "Glossary languages do not match the request's languages"}), 400
+        entries = glossary["entries"]
+    _count("deepl", sum(len(t) for t in texts))
+    return jsonify({"translations": [{"detected_source_language": str(source).upper(),
+                                      "text": translate(t, target, glossary=entries), "billed_characters": len(t)}
+                                     for t in texts]})
+
+
+def _glossary_json(glossary_id: str, glossary: dict) -> dict:
+    return {"glossary_id": glossary_id, "name": glossary["name"], "ready": True,
+            "source_lang": glossary["source_lang"], "target_lang": glossary["target_lang"],
+            "creation_time": glossary["creation_time"], "entry_count": len(glossary["entries"])}
+
+
+def _tsv_entries(value: str) -> dict[str, str] | None:
+    entries = {}
+    for line in value.splitlines():
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            return None
+        entries[parts[0].strip()] = parts[1].strip()
+    return entries
+
+
+@bp.post("/deepl/v2/glossaries")
+def deepl_create_glossary():
+    if not request.headers.get("Authorization", "").startswith("DeepL-Auth-Key "):
+        return jsonify({"message": "Authorization failure, check auth_key"}), 403
+    fault = _fault("deepl")
+    if fault is not None:
+        return fault
+    data = request.get_json(silent=True) or request.form.to_dict()
+    name, source, target = data.get("name"), str(data.get("source_lang") or ""), str(data.get("target_lang") or "")
+    if data.get("entries_format", "tsv") != "tsv":
+        return jsonify({"message": "Value for 'entries_format' not supported."}), 400
+    entries = _tsv_entries(str(data.get("entries") or ""))
+    if not name or not source or not target or not entries:
+        return jsonify({"message": "Invalid glossary: name, source_lang, target_lang and entries are required"}), 400
+    with STATE.lock:
+        STATE.glossaries_made += 1
+        glossary_id = f"00000000-0000-4000-8000-{STATE.glossaries_made:012d}"
+        STATE.glossaries[glossary_id] = {
+            "name": str(name), "source_lang": source.lower(), "target_lang": target.split("-")[0].lower(),
+            "entries": entries, "creation_time": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
+        return jsonify(_glossary_json(glossary_id, STATE.glossaries[glossary_id])), 201
+
+
+@bp.get("/deepl/v2/glossaries")
+def deepl_list_glossaries():
+    with STATE.lock:
+        return jsonify({"glossaries": [_glossary_json(gid, g) for gid, g in STATE.glossaries.items()]})
+
+
+@bp.get("/deepl/v2/glossaries/<glossary_id>")
+def deepl_get_glossary(glossary_id: str):
+    glossary = STATE.glossaries.get(glossary_id)
+    if glossary is None:
+        return jsonify({"message": "Glossary not found"}), 404
+    return jsonify(_glossary_json(glossary_id, glossary))
+
+
+@bp.get("/deepl/v2/glossaries/<glossary_id>/entries")
+def deepl_glossary_entries(glossary_id: str):
+    glossary = STATE.glossaries.get(glossary_id)
+    if glossary is None:
+        return jsonify({"message": "Glossary not found"}), 404
+    body = "\n".join(f"{term}\t{translation}" for term, translation in glossary["entries"].items())
+    return Response(body, mimetype="text/tab-separated-values")
+
+
+@bp.delete("/deepl/v2/glossaries/<glossary_id>")
+def deepl_delete_glossary(glossary_id: str):
+    with STATE.lock:
+        if STATE.glossaries.pop(glossary_id, None) is None:
+            return jsonify({"message": "Glossary not found"}), 404
+    return "", 204
 
 
 @bp.get("/deepl/v2/usage")
@@ -190,4 +279,7 @@ def set_faults():
 def state():
     with STATE.lock:
         return jsonify({"requests": dict(STATE.requests), "characters": dict(STATE.characters),
-                        "faults": STATE.faults, "script": list(STATE.script)})
+                        "faults": STATE.faults, "script": list(STATE.script),
+                        "glossaries": {gid: {**_glossary_json(gid, g), "entries": g["entries"]}
+                                       for gid, g in STATE.glossaries.items()},
+                        "glossaries_made": STATE.glossaries_made})

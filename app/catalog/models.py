@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -25,6 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, IdMixin
+from app.tables.folding import folded_index_expression
 
 
 class Product(IdMixin, Base):
@@ -34,6 +36,9 @@ class Product(IdMixin, Base):
         # The products table's sorts (app/catalog/table.py), one keyset order each.
         Index("ix_products_shop_name", "shop_id", "name", "id"),
         Index("ix_products_shop_created", "shop_id", "creation_time", "id"),
+        # The global search's names (app/search/queries.py), accents and case ignored.
+        Index("ix_products_shop_name_fold", "shop_id", folded_index_expression("name"), postgresql_using="gin",
+              postgresql_ops={"name_folded": "gin_trgm_ops"}),
     )
 
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
@@ -54,11 +59,13 @@ class ProductVariant(IdMixin, Base):
     __tablename__ = "product_variants"
     __table_args__ = (
         UniqueConstraint("shop_id", "code"),
-        # A page's variants by product; search by code and EAN prefix (pattern ops work whatever the collation),
-        # without shop_id: the search asks for the matching products once (a hashed subplan), not per row.
+        # A page's variants by product. Search by code (case ignored) and EAN prefix: pattern ops make a prefix
+        # a range whatever the collation; the code first, as the products table asks for the matching products
+        # of every shop at once (one subquery per page), shop_id second for the global search's shops.
         Index("ix_product_variants_shop_product", "shop_id", "product_guid"),
-        Index("ix_product_variants_code_prefix", "code", postgresql_ops={"code": "varchar_pattern_ops"}),
-        Index("ix_product_variants_ean_prefix", "ean", postgresql_ops={"ean": "varchar_pattern_ops"}),
+        Index("ix_product_variants_code_search", func.lower(sql_text("code")).label("code_lower"), "shop_id",
+              postgresql_ops={"code_lower": "text_pattern_ops"}),
+        Index("ix_product_variants_ean_search", "ean", "shop_id", postgresql_ops={"ean": "varchar_pattern_ops"}),
     )
 
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
@@ -79,11 +86,10 @@ class ProductText(IdMixin, Base):
     __tablename__ = "product_texts"
     __table_args__ = (
         UniqueConstraint("shop_id", "product_guid", "language"),
-        # Names in every language, lower-cased and without accents (migration catalog_texts: hub_unaccent),
-        # by trigrams with shop_id through btree_gin: the products table's name search.
-        Index("ix_product_texts_shop_name_trgm", "shop_id",
-              func.hub_unaccent(func.lower(sql_text("name"))).label("name_key"), postgresql_using="gin",
-              postgresql_ops={"name_key": "gin_trgm_ops"}),
+        # Names in every language by trigrams of `name_folded` (shop_id through btree_gin): the products
+        # table's and the global search's name search.
+        Index("ix_product_texts_shop_name_fold", "shop_id", "name_folded", postgresql_using="gin",
+              postgresql_ops={"name_folded": "gin_trgm_ops"}),
     )
 
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
@@ -94,8 +100,12 @@ class ProductText(IdMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     meta_title: Mapped[str | None] = mapped_column(Text)
     meta_description: Mapped[str | None] = mapped_column(Text)
+    additional_name: Mapped[str | None] = mapped_column(Text)
     change_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     content_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    # `hub_fold(name)` stored (migration catalog_search): a trigram search's recheck of thousands of candidate
+    # rows compares it as it is instead of folding each name again.
+    name_folded: Mapped[str | None] = mapped_column(Text, Computed("hub_fold(name)", persisted=True))
 
 
 class VariantStock(IdMixin, Base):
@@ -114,6 +124,7 @@ class VariantStock(IdMixin, Base):
 # The text fields a person translates, in the order the editor walks them, with the shop's length limit.
 TEXT_FIELDS: dict[str, int | None] = {
     "name": 250, "short_description": None, "description": None, "meta_title": 255, "meta_description": None,
+    "additional_name": 150,
 }
 
 

@@ -7,12 +7,16 @@ bounded backoff, so a budget or a job's lease is never outrun by a library sleep
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
 PROVIDERS = ("deepl", "openai")
 # DeepL's target codes where the bare language is ambiguous or deprecated.
 DEEPL_TARGETS = {"en": "EN-GB", "pt": "PT-PT", "zh": "ZH-HANS"}
+# The hub's DeepL glossaries are named by this prefix, the language pair and a digest of their entries.
+GLOSSARY_PREFIX = "commerce-hub"
 
 
 class ProviderError(RuntimeError):
@@ -31,6 +35,11 @@ class Glossary:
     def as_checks(self) -> dict[str, str | None]:
         return {**self.pairs, **dict.fromkeys(self.keep)}
 
+    def digest(self) -> str:
+        """The pairs' fingerprint: a changed glossary is a new DeepL glossary (DeepL's v2 ones are immutable)."""
+        lines = "\n".join(f"{term}\t{translation}" for term, translation in sorted(self.pairs.items()))
+        return hashlib.sha256(lines.encode()).hexdigest()[:16]
+
 
 class Provider(Protocol):
     name: str
@@ -40,6 +49,10 @@ class Provider(Protocol):
 
 
 class DeepLProvider:
+    """Do-not-translate terms travel inside `<keep>` tags DeepL ignores; term → translation pairs as a DeepL
+    glossary of the language pair, made once per set of entries (found again by its name, older ones of the
+    pair deleted) and named by `glossary_id` in each request."""
+
     name = "deepl"
 
     def __init__(self, api_key: str, server_url: str | None = None):
@@ -52,6 +65,38 @@ class DeepLProvider:
         server_url = server_url.rstrip("/") + "/" if server_url else None
         self.translator = deepl.Translator(api_key or "none", server_url=server_url,
                                            send_platform_info=False)
+        self._glossary_ids: dict[str, str] = {}
+        self._glossary_lock = threading.Lock()  # the suggestion job translates from several threads
+
+    def _glossary_id(self, source: str, target: str, glossary: Glossary) -> str | None:
+        """The id of the DeepL glossary holding `glossary.pairs` for source → target (made if missing)."""
+        if not glossary.pairs:
+            return None
+        pair = f"{GLOSSARY_PREFIX} {source.lower()}-{target.lower()} "
+        name = pair + glossary.digest()
+        with self._glossary_lock:
+            if name not in self._glossary_ids:
+                self._glossary_ids[name] = self._make_glossary(pair, name, source, target, glossary)
+            return self._glossary_ids[name]
+
+    def _make_glossary(self, pair: str, name: str, source: str, target: str, glossary: Glossary) -> str | None:
+        try:
+            existing = self.translator.list_glossaries()
+            found = next((g.glossary_id for g in existing if g.name == name and g.ready), None)
+            if found is None:
+                found = self.translator.create_glossary(name, source.upper(), target.upper(),
+                                                        dict(glossary.pairs)).glossary_id
+            for old in existing:  # the pair's glossaries of earlier entries: DeepL limits their number
+                if old.name.startswith(pair) and old.name != name:
+                    self.translator.delete_glossary(old.glossary_id)
+            return found
+        except self._deepl.exceptions.DeepLException as exc:
+            status = getattr(exc, "http_status_code", None) or 0
+            if status == 429 or status >= 500 or status == 0:
+                raise
+            # A pair DeepL makes no glossary for (or entries it refuses): translate without one; the check
+            # afterwards flags every text where a term's translation is missing.
+            return None
 
     @staticmethod
     def _protect(text: str, keep: frozenset[str]) -> str:
@@ -66,7 +111,8 @@ class DeepLProvider:
             results = self.translator.translate_text(
                 protected, source_lang=source.upper(), target_lang=DEEPL_TARGETS.get(target, target.upper()),
                 tag_handling="html" if html or glossary.keep else None,
-                ignore_tags=["keep"] if glossary.keep else None)
+                ignore_tags=["keep"] if glossary.keep else None,
+                glossary=self._glossary_id(source, target, glossary))
         except deepl.exceptions.TooManyRequestsException as exc:
             raise ProviderError(f"DeepL: too many requests ({exc})", retryable=True) from exc
         except deepl.exceptions.QuotaExceededException as exc:

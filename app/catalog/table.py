@@ -1,11 +1,12 @@
 """The products table, declared once: app/tables/ makes its page, saved views and CSV export from it.
 
-Index behind each read (migration catalog_texts):
+Index behind each read (migrations catalog_texts, catalog_search):
 - name / newest: `ix_products_shop_name (shop_id, name, id)`, `ix_products_shop_created (shop_id,
   creation_time, id)`, one branch per shop;
-- search: a product whose variant's code or EAN starts with the term (`ix_product_variants_shop_code_prefix`,
-  `..._ean_prefix`, pattern ops) or whose name in any language contains it, accents and case ignored
-  (`ix_product_texts_shop_name_trgm` over `hub_unaccent(lower(name))`);
+- search: a product whose variant's code (case ignored) or EAN starts with the term
+  (`ix_product_variants_code_search`, `..._ean_search`, pattern ops) or whose name in any language contains
+  it, accents and case ignored (`ix_product_texts_shop_name_fold`, trigrams of the stored
+  `name_folded = hub_fold(name)`);
 - "missing in L", "outdated in L", "in review in L": a probe per walked row of `product_texts`' unique key
   (shop, guid, language) or `translation_units`' (shop, guid, language, field).
 Brand, category and visibility are checked on the rows the walk reads.
@@ -19,12 +20,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, exists, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, String, exists, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from app.catalog import queries
 from app.catalog.models import Product, ProductText, ProductVariant, TranslationUnit
-from app.catalog.search import fold
 from app.catalog.visibility import visibility_name
 from app.tables.cache import cached_per_shops
 from app.tables.columns import Column, RowContext, moment, shop, spreadsheet_safe, text
@@ -35,21 +35,23 @@ from app.tables.keyset import Sort
 
 @dataclass(frozen=True)
 class ProductSearch(Search):
-    """Code and EAN by prefix, name in any language by its accent-free substring (from 3 characters).
+    """Code (case ignored) and EAN by prefix, name in any language by its accent-free substring (from 3
+    characters).
 
-    Each part is an uncorrelated `(shop_id, guid) IN (...)`: PostgreSQL finds the matching products once
-    through the search indexes (a hashed subplan) and each row the page walks costs a hash probe."""
+    One uncorrelated `(shop_id, guid) IN (… UNION ALL …)`: PostgreSQL finds the matching products once through
+    the search indexes (a hashed subplan: each row the page walks costs a hash probe) or, the IN being a
+    single one, joins from them to the products when the term is rare. The name's pattern is folded by the
+    same `hub_fold` that made `name_folded`."""
 
     def condition(self, q: str) -> ColumnElement:
         pattern = like_escape(q)
-        key = tuple_(Product.shop_id, Product.guid)
-        parts = [key.in_(select(ProductVariant.shop_id, ProductVariant.product_guid).where(
-            or_(ProductVariant.code.like(pattern + "%"), ProductVariant.ean.like(pattern + "%"))))]
+        matches = [select(ProductVariant.shop_id, ProductVariant.product_guid).where(
+            or_(func.lower(ProductVariant.code).like(pattern.lower() + "%"), ProductVariant.ean.like(pattern + "%")))]
         if len(q) >= 3:
-            name_key = func.hub_unaccent(func.lower(ProductText.name))
-            parts.append(key.in_(select(ProductText.shop_id, ProductText.product_guid).where(
-                name_key.like(f"%{like_escape(fold(q))}%"))))
-        return or_(*parts)
+            folded_pattern = func.hub_fold(literal(f"%{pattern}%", String))
+            matches.append(select(ProductText.shop_id, ProductText.product_guid).where(
+                ProductText.name_folded.like(folded_pattern)))
+        return tuple_(Product.shop_id, Product.guid).in_(union_all(*matches) if len(matches) > 1 else matches[0])
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,8 @@ class ShopWriter(AbstractContextManager):
         raise Unsupported(f"{self.title} prices cannot be written from the hub yet.")
 
     def set_texts(self, language: str, texts: Mapping[str, Mapping[str, Any]]) -> PushResult:
-        """Texts of products (guid → {name, short_description, description, meta_title, meta_description})."""
+        """Texts of products (guid → {name, short_description, description, meta_title, meta_description,
+        additional_name})."""
         raise Unsupported(f"{self.title} texts cannot be written from the hub yet.")
 
     def __exit__(self, *exc) -> None:

@@ -27,6 +27,8 @@ class Customer(IdMixin, Base):
         # (shop_id in the GIN index through btree_gin).
         Index("ix_customers_shop_name_fold", "shop_id", folded_index_expression("full_name"), postgresql_using="gin",
               postgresql_ops={"full_name_folded": "gin_trgm_ops"}),
+        Index("ix_customers_shop_company_fold", "shop_id", folded_index_expression("company"), postgresql_using="gin",
+              postgresql_ops={"company_folded": "gin_trgm_ops"}),
         Index("ix_customers_shop_email_trgm", "shop_id", "email", postgresql_using="gin",
               postgresql_ops={"email": "gin_trgm_ops"}),
         Index("ix_customers_shop_phone_trgm", "shop_id", "phone", postgresql_using="gin",

@@ -35,7 +35,7 @@ VARIANT_COLUMNS = ("product_guid", "code", "ean", "name", "price", "currency", "
 VARIANT_STOCK_COLUMNS = ("variant_code", "stock_id", "amount", "claim", "location", "change_time")
 # One language's texts of a product; `content_hash` over the texts alone.
 TEXT_COLUMNS = ("product_guid", "name", "short_description", "description", "meta_title", "meta_description",
-                "change_time", "content_hash")
+                "additional_name", "change_time", "content_hash")
 
 # The hub's order statuses, whatever the platform calls its own (a channel maps them: `status`).
 ORDER_STATUSES = ("new", "processing", "completed", "cancelled", "refunded", "failed", "on_hold")

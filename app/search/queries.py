@@ -1,10 +1,11 @@
 """One box, every kind: orders by code; customers by e-mail, name, phone, company; products by code, EAN and
 name in any of the shop's languages.
 
-Names compare as `lower(hub_unaccent(...))` (migration global_search), so case and accents never matter; a
-name matches when it contains the term or, for one typo, when a word of it is similar (pg_trgm's word
-similarity, `<%`). Every condition is an index (app/search/models.py and the tables' own search indexes), so
-a rare term costs a few index probes per kind. Ranks: an exact code or e-mail first, then prefixes, then names
+Names compare folded, `hub_fold(...)` (products' texts: its stored value `name_folded`; migration
+catalog_search), so case and accents never matter; a name matches when it contains the term or, for one typo,
+when a word of it is similar (pg_trgm's word similarity, `<%`). Every condition is written as its index's
+expression (the tables' folded indexes, the catalogue's code and EAN indexes, app/search/models.py), so a rare
+term costs a few index probes per kind. Ranks: an exact code or e-mail first, then prefixes, then names
 (exact, containing, similar); each kind's group is as good as its best hit.
 """
 
@@ -36,15 +37,15 @@ CUSTOMERS = """
 SELECT id, shop_id, full_name, email, company, phone,
        CASE WHEN email = :lower THEN 1
             WHEN email LIKE :lower_prefix THEN 2
-            WHEN lower(hub_unaccent(full_name)) = :plain THEN 3
-            WHEN lower(hub_unaccent(full_name)) LIKE :contains OR lower(hub_unaccent(company)) LIKE :contains
+            WHEN hub_fold(full_name) = :plain THEN 3
+            WHEN hub_fold(full_name) LIKE :contains OR hub_fold(company) LIKE :contains
                  __PHONE_RANK__ THEN 4
-            ELSE 5 + 1 - word_similarity(:plain, lower(hub_unaccent(full_name))) END AS rank
+            ELSE 5 + 1 - word_similarity(:plain, hub_fold(full_name)) END AS rank
 FROM customers
 WHERE shop_id = ANY(:shops) AND deleted_at IS NULL
   AND (email LIKE :lower_prefix
-       OR lower(hub_unaccent(full_name)) LIKE :contains
-       OR lower(hub_unaccent(company)) LIKE :contains
+       OR hub_fold(full_name) LIKE :contains
+       OR hub_fold(company) LIKE :contains
        __FUZZY_NAME__
        __PHONE__)
 ORDER BY rank, full_name LIMIT :limit
@@ -58,16 +59,16 @@ WITH matched AS (
     WHERE shop_id = ANY(:shops) AND (lower(code) LIKE :lower_prefix OR ean = :term)
     UNION ALL
     SELECT shop_id, guid, NULL,
-           CASE WHEN lower(hub_unaccent(name)) = :plain THEN 3 WHEN lower(hub_unaccent(name)) LIKE :contains THEN 4
-                ELSE 5 + 1 - word_similarity(:plain, lower(hub_unaccent(name))) END
+           CASE WHEN hub_fold(name) = :plain THEN 3 WHEN hub_fold(name) LIKE :contains THEN 4
+                ELSE 5 + 1 - word_similarity(:plain, hub_fold(name)) END
     FROM products
-    WHERE shop_id = ANY(:shops) AND (lower(hub_unaccent(name)) LIKE :contains __FUZZY_NAME__)
+    WHERE shop_id = ANY(:shops) AND (hub_fold(name) LIKE :contains __FUZZY_NAME__)
     UNION ALL
     SELECT shop_id, product_guid, NULL,
-           CASE WHEN lower(hub_unaccent(name)) = :plain THEN 3 WHEN lower(hub_unaccent(name)) LIKE :contains THEN 4
-                ELSE 5 + 1 - word_similarity(:plain, lower(hub_unaccent(name))) END
+           CASE WHEN name_folded = :plain THEN 3 WHEN name_folded LIKE :contains THEN 4
+                ELSE 5 + 1 - word_similarity(:plain, name_folded) END
     FROM product_texts  -- its shop is checked on the product (so the planner takes the name's index)
-    WHERE lower(hub_unaccent(name)) LIKE :contains __FUZZY_NAME__
+    WHERE name_folded LIKE :contains __FUZZY_TEXT__
 )
 SELECT id, shop_id, name, code, rank FROM (
     SELECT DISTINCT ON (p.id) p.id, p.shop_id, p.name, m.code, m.rank
@@ -100,12 +101,19 @@ class Group:
         return min(hit.rank for hit in self.hits)
 
 
-def _rows(session: Session, sql: str, params: dict, fuzzy: str, limit: int) -> list:
+def _rows(session: Session, sql: str, params: dict, fuzzy: dict[str, str], limit: int) -> list:
     """Exact, prefix and substring hits; only when they do not fill the group, similar names too (a typo):
-    a common name's hundreds of similar rows are never fetched and ranked when it is found as typed."""
-    rows = session.execute(text(sql.replace("__FUZZY_NAME__", "")), params).all()
+    a common name's hundreds of similar rows are never fetched and ranked when it is found as typed.
+    `fuzzy`: placeholder → the similarity condition put there."""
+    def filled(conditions: dict[str, str]) -> str:
+        statement = sql
+        for placeholder, condition in conditions.items():
+            statement = statement.replace(placeholder, condition)
+        return statement
+
+    rows = session.execute(text(filled(dict.fromkeys(fuzzy, ""))), params).all()
     if len(rows) < limit and len(params["plain"]) >= 3:
-        rows = session.execute(text(sql.replace("__FUZZY_NAME__", fuzzy)), params).all()
+        rows = session.execute(text(filled(fuzzy)), params).all()
     return rows
 
 
@@ -116,7 +124,7 @@ def search(session: Session, shop_ids: list[int], term: str, limit: int = LIMIT)
         return []
     # One typo (a swapped pair of letters too) keeps a word's trigram similarity above 0.55; pg_trgm's
     # default 0.6 misses transpositions. Local to this transaction (a read-only request).
-    plain = session.execute(text("SELECT lower(hub_unaccent(:term)), "
+    plain = session.execute(text("SELECT hub_fold(:term), "
                                  "set_config('pg_trgm.word_similarity_threshold', :threshold, true)"),
                             {"term": term, "threshold": str(WORD_SIMILARITY)}).scalar_one()
     params = {"shops": shop_ids, "limit": limit, "term": term, "upper": term.upper(),
@@ -135,11 +143,12 @@ def search(session: Session, shop_ids: list[int], term: str, limit: int = LIMIT)
         customers = customers.replace("__PHONE_RANK__", "OR phone LIKE :phone").replace(
             "__PHONE__", "OR phone LIKE :phone")
     customers = customers.replace("__PHONE_RANK__", "").replace("__PHONE__", "")
-    for row in _rows(session, customers, params, "OR :plain <% lower(hub_unaccent(full_name))", limit):
+    for row in _rows(session, customers, params, {"__FUZZY_NAME__": "OR :plain <% hub_fold(full_name)"}, limit):
         groups["customers"].hits.append(Hit("customers", row.id, row.shop_id, row.full_name or row.email or "",
                                             " · ".join(filter(None, (row.email, row.company, row.phone))), None,
                                             float(row.rank)))
-    for row in _rows(session, PRODUCTS, params, "OR :plain <% lower(hub_unaccent(name))", limit):
+    for row in _rows(session, PRODUCTS, params, {"__FUZZY_NAME__": "OR :plain <% hub_fold(name)",
+                                                 "__FUZZY_TEXT__": "OR :plain <% name_folded"}, limit):
         groups["products"].hits.append(Hit("products", row.id, row.shop_id, row.name or row.code or "",
                                            row.code or "", row.code, float(row.rank)))
     found = [group for group in groups.values() if group.hits]

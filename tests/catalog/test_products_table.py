@@ -4,7 +4,7 @@ marks, the detail page, tenancy."""
 import pytest
 from sqlalchemy import select
 
-from app.catalog.models import TranslationUnit
+from app.catalog.models import Product, TranslationUnit
 from tests.catalog.catalog_data import PRODUCT_ROW, add_product
 from tests.factories import login
 from tests.orders.tables import row_ids
@@ -37,6 +37,8 @@ def _names(products, *keys) -> set[int]:
 @pytest.mark.parametrize(("query", "expected"), [
     ("", ("yellow", "novak", "hidden", "wine")),
     ("q=KON-", ("yellow",)),
+    ("q=kon-1", ("yellow",)),  # codes ignore case
+    ("q=400600", ("yellow",)),  # EAN prefix
     ("q=4006000000017", ("yellow",)),
     ("q=zluty", ("yellow",)),
     ("q=zlta", ("yellow",)),  # the Slovak name, accents ignored
@@ -134,3 +136,19 @@ def test_bulk_suggest_starts_a_job_for_the_chosen_products(client, db, team, pro
     assert run.shop_id == team.shop.id  # the SK shop's source is Slovak: nothing to suggest there
     assert run.checkpoint["params"] == {"language": "sk", "guids": [products["novak"].guid]}
     assert "Víno SK" in response.get_data(as_text=True)
+
+
+def test_the_search_is_answered_by_the_search_indexes(app, db, team, products):
+    """The products table's search conditions are written as the index expressions (`name_folded`,
+    `lower(code)`, `ean`): with sequential scans off the plan names the indexes."""
+    from sqlalchemy import text
+
+    from app.catalog.table import PRODUCTS
+
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+
+    compiled = select(Product.id).where(PRODUCTS.search.condition("zluty")).compile(
+        dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+    table_plan = "\n".join(db.session.execute(text(f"EXPLAIN {compiled}")).scalars())
+    assert "ix_product_texts_shop_name_fold" in table_plan and "ix_product_variants_code_search" in table_plan
+    assert "ix_product_variants_ean_search" in table_plan

@@ -153,3 +153,22 @@ def test_commands_status_approve_push(app, db, shop, sandbox):
     pushed = _summary(hub("texts-push", "--shop", shop.id, "--language", "sk"))
     assert pushed == {"pushed": 1, "unchanged": 0, "failed": 0, "conflicts": 0}
     assert _remote(sandbox, guid)["metaTitle"] == "Titulok"
+
+
+def test_the_additional_name_is_imported_translated_and_pushed(db, shop, sandbox):
+    guid = _guids(db, shop, 1)[0]
+    imported = {text.language: text for text in db.session.execute(select(ProductText).where(
+        ProductText.shop_id == shop.id, ProductText.product_guid == guid)).scalars()}
+    assert imported["cs"].additional_name == _remote(sandbox, guid, "cs")["additionalName"]
+    assert imported["cs"].additional_name  # the sandbox's default language always has one
+    unit_id = _approve(db, shop, guid, "Nová doplnková nazov", field="additional_name")
+    stats = job_now(db.session, shop, "texts_push", {"language": "sk"})
+    assert stats["pushed"] == 1 and stats["failed"] == 0
+    assert _remote(sandbox, guid)["additionalName"] == "Nová doplnková nazov"
+    assert _unit(db, unit_id).state == "synced"
+    # The next import reads it back as the hub sent it: no conflict.
+    sync_now(db.session, shop, "products", full=True)
+    assert _unit(db, unit_id).state == "synced"
+    assert db.session.execute(select(ProductText.additional_name).where(
+        ProductText.shop_id == shop.id, ProductText.product_guid == guid, ProductText.language == "sk")
+    ).scalar_one() == "Nová doplnková nazov"

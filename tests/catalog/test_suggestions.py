@@ -81,13 +81,53 @@ def test_broken_html_numbers_and_glossary_are_flagged(db, team, provider):
         "meta_title": "BREAK-NUM 12 l"}})
     stats = suggest_product(db.session, team.shop, product, "sk", actor_id=None, role=T)
     units = _units(db, product)
-    if provider == "openai":  # the glossary travels in the prompt and is followed
-        assert units["name"].text == "[sk] Gardena krhla" and units["name"].flags == []
-    else:  # DeepL: the do-not-translate term is protected; pairs would need a DeepL glossary: the check flags it
-        assert units["name"].text == "[sk] Gardena kanva" and units["name"].flags == ["glossary:konev"]
+    # OpenAI: the glossary travels in the prompt; DeepL: the pair as a DeepL glossary, the kept term in <keep>.
+    assert units["name"].text == "[sk] Gardena krhla" and units["name"].flags == []
     assert "html" in units["description"].flags
     assert "numbers" in units["meta_title"].flags
-    assert stats["flagged"] == (2 if provider == "openai" else 3)
+    assert stats["flagged"] == 2
+
+
+def test_a_glossary_the_provider_did_not_follow_is_flagged(db, team, provider):
+    db.session.add(GlossaryTerm(organization_id=team.org.id, language="sk", term="konev", translation="krhla"))
+    product = add_product(db.session, team.shop, name="BREAK-GLOSSARY konev")
+    stats = suggest_product(db.session, team.shop, product, "sk", actor_id=None, role=T)
+    name = _units(db, product)["name"]
+    assert name.text == "[sk] BREAK-GLOSSARY kanva" and name.flags == ["glossary:konev"]
+    assert stats["flagged"] == 1
+
+
+def _glossaries(sandbox, pair="cs-sk"):
+    return {g["name"]: g for g in _translator_state(sandbox)["glossaries"].values()
+            if g["name"].startswith(f"commerce-hub {pair} ")}
+
+
+def test_deepl_gets_the_pairs_as_one_glossary_made_once_and_replaced_when_they_change(app, db, team, sandbox):
+    from app.catalog.providers import DeepLProvider
+    from app.catalog.suggest import glossary_for
+
+    db.session.add_all([GlossaryTerm(organization_id=team.org.id, language="sk", term="konev", translation="krhla"),
+                        GlossaryTerm(organization_id=team.org.id, language="sk", term="Gardena")])
+    db.session.flush()
+    glossary = glossary_for(db.session, team.org.id, "sk")
+    deepl = DeepLProvider("sandbox-key", sandbox.url("/deepl"))
+    made = _translator_state(sandbox)["glossaries_made"]
+    assert deepl.translate(["Gardena konev", "Žlutá konev"], "cs", "sk", html=False, glossary=glossary) == [
+        "[sk] Gardena krhla", "[sk] Žltá krhla"]
+    assert deepl.translate(["Konev"], "cs", "sk", html=False, glossary=glossary) == ["[sk] krhla"]
+    # A second provider (the next job) finds the glossary by its name instead of making another.
+    DeepLProvider("sandbox-key", sandbox.url("/deepl")).translate(["konev"], "cs", "sk", html=False,
+                                                                 glossary=glossary)
+    assert _translator_state(sandbox)["glossaries_made"] - made <= 1
+    (only,) = _glossaries(sandbox).values()
+    assert only["entries"] == {"konev": "krhla"} and only["source_lang"] == "cs" and only["target_lang"] == "sk"
+
+    db.session.add(GlossaryTerm(organization_id=team.org.id, language="sk", term="hadice", translation="hadička"))
+    db.session.flush()
+    changed = glossary_for(db.session, team.org.id, "sk")
+    assert deepl.translate(["Hadice a konev"], "cs", "sk", html=False, glossary=changed) == ["[sk] hadička a krhla"]
+    (replacement,) = _glossaries(sandbox).values()  # the earlier entries' glossary is deleted
+    assert replacement["entries"] == {"konev": "krhla", "hadice": "hadička"}
 
 
 def test_checks_of_a_persons_text():
@@ -101,6 +141,7 @@ def test_checks_of_a_persons_text():
     assert check_text("name", "Gardena konev", "Gardenka krhla", {"Gardena": None}) == ["glossary:Gardena"]
     assert check_text("name", "x", "y" * 251) == ["length>250"]
     assert check_text("meta_title", "x", "y" * 255) == []
+    assert check_text("additional_name", "x", "y" * 151) == ["length>150"]
 
 
 def test_memory_reuses_an_approved_text_without_a_call(db, team, provider, sandbox):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app.catalog.models import Product, ProductText, ProductVariant
 from app.orgs.models import Role
 from app.search.queries import search
@@ -102,3 +104,29 @@ def test_the_header_box_is_on_every_page(db, client):
     for path in ("/", "/orders", "/customers"):
         html = client.get(path).get_data(as_text=True)
         assert 'id="site-search"' in html and 'hx-sync="this:replace"' in html and "delay:250ms" in html
+
+
+
+def _bare(sql: str) -> str:
+    return re.sub(r"::[a-z ]+|[()\s]", "", sql)
+
+
+@pytest.mark.parametrize(("index", "expression", "query"), [
+    ("ix_customers_shop_name_fold", "hub_fold(full_name) gin_trgm_ops", "CUSTOMERS"),
+    ("ix_customers_shop_company_fold", "hub_fold(company) gin_trgm_ops", "CUSTOMERS"),
+    ("ix_products_shop_name_fold", "hub_fold(name) gin_trgm_ops", "PRODUCTS"),
+    ("ix_product_texts_shop_name_fold", "name_folded gin_trgm_ops", "PRODUCTS"),
+    ("ix_product_variants_code_search", "lower(code) text_pattern_ops", "PRODUCTS"),
+])
+def test_the_search_says_each_name_as_its_one_index_does(db, index, expression, query):
+    """One fold (`hub_fold`) and one index per column: the query's condition is the index's expression
+    verbatim, so the planner can use it."""
+    from sqlalchemy import text
+
+    from app.search import queries
+
+    definition = db.session.execute(text("SELECT pg_get_indexdef(CAST(:name AS regclass))"), {"name": index}).scalar()
+    assert _bare(expression) in _bare(definition)
+    column_expression = expression.rsplit(" ", 1)[0]
+    assert _bare(column_expression) + "LIKE" in _bare(getattr(queries, query))
+    assert db.session.execute(text("SELECT to_regproc('hub_unaccent')")).scalar() is None

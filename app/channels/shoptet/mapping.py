@@ -93,7 +93,7 @@ def product_mapper(*, is_default: bool) -> Callable[[dict], ProductRecord]:
         guid = str(require(obj, "guid"))
         changed = parse_time(obj.get("changeTime"), "changeTime")
         text_values = (obj.get("name"), obj.get("shortDescription"), obj.get("description"), obj.get("metaTitle"),
-                       obj.get("metaDescription"))
+                       obj.get("metaDescription"), obj.get("additionalName"))
         text = (guid, *text_values, obj.get("changeTime"), content_hash(orjson.dumps(text_values)))
         record = ProductRecord(guid, changed, (), text)
         if not is_default:

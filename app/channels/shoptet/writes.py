@@ -13,7 +13,7 @@ from app.shoptet import ShoptetError
 
 # The hub's text fields → Shoptet's product fields.
 TEXT_FIELDS = {"name": "name", "short_description": "shortDescription", "description": "description",
-               "meta_title": "metaTitle", "meta_description": "metaDescription"}
+               "meta_title": "metaTitle", "meta_description": "metaDescription", "additional_name": "additionalName"}
 
 
 def _failure(item) -> str:

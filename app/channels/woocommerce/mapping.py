@@ -166,7 +166,7 @@ def map_product(obj: dict, *, currency: str) -> ProductRecord:
         variation.pop("_links", None)
     guid = str(require(obj, "id"))
     changed = _time(obj, "date_modified_gmt")
-    text_values = (obj.get("name"), obj.get("short_description"), obj.get("description"), None, None)
+    text_values = (obj.get("name"), obj.get("short_description"), obj.get("description"), None, None, None)
     text = (guid, *text_values, gmt(obj.get("date_modified_gmt")), content_hash(orjson.dumps(text_values)))
     record = ProductRecord(guid, changed, (), text)
     sellable = variations if obj.get("type") == "variable" else [obj] if obj.get("type") != "grouped" else []

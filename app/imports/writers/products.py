@@ -43,7 +43,7 @@ CREATE TEMP TABLE IF NOT EXISTS stage_variant_stocks (
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS stage_texts (
     product_guid text, name text, short_description text, description text, meta_title text,
-    meta_description text, change_time timestamptz, content_hash bytea
+    meta_description text, additional_name text, change_time timestamptz, content_hash bytea
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS stage_changed_products (guid text, inserted boolean) ON COMMIT DELETE ROWS;
 """
