@@ -84,25 +84,33 @@ class Baskets:
             yield block.row[keep], others[keep], block.data[keep]
 
 
-def refresh_pairs(session: Session, shop) -> int:
-    """Replace the shop's pairs; returns how many (directed) pairs were stored."""
+def count_pairs(session: Session, shop) -> tuple[Baskets, list]:
+    """Read the shop's baskets and count their pairs (reads only: no lock is held meanwhile)."""
     baskets = Baskets(session, shop.id)
-    session.execute(text("DELETE FROM product_pairs WHERE shop_id = :shop"), {"shop": shop.id})
-    if not baskets.orders:
-        return 0
-    least = min_orders(session, shop, baskets.orders)
+    least = min_orders(session, shop, baskets.orders) if baskets.orders else 2
+    return baskets, list(baskets.pairs(least)) if baskets.orders else []
+
+
+def store_pairs(session: Session, shop_id: int, baskets: Baskets, blocks: list) -> int:
+    """Replace the shop's pairs with the counted ones; returns how many (directed) pairs were stored."""
+    session.execute(text("DELETE FROM product_pairs WHERE shop_id = :shop"), {"shop": shop_id})
     total, stored = float(baskets.orders), 0
     connection = session.connection().connection.driver_connection
     with connection.cursor() as cursor, cursor.copy(
             "COPY product_pairs (shop_id, product_guid, other_guid, other_name, orders_both, support, confidence,"
             " lift) FROM STDIN") as copy:
-        for product, other, both in baskets.pairs(least):
+        for product, other, both in blocks:
             confidence = both / baskets.per_product[product]
             lift = confidence / (baskets.per_product[other] / total)
             for a, b, n, c, lf in zip(product.tolist(), other.tolist(), both.tolist(), confidence.tolist(),
                                       lift.tolist(), strict=True):
                 name = baskets.names[b]
-                copy.write_row((shop.id, baskets.guids[a], baskets.guids[b], name[:300] if name else None, n,
+                copy.write_row((shop_id, baskets.guids[a], baskets.guids[b], name[:300] if name else None, n,
                                 n / total, c, lf))
             stored += len(product)
     return stored
+
+
+def refresh_pairs(session: Session, shop) -> int:
+    """Count and replace the shop's pairs in one go; returns how many (directed) pairs were stored."""
+    return store_pairs(session, shop.id, *count_pairs(session, shop))
