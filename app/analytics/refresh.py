@@ -166,7 +166,19 @@ def holdout_check(s: Summary) -> dict:
 
 COLUMNS = ("customer_guid", "orders_count", "purchase_days", "first_day", "last_day", "spent", "repeat_value",
            "r_score", "f_score", "m_score", "segment", "previous_segment", "p_active", "expected_orders_90",
-           "expected_orders_365", "expected_order_value", "clv")
+           "expected_orders_365", "expected_order_value", "clv", "table_p_active", "table_clv")
+
+
+def table_values(p_active: np.ndarray, clv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the customers table shows, sorts and filters by: P(active) in whole percent and CLV to two
+    significant digits (predictions, not ledger amounts; `customer_analytics` keeps them exact). Why: an
+    update of a customers row is never HOT (the columns are indexed) and touches its 16 indexes, five of them
+    GIN; exact values drift every night for every customer, rounded ones for about one in twelve, so a
+    nightly refresh rewrites that many rows instead of all of them."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        digits = 1 - np.floor(np.log10(np.abs(clv)))
+        scale = np.where(np.isfinite(digits), 10.0 ** digits, 1.0)
+        return np.round(p_active, 2), np.where(clv == 0, 0.0, np.round(clv * scale) / scale)
 
 # float8 → numeric(14, 2), and NULL for what is not a finite amount (NaN compares above every number)
 MONEY = "CASE WHEN t.{0} BETWEEN -1e11 AND 1e11 THEN round(t.{0}::numeric, 2) END"
@@ -182,7 +194,8 @@ def chunk_rows(s: Summary, r: dict, part: slice):
                (until - s.age[part]).astype(np.int64), (until - s.recency[part]).astype(np.int64),
                s.spent[part], repeat_value, r["r"][part].astype(np.int64), r["f"][part].astype(np.int64),
                r["m"][part].astype(np.int64), names[r["codes"][part]], names[r["previous"][part]],
-               r["p_active"][part], r["e90"][part], r["e365"][part], r["value"][part], r["clv"][part]]
+               r["p_active"][part], r["e90"][part], r["e365"][part], r["value"][part], r["clv"][part],
+               *table_values(r["p_active"][part], r["clv"][part])]
     return zip(*(c if isinstance(c, list) else c.tolist() for c in columns), strict=True)
 
 
@@ -196,7 +209,8 @@ def write_chunk(session: Session, shop_id: int, currency: str, s: Summary, r: di
             customer_guid varchar(64) PRIMARY KEY, orders_count int, purchase_days int, first_day int,
             last_day int, spent float8, repeat_value float8, r_score int, f_score int, m_score int,
             segment varchar(24), previous_segment varchar(24), p_active float8, expected_orders_90 float8,
-            expected_orders_365 float8, expected_order_value float8, clv float8
+            expected_orders_365 float8, expected_order_value float8, clv float8, table_p_active float8,
+            table_clv float8
         ) ON COMMIT DROP"""))
     connection = session.connection().connection.driver_connection
     with connection.cursor() as cursor, cursor.copy(f"COPY analytics_rows ({', '.join(COLUMNS)}) FROM STDIN") as copy:
@@ -227,10 +241,11 @@ def write_chunk(session: Session, shop_id: int, currency: str, s: Summary, r: di
             currency = excluded.currency, fitted_at = excluded.fitted_at
     """), params)  # noqa: S608 (constant)
     session.execute(text(f"""
-        UPDATE customers c SET segment = t.segment, p_active = t.p_active, clv = {MONEY.format("clv")}
+        UPDATE customers c SET segment = t.segment, p_active = t.table_p_active, clv = {MONEY.format("table_clv")}
         FROM analytics_rows t
         WHERE c.shop_id = :shop AND c.guid = t.customer_guid
-          AND (c.segment, c.p_active, c.clv) IS DISTINCT FROM (t.segment, t.p_active, {MONEY.format("clv")})
+          AND (c.segment, c.p_active, c.clv)
+              IS DISTINCT FROM (t.segment, t.table_p_active, {MONEY.format("table_clv")})
     """), params)  # noqa: S608 (constant)
 
 

@@ -43,9 +43,21 @@ def test_every_chunk_is_fenced_and_committed(db, tenant, monkeypatch):
     monkeypatch.setattr(refresh, "write_chunk", watched)
     stats = job_now(db.session, shop, "customer_analytics")
     assert stats["customers"] == 25 and fenced_chunks == [True, True, True]
-    marked = db.session.scalar(select(func.count()).select_from(Customer).where(
-        Customer.shop_id == shop.id, Customer.segment.is_not(None)))
-    assert marked == 25
+    rows = db.session.execute(select(Customer.p_active, Customer.clv, CustomerAnalytics.p_active, CustomerAnalytics.clv)
+                              .join(CustomerAnalytics, (CustomerAnalytics.shop_id == Customer.shop_id)
+                                    & (CustomerAnalytics.customer_guid == Customer.guid))
+                              .where(Customer.shop_id == shop.id)).all()
+    assert len(rows) == 25
+    for shown_p, shown_clv, p_active, clv in rows:  # the table's copy: whole percent, two significant digits
+        assert shown_p == round(p_active, 2)
+        assert shown_clv == Decimal(f"{float(clv):.2g}").quantize(Decimal("0.01"))
+
+
+def test_the_tables_copy_is_rounded_so_nightly_drift_rewrites_few_rows():
+    import numpy as np
+
+    shown_p, shown_clv = refresh.table_values(np.array([0.12345, 1.0, 0.996]), np.array([312.47, 0.0, 1234.5]))
+    assert shown_p.tolist() == [0.12, 1.0, 1.0] and shown_clv.tolist() == [310.0, 0.0, 1200.0]
 
 
 def test_a_lost_lease_stops_the_refresh_at_the_next_chunk(db, tenant, monkeypatch):
