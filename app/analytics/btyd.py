@@ -89,9 +89,10 @@ class BgnbdTotal:
         return float(single + self.w @ (head + np.logaddexp(stay, gone)))
 
 
-def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> BetaGeo:
+def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray, start: BetaGeo | None = None) -> BetaGeo:
     """Maximum likelihood of BG/NBD on the customers' (x, t_x, T); customers with equal triples are
-    weighted once, so the cost is per distinct history, not per customer."""
+    weighted once, so the cost is per distinct history, not per customer. `start`: a nearby fit (last
+    night's, or the full-history one for the calibration period) to start from: fewer iterations."""
     triples, counts = np.unique(np.column_stack([x, t_x, big_t]), axis=0, return_counts=True)
     total = BgnbdTotal(triples[:, 0], triples[:, 1], triples[:, 2], counts / counts.sum())
     scale = max(float(np.mean(big_t)), 1.0)
@@ -102,8 +103,8 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> BetaGeo:
         value = -total(params)
         return float(value) if np.isfinite(value) else 1e12
 
-    start = np.log([0.5, 0.3, 1.0, 2.0])
-    best = minimize(cost, start, method="L-BFGS-B", bounds=[(-9, 9)] * 4)
+    initial = [0.5, 0.3, 1.0, 2.0] if start is None else [start.r, start.alpha / scale, start.a, start.b]
+    best = minimize(cost, np.log(np.clip(initial, 1e-3, 1e3)), method="L-BFGS-B", bounds=[(-9, 9)] * 4)
     r, alpha, a, b = np.exp(best.x)
     return BetaGeo(float(r), float(alpha * scale), float(a), float(b))
 

@@ -51,7 +51,8 @@ def refresh_job(context) -> dict:
     chunks = -(-len(summary) // CHUNK)
     total = STEPS + chunks
     context.save(done=1, total=total)
-    result = compute(summary)
+    previous = session.get(AnalyticsFit, shop.id)
+    result = compute(summary, previous.params.get("bgnbd") if previous and previous.params else None)
     context.save(done=2, total=total)
     fitted_at = datetime.now(UTC)
     for number, start in enumerate(range(0, len(summary), CHUNK), start=1):
@@ -91,13 +92,13 @@ def clear(session: Session, shop_id: int) -> None:
 
 # -- the numbers ------------------------------------------------------------------------------------------------
 
-def compute(s: Summary) -> dict:
+def compute(s: Summary, previous: dict | None = None) -> dict:
     """Scores, segments, predictions and the holdout check of every customer in the summary."""
     n = len(s)
     repeat_orders = np.maximum(s.orders - 1, 0)
     repeat_mean = np.where(repeat_orders > 0, (s.spent - s.first_value) / np.maximum(repeat_orders, 1), 0.0)
     x, t_x, big_t = s.days - 1, s.span, s.age + 1
-    bg = btyd.fit_bgnbd(x, t_x, big_t) if n else None
+    bg = btyd.fit_bgnbd(x, t_x, big_t, btyd.BetaGeo(**previous) if previous else None) if n else None
     gg = btyd.fit_gamma_gamma(repeat_orders, repeat_mean) if n else None
     if bg is not None:
         p_active = btyd.probability_alive(bg, x, t_x, big_t)
@@ -120,7 +121,7 @@ def compute(s: Summary) -> dict:
         "boundaries": bounds,
         "segments": segment_sizes(codes, s.spent),
         "movement": movement(previous, codes),
-        "holdout": holdout_check(s),
+        "holdout": holdout_check(s, bg),
     }
 
 
@@ -140,7 +141,7 @@ def movement(previous: np.ndarray, codes: np.ndarray) -> dict:
             for i in range(len(names)) if grid[i].any()}
 
 
-def holdout_check(s: Summary) -> dict:
+def holdout_check(s: Summary, full: btyd.BetaGeo | None = None) -> dict:
     """Fit on the calibration period (orders before the cut only), predict the holdout's repeat purchase days
     for the customers who had bought before the cut, and compare with what they did."""
     known = s.cal_days > 0
@@ -148,7 +149,7 @@ def holdout_check(s: Summary) -> dict:
         return {"holdout_days": HOLDOUT_DAYS, "customers": int(known.sum()), "predicted_orders": None,
                 "actual_orders": None, "mae": None, "deciles": []}
     x, t_x, big_t = s.cal_days[known] - 1, s.cal_span[known], s.cal_age[known]
-    model = btyd.fit_bgnbd(x, t_x, big_t)
+    model = btyd.fit_bgnbd(x, t_x, big_t, full)
     predicted = btyd.expected_purchases(model, x, t_x, big_t, HOLDOUT_DAYS)
     actual = s.holdout_days[known]
     order = np.argsort(predicted, kind="stable")
