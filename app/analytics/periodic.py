@@ -20,24 +20,17 @@ DUE = text("""
 SELECT s.id FROM shops s
 LEFT JOIN customer_analytics_fits f ON f.shop_id = s.id
 WHERE s.status = 'active'
-  AND (f.fitted_at IS NULL OR f.fitted_at < date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
+  AND (f.fitted_at IS NULL OR f.fitted_at < :day)
   AND NOT EXISTS (SELECT 1 FROM sync_runs r WHERE r.shop_id = s.id AND r.kind = 'customer_analytics'
-                  AND r.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
+                  AND r.created_at >= :day)
   AND EXISTS (SELECT 1 FROM orders o WHERE o.shop_id = s.id)
 ORDER BY s.id
 """)
 
 
-def schedule_nightly_refresh(app) -> int:
-    """The periodic task. Not in the test suite's ticks (ENV test): those check syncs and would find
-    analytics jobs beside them; tests call `start_due_refreshes` directly."""
-    if app.config.get("ENV") == "test":
-        return 0
-    return start_due_refreshes()
-
-
-def start_due_refreshes(now: datetime | None = None) -> int:
-    """Start the due shops' refresh jobs; returns how many were started."""
+def schedule_nightly_refresh(app, now: datetime | None = None) -> int:
+    """The periodic task: start the due shops' refresh jobs; returns how many were started. `now` is the
+    clock (tests pass theirs)."""
     from app.shops.models import Shop
     from app.sync.services import start_job
 
@@ -45,7 +38,8 @@ def start_due_refreshes(now: datetime | None = None) -> int:
     if now.hour < NIGHTLY_HOUR_UTC:
         return 0
     started = 0
-    for shop_id in db.session.execute(DUE).scalars().all():
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    for shop_id in db.session.execute(DUE, {"day": day}).scalars().all():
         _run, created = start_job(db.session, db.session.get(Shop, shop_id), "customer_analytics", actor_id=None)
         db.session.commit()
         started += created

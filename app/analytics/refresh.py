@@ -2,18 +2,21 @@
 
 One pass over the shop's orders (app/analytics/summary.py) → numpy: RFM scores and segments (now and a month
 ago), the BG/NBD + Gamma-Gamma fit on all history (predictions) and on the calibration period (the holdout
-check) → one transaction writes `customer_analytics` (COPY into a temporary table, then upsert), copies
-segment / p_active / clv onto `customers`, recomputes the bought-together pairs and the cohorts, and stores
-the shop's fit row. Progress is saved (committed) between the steps; the writes are all in the last
-transaction, so a refresh that fails or loses its lease leaves the previous one whole.
+check) → the rows are written in chunks of CHUNK customers, each its own short transaction that starts with
+the run's fence and commits with the progress (COPY into a temporary table, upsert into
+`customer_analytics`, copy segment / p_active / clv onto `customers`). No transaction outlives a lease or
+holds a customer's row lock for more than a chunk (an orders sync touching the same customers waits seconds,
+not minutes), and a worker that lost its lease stops at its next chunk. Then the rows of customers no longer
+there are removed, the bought-together pairs and the cohorts recomputed, and the shop's fit row stored last:
+the pages' figures switch to the new fit in one commit. A refresh that fails half way leaves some customers
+with the new values and the rest with the previous ones (each row says when it was fitted); the retry
+writes them all again.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import numpy as np
 from sqlalchemy import text
@@ -23,12 +26,12 @@ from sqlalchemy.orm import Session
 from app.analytics import btyd, rfm
 from app.analytics.cohorts import cohorts_of
 from app.analytics.consent import refresh_consents
-from app.analytics.copurchase import refresh_pairs
+from app.analytics.copurchase import count_pairs, store_pairs
 from app.analytics.models import AnalyticsFit
 from app.analytics.summary import HOLDOUT_DAYS, Summary, read_summary, window_of
 
-STEPS = 5
-STATEMENT_MS = 15 * 60 * 1000
+CHUNK = 25_000  # customers per write transaction: a few seconds, far inside a lease
+STEPS = 4  # read, compute, pairs, cohorts and the fit row; plus one per chunk
 
 
 def refresh_job(context) -> dict:
@@ -45,17 +48,26 @@ def refresh_job(context) -> dict:
         context.save(done=STEPS, total=STEPS, stats={"customers": 0})
         return {"customers": 0}
     summary = read_summary(session, shop.id, window)
-    context.save(done=1, total=STEPS)
-    result = compute(summary)
-    context.save(done=2, total=STEPS)
-    context.fence()
-    # One transaction writes a whole shop (a few statements over all its customers): longer than a lease at
-    # full size. The runner's heartbeat keeps the lease; the statements get minutes, not the lease's seconds.
-    session.execute(text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(STATEMENT_MS)})
+    chunks = -(-len(summary) // CHUNK)
+    total = STEPS + chunks
+    context.save(done=1, total=total)
+    previous = session.get(AnalyticsFit, shop.id)
+    result = compute(summary, previous.params.get("bgnbd") if previous and previous.params else None)
+    context.save(done=2, total=total)
     fitted_at = datetime.now(UTC)
-    write_customers(session, shop.id, shop.currency, summary, result, fitted_at)
-    pairs = refresh_pairs(session, shop)
+    for number, start in enumerate(range(0, len(summary), CHUNK), start=1):
+        context.fence()  # first in the chunk's transaction
+        write_chunk(session, shop.id, shop.currency, summary, result, fitted_at, slice(start, start + CHUNK))
+        context.save(done=2 + number, total=total)
+    # reads first, outside the fenced transactions (the fence's row lock would stall the heartbeat meanwhile)
+    baskets, blocks = count_pairs(session, shop)
+    session.commit()
+    context.fence()
+    remove_unfitted(session, shop.id, fitted_at)
+    pairs = store_pairs(session, shop.id, baskets, blocks)
+    context.save(done=total - 1, total=total)
     cohorts = cohorts_of(session, shop.id)
+    context.fence()
     seconds = round(time.monotonic() - started, 2)
     fit = {"shop_id": shop.id, "fitted_at": fitted_at, "currency": shop.currency, "customers": len(summary),
            "observed_until": datetime.combine(window.until_day, datetime.min.time(), UTC),
@@ -68,7 +80,7 @@ def refresh_job(context) -> dict:
              "consents": consents if consents is not None else "not read",
              "pairs": pairs, "predicted_orders": holdout.get("predicted_orders"),
              "actual_orders": holdout.get("actual_orders"), "mae": holdout.get("mae")}
-    context.save(done=STEPS, total=STEPS, stats=stats)
+    context.save(done=total, total=total, stats=stats)
     return stats
 
 
@@ -80,13 +92,13 @@ def clear(session: Session, shop_id: int) -> None:
 
 # -- the numbers ------------------------------------------------------------------------------------------------
 
-def compute(s: Summary) -> dict:
+def compute(s: Summary, previous: dict | None = None) -> dict:
     """Scores, segments, predictions and the holdout check of every customer in the summary."""
     n = len(s)
     repeat_orders = np.maximum(s.orders - 1, 0)
     repeat_mean = np.where(repeat_orders > 0, (s.spent - s.first_value) / np.maximum(repeat_orders, 1), 0.0)
     x, t_x, big_t = s.days - 1, s.span, s.age + 1
-    bg = btyd.fit_bgnbd(x, t_x, big_t) if n else None
+    bg = btyd.fit_bgnbd(x, t_x, big_t, btyd.BetaGeo(**previous) if previous else None) if n else None
     gg = btyd.fit_gamma_gamma(repeat_orders, repeat_mean) if n else None
     if bg is not None:
         p_active = btyd.probability_alive(bg, x, t_x, big_t)
@@ -109,7 +121,7 @@ def compute(s: Summary) -> dict:
         "boundaries": bounds,
         "segments": segment_sizes(codes, s.spent),
         "movement": movement(previous, codes),
-        "holdout": holdout_check(s),
+        "holdout": holdout_check(s, bg),
     }
 
 
@@ -129,7 +141,7 @@ def movement(previous: np.ndarray, codes: np.ndarray) -> dict:
             for i in range(len(names)) if grid[i].any()}
 
 
-def holdout_check(s: Summary) -> dict:
+def holdout_check(s: Summary, full: btyd.BetaGeo | None = None) -> dict:
     """Fit on the calibration period (orders before the cut only), predict the holdout's repeat purchase days
     for the customers who had bought before the cut, and compare with what they did."""
     known = s.cal_days > 0
@@ -137,7 +149,7 @@ def holdout_check(s: Summary) -> dict:
         return {"holdout_days": HOLDOUT_DAYS, "customers": int(known.sum()), "predicted_orders": None,
                 "actual_orders": None, "mae": None, "deciles": []}
     x, t_x, big_t = s.cal_days[known] - 1, s.cal_span[known], s.cal_age[known]
-    model = btyd.fit_bgnbd(x, t_x, big_t)
+    model = btyd.fit_bgnbd(x, t_x, big_t, full)
     predicted = btyd.expected_purchases(model, x, t_x, big_t, HOLDOUT_DAYS)
     actual = s.holdout_days[known]
     order = np.argsort(predicted, kind="stable")
@@ -155,52 +167,69 @@ def holdout_check(s: Summary) -> dict:
 
 COLUMNS = ("customer_guid", "orders_count", "purchase_days", "first_day", "last_day", "spent", "repeat_value",
            "r_score", "f_score", "m_score", "segment", "previous_segment", "p_active", "expected_orders_90",
-           "expected_orders_365", "expected_order_value", "clv")
+           "expected_orders_365", "expected_order_value", "clv", "table_p_active", "table_clv")
 
 
-def _money(value: float) -> Decimal | None:
-    return None if not math.isfinite(value) else Decimal(f"{value:.2f}")
+def table_values(p_active: np.ndarray, clv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the customers table shows, sorts and filters by: P(active) in whole percent and CLV to two
+    significant digits (predictions, not ledger amounts; `customer_analytics` keeps them exact). Why: an
+    update of a customers row is never HOT (the columns are indexed) and touches its 16 indexes, five of them
+    GIN; exact values drift every night for every customer, rounded ones for about one in twelve, so a
+    nightly refresh rewrites that many rows instead of all of them."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        digits = 1 - np.floor(np.log10(np.abs(clv)))
+        scale = np.where(np.isfinite(digits), 10.0 ** digits, 1.0)
+        return np.round(p_active, 2), np.where(clv == 0, 0.0, np.round(clv * scale) / scale)
+
+# float8 → numeric(14, 2), and NULL for what is not a finite amount (NaN compares above every number)
+MONEY = "CASE WHEN t.{0} BETWEEN -1e11 AND 1e11 THEN round(t.{0}::numeric, 2) END"
 
 
-def write_customers(session: Session, shop_id: int, currency: str, s: Summary, r: dict, fitted_at: datetime) -> None:
-    """COPY every customer's row into a temporary table, then one upsert into customer_analytics, one delete
-    of customers no longer there, and one update of the three columns on customers that differ."""
-    session.execute(text("DROP TABLE IF EXISTS analytics_rows"))
+def chunk_rows(s: Summary, r: dict, part: slice):
+    """The chunk's rows as plain Python values (converted per column by numpy, not per value)."""
+    names = np.array([*rfm.SEGMENTS, None], dtype=object)  # code -1 (no order a month ago) → None
+    until = s.window.until_day.toordinal()
+    orders = s.orders[part]
+    repeat_value = np.where(orders > 1, r["repeat_mean"][part], np.nan)
+    columns = [s.guids[part], orders.astype(np.int64), s.days[part].astype(np.int64),
+               (until - s.age[part]).astype(np.int64), (until - s.recency[part]).astype(np.int64),
+               s.spent[part], repeat_value, r["r"][part].astype(np.int64), r["f"][part].astype(np.int64),
+               r["m"][part].astype(np.int64), names[r["codes"][part]], names[r["previous"][part]],
+               r["p_active"][part], r["e90"][part], r["e365"][part], r["value"][part], r["clv"][part],
+               *table_values(r["p_active"][part], r["clv"][part])]
+    return zip(*(c if isinstance(c, list) else c.tolist() for c in columns), strict=True)
+
+
+def write_chunk(session: Session, shop_id: int, currency: str, s: Summary, r: dict, fitted_at: datetime,
+                part: slice) -> None:
+    """COPY a chunk of customers' rows into a temporary table, upsert them into customer_analytics and copy
+    the three table columns onto customers where they differ."""
+    session.execute(text("DROP TABLE IF EXISTS analytics_rows"))  # a test's outer transaction never commits
     session.execute(text("""
         CREATE TEMPORARY TABLE analytics_rows (
-            customer_guid varchar(64), orders_count int, purchase_days int, first_day int, last_day int,
-            spent numeric(14, 2), repeat_value numeric(14, 2), r_score int, f_score int, m_score int,
+            customer_guid varchar(64) PRIMARY KEY, orders_count int, purchase_days int, first_day int,
+            last_day int, spent float8, repeat_value float8, r_score int, f_score int, m_score int,
             segment varchar(24), previous_segment varchar(24), p_active float8, expected_orders_90 float8,
-            expected_orders_365 float8, expected_order_value numeric(14, 2), clv numeric(14, 2)
+            expected_orders_365 float8, expected_order_value float8, clv float8, table_p_active float8,
+            table_clv float8
         ) ON COMMIT DROP"""))
     connection = session.connection().connection.driver_connection
-    names = rfm.SEGMENTS
-    until = s.window.until_day.toordinal()
     with connection.cursor() as cursor, cursor.copy(f"COPY analytics_rows ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-        for i, guid in enumerate(s.guids):
-            orders = int(s.orders[i])
-            copy.write_row((
-                guid, orders, int(s.days[i]), until - int(s.age[i]), until - int(s.recency[i]),
-                _money(s.spent[i]), _money(r["repeat_mean"][i]) if orders > 1 else None,
-                int(r["r"][i]), int(r["f"][i]), int(r["m"][i]), names[r["codes"][i]],
-                names[r["previous"][i]] if r["previous"][i] >= 0 else None,
-                float(r["p_active"][i]), float(r["e90"][i]), float(r["e365"][i]), _money(r["value"][i]),
-                _money(r["clv"][i]),
-            ))
-    # The temporary table's key and statistics: the upsert, delete and updates below join on it (without them
-    # the planner guessed a few rows and anti-joined 220 k customers in a nested loop).
-    session.execute(text("CREATE INDEX ON analytics_rows (customer_guid)"))
+        for row in chunk_rows(s, r, part):
+            copy.write_row(row)
+    # statistics: the joins below then hash (a guessed few rows made nested loops over 220 k customers)
     session.execute(text("ANALYZE analytics_rows"))
     params = {"shop": shop_id, "currency": currency, "fitted_at": fitted_at}
-    session.execute(text("""
+    session.execute(text(f"""
         INSERT INTO customer_analytics AS a (shop_id, customer_guid, orders_count, purchase_days, first_order_at,
             last_order_at, spent, repeat_value, r_score, f_score, m_score, segment, previous_segment, p_active,
             expected_orders_90, expected_orders_365, expected_order_value, clv, currency, fitted_at)
         SELECT :shop, t.customer_guid, t.orders_count, t.purchase_days,
                (DATE '0001-01-01' + (t.first_day - 1)) AT TIME ZONE 'UTC',
                (DATE '0001-01-01' + (t.last_day - 1)) AT TIME ZONE 'UTC',
-               t.spent, t.repeat_value, t.r_score, t.f_score, t.m_score, t.segment, t.previous_segment, t.p_active,
-               t.expected_orders_90, t.expected_orders_365, t.expected_order_value, t.clv, :currency, :fitted_at
+               {MONEY.format("spent")}, {MONEY.format("repeat_value")}, t.r_score, t.f_score, t.m_score,
+               t.segment, t.previous_segment, t.p_active, t.expected_orders_90, t.expected_orders_365,
+               {MONEY.format("expected_order_value")}, {MONEY.format("clv")}, :currency, :fitted_at
         FROM analytics_rows t
         ON CONFLICT (shop_id, customer_guid) DO UPDATE SET
             orders_count = excluded.orders_count, purchase_days = excluded.purchase_days,
@@ -211,19 +240,24 @@ def write_customers(session: Session, shop_id: int, currency: str, s: Summary, r
             expected_orders_90 = excluded.expected_orders_90, expected_orders_365 = excluded.expected_orders_365,
             expected_order_value = excluded.expected_order_value, clv = excluded.clv,
             currency = excluded.currency, fitted_at = excluded.fitted_at
-    """), params)
-    session.execute(text("""
-        DELETE FROM customer_analytics a WHERE a.shop_id = :shop
-          AND NOT EXISTS (SELECT 1 FROM analytics_rows t WHERE t.customer_guid = a.customer_guid)
-    """), params)
-    session.execute(text("""
-        UPDATE customers c SET segment = t.segment, p_active = t.p_active, clv = t.clv
+    """), params)  # noqa: S608 (constant)
+    session.execute(text(f"""
+        UPDATE customers c SET segment = t.segment, p_active = t.table_p_active, clv = {MONEY.format("table_clv")}
         FROM analytics_rows t
         WHERE c.shop_id = :shop AND c.guid = t.customer_guid
-          AND (c.segment, c.p_active, c.clv) IS DISTINCT FROM (t.segment, t.p_active, t.clv)
-    """), params)
+          AND (c.segment, c.p_active, c.clv)
+              IS DISTINCT FROM (t.segment, t.table_p_active, {MONEY.format("table_clv")})
+    """), params)  # noqa: S608 (constant)
+
+
+def remove_unfitted(session: Session, shop_id: int, fitted_at: datetime) -> None:
+    """After the chunks: the rows of an earlier fit whose customer has no counting order any more, and their
+    customers' table columns. Rows the orders hook added during the refresh (no fit yet) stay."""
+    params = {"shop": shop_id, "fitted_at": fitted_at}
+    session.execute(text("DELETE FROM customer_analytics WHERE shop_id = :shop AND fitted_at < :fitted_at"), params)
     session.execute(text("""
         UPDATE customers c SET segment = NULL, p_active = NULL, clv = NULL
         WHERE c.shop_id = :shop AND c.segment IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM analytics_rows t WHERE t.customer_guid = c.guid)
+          AND NOT EXISTS (SELECT 1 FROM customer_analytics a WHERE a.shop_id = :shop AND a.customer_guid = c.guid
+                          AND a.fitted_at = :fitted_at)
     """), params)

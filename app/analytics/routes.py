@@ -115,36 +115,19 @@ def audiences():
     from app.tables.queries import saved_views
 
     views = saved_views(db.session, current_org().id, "customers", current_user.id)
-    return render_template("analytics/audiences.html", views=views, result=None)
+    return render_template("analytics/audiences.html", views=views)
 
 
 @bp.post("/audiences/<int:view_id>/export")
-@require("org.view")
+@require("tables.export")
 def export_audience(view_id: int):
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
-    from app.analytics.audiences import export_audience as write
+    """Queue the audience's export (the tables' export job, consenting customers only); its page polls it."""
+    from app.analytics.audiences import audience_query
     from app.orgs.scoping import current_org
-    from app.settings.cache import settings_cache
-    from app.tables.exports import exports_dir
+    from app.tables.services import start_export
 
     view = _view_or_404(view_id)
-    org = current_org()
-    zone = ZoneInfo(str(settings_cache().values(db.session, org.id)["display_timezone"]))
-    name = f"audience-{org.id}-{view.id}-{datetime.now(UTC):%Y%m%d%H%M%S%f}.csv"
-    result = write(db.session, view.query, current_org_shops(), zone, exports_dir() / name)
-    return render_template("analytics/audiences.html", views=[view], result=result, view=view, file=name)
-
-
-@bp.get("/audiences/files/<name>")
-@require("org.view")
-def audience_file(name: str):
-    from flask import send_from_directory
-
-    from app.orgs.scoping import current_org
-    from app.tables.exports import exports_dir
-
-    if not name.startswith(f"audience-{current_org().id}-") or "/" in name or not name.endswith(".csv"):
-        abort(404)
-    return send_from_directory(exports_dir(), name, as_attachment=True, mimetype="text/csv")
+    export = start_export(db.session, current_org().id, current_user.id, "customers", audience_query(view.query),
+                          None, consent_only=True)
+    db.session.commit()
+    return redirect(url_for("tables.export_progress", export_id=export.id), 303)

@@ -37,6 +37,8 @@ class Customer(IdMixin, Base):
         Index("ix_customers_shop_clv", "shop_id", "clv", "id"),
         Index("ix_customers_shop_p_active", "shop_id", "p_active", "id"),
         Index("ix_customers_shop_segment_clv", "shop_id", "segment", "clv", "id"),
+        Index("ix_customers_shop_segment_created", "shop_id", "segment", "creation_time", "id"),
+        Index("ix_customers_shop_segment_p_active", "shop_id", "segment", "p_active", "id"),
     )
 
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))

@@ -1,7 +1,8 @@
 """The CSV export job of every table. It takes the export's id; the export's row is the progress the page polls.
 
 The file has the columns the table showed (`cols`), in the table's order, each as its declared CSV fields;
-rows come shop by shop in keyset batches (flat memory), each batch committed with the progress.
+rows come shop by shop in keyset batches (flat memory), each batch committed with the progress. An audience's
+export (`consent_only`) keeps the customers whose shop recorded their marketing consent and counts the rest.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from app.analytics.audiences import with_consent
 from app.embedded import var_dir
 from app.extensions import db
 from app.orgs.scoping import org_shops
@@ -84,6 +86,10 @@ def _write_csv(session: Session, export: TableExport, path: Path, partial: Path)
         writer = csv.writer(handle)
         writer.writerow([header for header, _ in fields])
         for rows in queries.export_batches(session, state, shop_ids, zone):
+            if export.consent_only:
+                kept = with_consent(session, rows)
+                export.left_out += len(rows) - len(kept)
+                rows = kept
             context = RowContext(shop_names, zone, {column.key: column.per_page(session, shop_ids, rows)
                                                     for column in hooks}, shop_currencies)
             writer.writerows([cell(row, context) for _, cell in fields] for row in rows)

@@ -40,6 +40,10 @@ class TableExport(IdMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default="queued")  # queued | running | done | failed
     rows_done: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_estimate: Mapped[int | None] = mapped_column(BigInteger)
+    # An audience export (app/analytics/audiences.py): only customers whose shop recorded marketing consent;
+    # how many of the filter's customers were left out for want of it.
+    consent_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    left_out: Mapped[int | None] = mapped_column(BigInteger)
     file_path: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -32,11 +32,13 @@ def _check_table(table_name: str) -> None:
 # --- exports --------------------------------------------------------------------------------------------------
 
 def start_export(session: Session, org_id: int, user_id: int | None, table_name: str, query: str,
-                 rows_estimate: int | None) -> TableExport:
-    """Record the export (its row is the progress the page polls) and write the CSV through a job."""
+                 rows_estimate: int | None, *, consent_only: bool = False) -> TableExport:
+    """Record the export (its row is the progress the page polls) and write the CSV through a job;
+    `consent_only`: an audience's export (customers with recorded marketing consent only)."""
     _check_table(table_name)
     export = TableExport(organization_id=org_id, requested_by_id=user_id, table_name=table_name, query=query,
-                         status="queued", rows_done=0, rows_estimate=rows_estimate)
+                         status="queued", rows_done=0, rows_estimate=rows_estimate, consent_only=consent_only,
+                         left_out=0 if consent_only else None)
     session.add(export)
     session.flush()
     export_id = export.id

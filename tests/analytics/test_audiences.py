@@ -4,16 +4,21 @@ says how many were left out; consents are read through the shop's channel from t
 from __future__ import annotations
 
 import csv
-import re
 from decimal import Decimal
 
+from rq.job import Job
+from rq.serializers import JSONSerializer
+from sqlalchemy import select
+
 from app.analytics.consent import replace_consents
+from app.tables import exports
+from app.tables.models import TableExport
 from app.tables.services import save_view
 from tests.factories import csrf_token
 from tests.orders.tables import add_customer
 
 
-def test_audience_export_keeps_only_consenting_customers(db, tenant, client, exports_dir, stranger):
+def test_audience_export_keeps_only_consenting_customers(app, db, tenant, client, exports_dir, stranger):
     shop_a, shop_b = tenant.shop_a, tenant.shop_b
     yes = add_customer(db.session, shop_a, email="yes@example.com", segment="champions", clv=Decimal("120.50"))
     add_customer(db.session, shop_a, email="no@example.com", segment="champions")
@@ -29,14 +34,35 @@ def test_audience_export_keeps_only_consenting_customers(db, tenant, client, exp
     db.session.flush()
     assert f'data-view-id="{view.id}"' in client.get("/analytics/audiences").get_data(as_text=True)
     token = csrf_token(client, "/analytics/audiences")
-    page = client.post(f"/analytics/audiences/{view.id}/export", data={"csrf_token": token}).get_data(as_text=True)
+    response = client.post(f"/analytics/audiences/{view.id}/export", data={"csrf_token": token})
+    assert response.status_code == 303  # queued: the export's page polls its progress
+    export = db.session.execute(select(TableExport)).scalar_one()
+    assert export.consent_only and export.status == "queued" and "segment=champions" in export.query
+    job = Job.fetch(f"table-export-{export.id}", connection=app.extensions["redis"], serializer=JSONSerializer)
+    assert job.args == [export.id]
+    export_id, yes_email, currency = export.id, yes.email, shop_a.currency
+    assert exports.run_export(export_id) == "done"  # the job (it ends the session: rows are read again)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'data-included="1"' in page and 'data-left-out="3"' in page
-    link = re.search(r'href="(/analytics/audiences/files/[^"]+)"', page).group(1)
-    response = client.get(link)
-    rows = list(csv.DictReader(response.get_data(as_text=True).splitlines()))
-    response.close()
-    assert [(r["email"], r["segment"], r["clv"], r["currency"]) for r in rows] == [
-        (yes.email, "champions", "120.50", shop_a.currency)]
+    with client.get(f"/exports/{export_id}/download") as download:
+        rows = list(csv.DictReader(download.get_data(as_text=True).splitlines()))
+    assert [(r["email"], r["segment"], r["clv"], r["clv_currency"]) for r in rows] == [
+        (yes_email, "champions", "120.50", currency)]
+
+
+def test_a_viewer_cannot_export_an_audience(app, db, tenant, exports_dir):
+    from app.orgs.models import Role
+    from tests.factories import login, make_member
+
+    view = save_view(db.session, tenant.org.id, tenant.owner.id, "customers", "All", "", shared=True)
+    make_member(db.session, tenant.org, Role.viewer, "audience-viewer@example.com")
+    db.session.flush()
+    client = app.test_client()
+    login(client, "audience-viewer@example.com")
+    assert "Export consenting customers" not in client.get("/analytics/audiences").get_data(as_text=True)
+    token = csrf_token(client, "/analytics/audiences")
+    assert client.post(f"/analytics/audiences/{view.id}/export", data={"csrf_token": token}).status_code == 403
+    assert db.session.execute(select(TableExport)).first() is None
 
 
 def test_another_organizations_audience_and_files_answer_404(db, tenant, client, exports_dir, stranger):
@@ -44,7 +70,6 @@ def test_another_organizations_audience_and_files_answer_404(db, tenant, client,
     db.session.flush()
     token = csrf_token(client, "/analytics/audiences")
     assert client.post(f"/analytics/audiences/{view.id}/export", data={"csrf_token": token}).status_code == 404
-    assert client.get(f"/analytics/audiences/files/audience-{stranger.organization_id}-1-x.csv").status_code == 404
 
 
 def test_consents_are_read_from_the_newsletter_list_through_the_channel(db):

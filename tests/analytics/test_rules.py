@@ -124,14 +124,13 @@ def test_one_person_across_shops_by_normalized_email_with_sums_per_currency(db, 
 
 
 def test_the_nightly_refresh_starts_once_per_shop_and_day(db, tenant, app):
-    from app.analytics.periodic import schedule_nightly_refresh, start_due_refreshes
+    from app.analytics.periodic import schedule_nightly_refresh
     from app.sync.models import SyncRun
 
     add_order(db.session, tenant.shop_a, created=DAY)
-    assert schedule_nightly_refresh(app) == 0  # never in the test suite's scheduler ticks
-    assert start_due_refreshes(datetime(2026, 1, 1, 0, 30, tzinfo=UTC)) == 0  # before the hour
+    assert schedule_nightly_refresh(app, datetime(2026, 1, 1, 0, 30, tzinfo=UTC)) == 0  # before the hour
     noon = datetime.now(UTC).replace(hour=12)
-    assert start_due_refreshes(noon) == 1  # shop B has no orders
-    assert start_due_refreshes(noon) == 0  # today's run exists
+    assert schedule_nightly_refresh(app, noon) == 1  # shop B has no orders
+    assert schedule_nightly_refresh(app, noon) == 0  # today's run exists
     runs = db.session.scalars(select(SyncRun).where(SyncRun.kind == "customer_analytics")).all()
     assert [(run.shop_id, run.mode) for run in runs] == [(tenant.shop_a.id, "job")]

@@ -1,6 +1,7 @@
 """A person opens the segments page, follows a segment to the customers table, saves it as an audience and
 exports it (only consenting customers), in a real browser under the strict CSP."""
 
+import csv
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -9,12 +10,14 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 
 from app.analytics.consent import replace_consents
 from app.orgs.models import Role
 from app.sync.runner import job_now
 from tests.browser.conftest import console_errors, swap_wait
 from tests.factories import PASSWORD, make_member, make_org, make_shop
+from tests.imports.processes import start_worker, stop_worker, worker_env
 from tests.orders.tables import add_customer, add_order
 
 pytestmark = pytest.mark.browser
@@ -35,7 +38,7 @@ def _customers_with_orders(session, shop, count=120):
     return customers
 
 
-def test_segments_to_audience_export(app, live_db, live_server, browser):
+def test_segments_to_audience_export(app, test_config, live_db, live_server, browser):
     with app.app_context():
         org = make_org(live_db.session, "Analytics Co")
         manager = make_member(live_db.session, org, Role.manager, "analytics-manager@example.com")
@@ -69,13 +72,18 @@ def test_segments_to_audience_export(app, live_db, live_server, browser):
     wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "a.saved-view")))
 
     browser.get(live_server + "/analytics/audiences")
-    browser.find_element(By.CSS_SELECTOR, "#audiences button[type=submit]").click()
-    result = wait.until(ec.presence_of_element_located((By.ID, "audience-result")))
+    worker = start_worker(worker_env(test_config), "default")
+    try:  # the export is the tables' job: a worker writes it while its page polls the progress
+        browser.find_element(By.CSS_SELECTOR, "#audiences button[type=submit]").click()
+        download = WebDriverWait(browser, 60).until(lambda driver: driver.find_elements(By.ID, "export-download"))
+    finally:
+        stop_worker(worker)
+    result = browser.find_element(By.ID, "audience-result")
     included, left_out = int(result.get_attribute("data-included")), int(result.get_attribute("data-left-out"))
     assert included + left_out == sizes[segment] and included > 0 and left_out > 0
-    link = browser.find_element(By.ID, "audience-download").get_attribute("href")
     cookies = {c["name"]: c["value"] for c in browser.get_cookies()}
-    body = httpx.get(link, cookies=cookies).text.splitlines()
-    assert body[0].startswith("email,") and len(body) == included + 1
-    assert all(int(line.split(",")[0].removeprefix("buyer").split("@")[0]) % 2 == 0 for line in body[1:])
+    rows = list(csv.DictReader(httpx.get(download[0].get_attribute("href"), cookies=cookies).text.splitlines()))
+    assert len(rows) == included and {row["segment"] for row in rows} == {segment}
+    emails = [row["email"] for row in rows]
+    assert all(int(email.removeprefix("buyer").split("@")[0]) % 2 == 0 for email in emails)
     assert console_errors(browser) == []
