@@ -2,9 +2,12 @@
 
 After each order batch (the hook in app/imports/hooks.py) the rollup is rebuilt for exactly the shop's local
 days the touched orders were created on (each run of consecutive days in one pass over its order items: a
-range of the month partitions, cheap whatever the history's size), and the variants whose rows changed get
-their sales columns recomputed from the rollup. What needs the whole history (ABC/XYZ, forecasts, stock-out
-days) is the full refresh's (app/inventory/refresh.py), which uses the same statements for every month.
+range of the month partitions, cheap whatever the history's size), in one statement per run that writes only
+the rows that moved and adds their differences to the sales columns of the variants' metrics rows (set-based:
+no per-variant reading of a year of rollup). Rows not current as of today, new variants, and variants whose
+day row vanished (their last sale may be an earlier one) are recomputed from the rollup instead. What needs
+the whole history (ABC/XYZ, forecasts, stock-out days) is the full refresh's (app/inventory/refresh.py), which
+uses the same sales query for every month.
 
 Sales: product lines of orders not deleted whose normalized status is not cancelled, refunded (the goods came
 back: a return nets out its sale) or failed; revenue is net of VAT, in the shop's base currency (each order at
