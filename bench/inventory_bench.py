@@ -33,6 +33,7 @@ from bench.databases import bench_database_url, recreate_database
 END = date(2026, 1, 1)
 DAYS = 730
 LINES_PER_ORDER = 3.4
+REPEATS = 3
 
 
 def peak_rss_mb() -> float:
@@ -225,12 +226,15 @@ def step_batch() -> dict:
     with app.app_context():
         newest = db.session.execute(text("SELECT max(creation_time) FROM orders WHERE shop_id = 1")).scalar()
         midnight = newest.astimezone(ZoneInfo("Europe/Prague")).replace(hour=0, minute=0, second=0, microsecond=0)
-        _new_batch(db.session, newest, int((newest - midnight).total_seconds()), "S")
-        same_day = _time_hooks(db.session, "S")
-        db.session.rollback()
-        _new_batch(db.session, midnight + delta(days=1, hours=23), 20 * 3600, "N")
-        next_day = _time_hooks(db.session, "N")
-        db.session.rollback()
+        runs: dict[str, list[dict]] = {"same_day": [], "next_day": []}
+        for _ in range(REPEATS):  # alternated, the fastest of each kept: the machine is shared
+            _new_batch(db.session, newest, int((newest - midnight).total_seconds()), "S")
+            runs["same_day"].append(_time_hooks(db.session, "S"))
+            db.session.rollback()
+            _new_batch(db.session, midnight + delta(days=1, hours=23), 20 * 3600, "N")
+            runs["next_day"].append(_time_hooks(db.session, "N"))
+            db.session.rollback()
+        same_day, next_day = (min(runs[kind], key=lambda run: run["inventory_ms"]) for kind in runs)
         return {**same_day, "next_day": next_day}
 
 

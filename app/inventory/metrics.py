@@ -34,7 +34,8 @@ SELECT i.code, (i.order_created_at AT TIME ZONE %(zone)s)::date AS day, sum(i.am
        round(sum(i.total_without_vat * coalesce(o.exchange_rate, 1)), 2) AS revenue
 FROM order_items i JOIN orders o ON o.id = i.order_id AND o.creation_time = i.order_created_at
 WHERE i.shop_id = %(shop_id)s AND i.order_created_at >= %(since)s AND i.order_created_at < %(until)s
-  AND o.shop_id = %(shop_id)s AND o.deleted_at IS NULL
+  AND o.shop_id = %(shop_id)s AND o.creation_time >= %(since)s AND o.creation_time < %(until)s  -- either side first
+  AND o.deleted_at IS NULL
   AND (o.status IS NULL OR o.status NOT IN ('cancelled', 'refunded', 'failed'))
   AND i.code IS NOT NULL AND i.amount IS NOT NULL AND i.item_type IN ('product', 'bazar', 'product-set-item')
 GROUP BY 1, 2
@@ -92,7 +93,8 @@ WHERE m.id = x.id
 # The hook's statement for a run of local days: the range's new rollup next to its old one (the snapshot before
 # the statement), only rows that moved written, their differences added to the window sums of metrics rows as
 # of `today`. Returns the changed variants it could not update that way: no current row (new, or `today` moved
-# on since the row's refresh), or a day's row gone (its last sale may be an earlier one now).
+# on since the row's refresh), or a day's row gone (its last sale may be an earlier one now); codes sold that are
+# neither in the catalogue nor in the metrics (a deleted product's) have nothing to update.
 APPLY_RANGE = f"""
 WITH fresh AS MATERIALIZED ({DAY_SALES}), old AS MATERIALIZED (
     SELECT variant_code, day, units, revenue FROM inventory_daily_sales
@@ -138,7 +140,10 @@ WITH fresh AS MATERIALIZED ({DAY_SALES}), old AS MATERIALIZED (
     FROM x WHERE m.id = x.id
     RETURNING m.variant_code
 )
-SELECT p.variant_code FROM per_code p WHERE NOT EXISTS (SELECT 1 FROM applied a WHERE a.variant_code = p.variant_code)
+SELECT p.variant_code FROM per_code p
+WHERE NOT EXISTS (SELECT 1 FROM applied a WHERE a.variant_code = p.variant_code)
+  AND (EXISTS (SELECT 1 FROM inventory_metrics m WHERE m.shop_id = %(shop_id)s AND m.variant_code = p.variant_code)
+       OR EXISTS (SELECT 1 FROM product_variants v WHERE v.shop_id = %(shop_id)s AND v.code = p.variant_code))
 """  # noqa: S608 (constants)
 
 
