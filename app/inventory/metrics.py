@@ -138,12 +138,12 @@ WITH fresh AS MATERIALIZED ({DAY_SALES}), old AS MATERIALIZED (
                            THEN %(today)s::date + floor(greatest(m.available, 0) / x.velocity)::int END,
         dead = m.dead AND NOT coalesce(x.last_day > m.last_sale_on, x.last_day IS NOT NULL)
     FROM x WHERE m.id = x.id
-    RETURNING m.variant_code
 )
-SELECT p.variant_code FROM per_code p
-WHERE NOT EXISTS (SELECT 1 FROM applied a WHERE a.variant_code = p.variant_code)
-  AND (EXISTS (SELECT 1 FROM inventory_metrics m WHERE m.shop_id = %(shop_id)s AND m.variant_code = p.variant_code)
-       OR EXISTS (SELECT 1 FROM product_variants v WHERE v.shop_id = %(shop_id)s AND v.code = p.variant_code))
+SELECT p.variant_code  -- those `applied` left out (no anti-join with it: its size is unknown to the planner)
+FROM per_code p LEFT JOIN inventory_metrics m ON m.shop_id = %(shop_id)s AND m.variant_code = p.variant_code
+WHERE (p.gone OR m.as_of IS DISTINCT FROM %(today)s::date)
+  AND (m.id IS NOT NULL OR EXISTS (SELECT 1 FROM product_variants v WHERE v.shop_id = %(shop_id)s
+                                                                        AND v.code = p.variant_code))
 """  # noqa: S608 (constants)
 
 
