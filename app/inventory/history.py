@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.channels import channel_for
+from app.inventory.pool import Pool, follower_sales
 
 HISTORY_DAYS = 728  # 104 ISO weeks
 
@@ -59,22 +60,30 @@ class DailyHistory:
         return {code: k for k, code in enumerate(self.codes)}
 
 
-def load_daily(session: Session, shop, end: date, codes: list[str], days: int = HISTORY_DAYS) -> DailyHistory:
+def load_daily(session: Session, shop, end: date, codes: list[str], days: int = HISTORY_DAYS,
+               pool: Pool | None = None) -> DailyHistory:
     """Sales (from the rollup, app/inventory/metrics.py) and stock-outs of `codes` over `days` days before
-    `end`."""
+    `end`; with a `pool` (app/inventory/pool.py) the paired followers' sales are added to the master's."""
     start = end - timedelta(days=days)
     index = {code: k for k, code in enumerate(codes)}
-    units = np.zeros((len(codes), days), dtype=np.float32)  # 13 k variants × 2 years: 38 MB
+    units = np.zeros((len(codes), days), dtype=np.float32)  # the full refresh asks for a chunk of variants
     revenue = np.zeros(len(codes))
     rows = session.execute(text(
         "SELECT variant_code, day - :start, units, revenue FROM inventory_daily_sales "
-        "WHERE shop_id = :shop AND day >= :start AND day < :end"), {"shop": shop.id, "start": start, "end": end})
+        "WHERE shop_id = :shop AND variant_code = ANY(:codes) AND day >= :start AND day < :end"),
+        {"shop": shop.id, "codes": codes, "start": start, "end": end})
     for code, day, amount, money in rows:
         k = index.get(code)
         if k is not None:
             units[k, day] = float(amount)
             if day >= days - 365:
                 revenue[k] += float(money)
+    if pool is not None:
+        for code, day, amount, money in follower_sales(session, pool, codes, start, end):
+            k = index[code]
+            units[k, day] += amount
+            if day >= days - 365:
+                revenue[k] += money
     return DailyHistory(start, days, codes, units, revenue, stockout_days(session, shop, codes, start, days))
 
 
@@ -88,8 +97,9 @@ def stockout_days(session: Session, shop, codes: list[str], start: date, days: i
     per_stock: dict[tuple[str, int], np.ndarray] = {}
     spans = session.execute(text(
         "SELECT variant_code, stock_id, started_at, coalesce(ended_at, :until) FROM inventory_stockout_spans "
-        "WHERE shop_id = :shop AND started_at < :until AND (ended_at IS NULL OR ended_at > :since)"
-    ), {"shop": shop.id, "since": since, "until": until})
+        "WHERE shop_id = :shop AND variant_code = ANY(:codes) AND started_at < :until "
+        "AND (ended_at IS NULL OR ended_at > :since)"),
+        {"shop": shop.id, "codes": codes, "since": since, "until": until})
     for code, stock_id, started, ended in spans:
         if code not in index:
             continue

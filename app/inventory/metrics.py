@@ -2,9 +2,12 @@
 
 After each order batch (the hook in app/imports/hooks.py) the rollup is rebuilt for exactly the shop's local
 days the touched orders were created on (each run of consecutive days in one pass over its order items: a
-range of the month partitions, cheap whatever the history's size), and the variants whose rows changed get
-their sales columns recomputed from the rollup. What needs the whole history (ABC/XYZ, forecasts, stock-out
-days) is the full refresh's (app/inventory/refresh.py), which uses the same statements for every month.
+range of the month partitions, cheap whatever the history's size), in one statement per run that writes only
+the rows that moved and adds their differences to the sales columns of the variants' metrics rows (set-based:
+no per-variant reading of a year of rollup). Rows not current as of today, new variants, and variants whose
+day row vanished (their last sale may be an earlier one) are recomputed from the rollup instead. What needs
+the whole history (ABC/XYZ, forecasts, stock-out days) is the full refresh's (app/inventory/refresh.py), which
+uses the same sales query for every month.
 
 Sales: product lines of orders not deleted whose normalized status is not cancelled, refunded (the goods came
 back: a return nets out its sale) or failed; revenue is net of VAT, in the shop's base currency (each order at
@@ -24,18 +27,24 @@ DAYS_TOUCHED = """
 SELECT DISTINCT (t.creation_time AT TIME ZONE %(zone)s)::date FROM ({touched}) t
 """
 
-# The rollup of a range of local days: one pass over the range's order items (a partition range scan).
-REBUILD_RANGE = """
-INSERT INTO inventory_daily_sales (shop_id, variant_code, day, units, revenue)
-SELECT %(shop_id)s, i.code, (i.order_created_at AT TIME ZONE %(zone)s)::date, sum(i.amount),
-       round(sum(i.total_without_vat * coalesce(o.exchange_rate, 1)), 2)
+# The sales of a range of local days by variant and day: one pass over the range's order items (a partition range
+# scan).
+DAY_SALES = """
+SELECT i.code, (i.order_created_at AT TIME ZONE %(zone)s)::date AS day, sum(i.amount) AS units,
+       round(sum(i.total_without_vat * coalesce(o.exchange_rate, 1)), 2) AS revenue
 FROM order_items i JOIN orders o ON o.id = i.order_id AND o.creation_time = i.order_created_at
 WHERE i.shop_id = %(shop_id)s AND i.order_created_at >= %(since)s AND i.order_created_at < %(until)s
-  AND o.shop_id = %(shop_id)s AND o.deleted_at IS NULL
+  AND o.shop_id = %(shop_id)s AND o.creation_time >= %(since)s AND o.creation_time < %(until)s  -- either side first
+  AND o.deleted_at IS NULL
   AND (o.status IS NULL OR o.status NOT IN ('cancelled', 'refunded', 'failed'))
   AND i.code IS NOT NULL AND i.amount IS NOT NULL AND i.item_type IN ('product', 'bazar', 'product-set-item')
-GROUP BY 2, 3
+GROUP BY 1, 2
 """
+
+REBUILD_RANGE = f"""
+INSERT INTO inventory_daily_sales (shop_id, variant_code, day, units, revenue)
+SELECT %(shop_id)s, s.code, s.day, s.units, s.revenue FROM ({DAY_SALES}) s
+"""  # noqa: S608 (constants)
 
 # Variants sold that have no metrics row yet (new since the last full refresh) get one from the catalogue.
 ADD_MISSING = """
@@ -81,6 +90,63 @@ WHERE m.id = x.id
 """
 
 
+# The hook's statement for a run of local days: the range's new rollup next to its old one (the snapshot before
+# the statement), only rows that moved written, their differences added to the window sums of metrics rows as
+# of `today`. Returns the changed variants it could not update that way: no current row (new, or `today` moved
+# on since the row's refresh), or a day's row gone (its last sale may be an earlier one now); codes sold that are
+# neither in the catalogue nor in the metrics (a deleted product's) have nothing to update.
+APPLY_RANGE = f"""
+WITH fresh AS MATERIALIZED ({DAY_SALES}), old AS MATERIALIZED (
+    SELECT variant_code, day, units, revenue FROM inventory_daily_sales
+    WHERE shop_id = %(shop_id)s AND day >= %(first)s AND day < %(end)s
+), changed AS MATERIALIZED (
+    SELECT coalesce(f.code, o.variant_code) AS variant_code, coalesce(f.day, o.day) AS day, f.day AS sold_day,
+           coalesce(f.units, 0) - coalesce(o.units, 0) AS units,
+           coalesce(f.revenue, 0) - coalesce(o.revenue, 0) AS revenue,
+           f.code IS NULL AS gone, f.units AS new_units, f.revenue AS new_revenue
+    FROM fresh f FULL JOIN old o ON o.variant_code = f.code AND o.day = f.day
+    WHERE f.units IS DISTINCT FROM o.units OR f.revenue IS DISTINCT FROM o.revenue
+), removed AS (
+    DELETE FROM inventory_daily_sales d USING changed c
+    WHERE c.gone AND d.shop_id = %(shop_id)s AND d.variant_code = c.variant_code AND d.day = c.day
+), written AS (
+    INSERT INTO inventory_daily_sales (shop_id, variant_code, day, units, revenue)
+    SELECT %(shop_id)s, variant_code, day, new_units, new_revenue FROM changed WHERE NOT gone
+    ON CONFLICT (shop_id, variant_code, day) DO UPDATE SET units = EXCLUDED.units, revenue = EXCLUDED.revenue
+), per_code AS MATERIALIZED (
+    SELECT variant_code,
+           coalesce(sum(units) FILTER (WHERE day >= %(today)s::date - 7), 0) AS d7,
+           coalesce(sum(units) FILTER (WHERE day >= %(today)s::date - 30), 0) AS d30,
+           coalesce(sum(units) FILTER (WHERE day >= %(today)s::date - 90), 0) AS d90,
+           coalesce(sum(units) FILTER (WHERE day >= %(today)s::date - 365), 0) AS d365,
+           coalesce(sum(revenue) FILTER (WHERE day >= %(today)s::date - 365), 0) AS r365,
+           max(sold_day) AS last_day, bool_or(gone) AS gone
+    FROM changed GROUP BY variant_code
+), x AS MATERIALIZED (
+    SELECT m.id, m.units_7 + p.d7 AS u7, m.units_30 + p.d30 AS u30, m.units_90 + p.d90 AS u90,
+           m.units_365 + p.d365 AS u365, m.revenue_365 + p.r365 AS r365, p.last_day,
+           (m.units_90 + p.d90)::float8 / greatest(90 - m.stockout_days_90, 7) AS velocity
+    FROM per_code p JOIN inventory_metrics m ON m.shop_id = %(shop_id)s AND m.variant_code = p.variant_code
+    WHERE m.as_of = %(today)s::date AND NOT p.gone
+), applied AS (
+    UPDATE inventory_metrics m SET
+        units_7 = x.u7, units_30 = x.u30, units_90 = x.u90, units_365 = x.u365, revenue_365 = x.r365,
+        last_sale_on = greatest(m.last_sale_on, x.last_day),
+        velocity = x.velocity,
+        days_of_cover = CASE WHEN x.velocity > 0 THEN greatest(m.available, 0) / x.velocity END,
+        stockout_on = CASE WHEN x.velocity > 0
+                           THEN %(today)s::date + floor(greatest(m.available, 0) / x.velocity)::int END,
+        dead = m.dead AND NOT coalesce(x.last_day > m.last_sale_on, x.last_day IS NOT NULL)
+    FROM x WHERE m.id = x.id
+)
+SELECT p.variant_code  -- those `applied` left out (no anti-join with it: its size is unknown to the planner)
+FROM per_code p LEFT JOIN inventory_metrics m ON m.shop_id = %(shop_id)s AND m.variant_code = p.variant_code
+WHERE (p.gone OR m.as_of IS DISTINCT FROM %(today)s::date)
+  AND (m.id IS NOT NULL OR EXISTS (SELECT 1 FROM product_variants v WHERE v.shop_id = %(shop_id)s
+                                                                        AND v.code = p.variant_code))
+"""  # noqa: S608 (constants)
+
+
 def shop_zone_name(cursor: psycopg.Cursor, shop_id: int) -> str:
     cursor.execute("SELECT timezone FROM shops WHERE id = %(shop_id)s", {"shop_id": shop_id})
     row = cursor.fetchone()
@@ -100,15 +166,6 @@ def history_end_day(cursor: psycopg.Cursor, shop_id: int, zone: str) -> date:
     return moment.astimezone(ZoneInfo(zone)).date() + timedelta(days=1)
 
 
-def rebuild_days(cursor: psycopg.Cursor, shop_id: int, zone: str, days: list[date]) -> set[str]:
-    """Rebuild the rollup of `days` (each run of consecutive days in one pass over its order items); the
-    variant codes whose rows were there before or are now."""
-    codes: set[str] = set()
-    for first, end in _runs(sorted(set(days))):
-        codes |= rebuild_range(cursor, shop_id, zone, first, end, returning=True)
-    return codes
-
-
 def _runs(days: list[date]) -> list[tuple[date, date]]:
     runs: list[tuple[date, date]] = []
     for day in days:
@@ -119,20 +176,18 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def rebuild_range(cursor: psycopg.Cursor, shop_id: int, zone: str, first: date, end: date, *,
-                  returning: bool = False) -> set[str]:
-    """Rebuild the rollup of the local days [first, end); with `returning`, the codes it deleted or wrote."""
+def rebuild_range(cursor: psycopg.Cursor, shop_id: int, zone: str, first: date, end: date) -> None:
+    """Rebuild the rollup of the local days [first, end) (the full refresh's, a month at a time)."""
+    cursor.execute("DELETE FROM inventory_daily_sales WHERE shop_id = %(shop_id)s AND day >= %(first)s "
+                   "AND day < %(end)s", {"shop_id": shop_id, "first": first, "end": end})
+    cursor.execute(REBUILD_RANGE, _range_params(shop_id, zone, first, end))
+
+
+def _range_params(shop_id: int, zone: str, first: date, end: date) -> dict:
     tz = ZoneInfo(zone)
-    tail = " RETURNING variant_code" if returning else ""
-    delete = "DELETE FROM inventory_daily_sales WHERE shop_id = %(shop_id)s AND day >= %(first)s AND day < %(end)s"
-    cursor.execute(delete + tail, {"shop_id": shop_id, "first": first, "end": end})
-    codes = {code for (code,) in cursor.fetchall()} if returning else set()
-    cursor.execute(REBUILD_RANGE + tail, {"shop_id": shop_id, "zone": zone,
-                                          "since": datetime.combine(first, datetime.min.time(), tz),
-                                          "until": datetime.combine(end, datetime.min.time(), tz)})
-    if returning:
-        codes.update(code for (code,) in cursor.fetchall())
-    return codes
+    return {"shop_id": shop_id, "zone": zone, "first": first, "end": end,
+            "since": datetime.combine(first, datetime.min.time(), tz),
+            "until": datetime.combine(end, datetime.min.time(), tz)}
 
 
 def refresh_sales(cursor: psycopg.Cursor, shop_id: int, codes: list[str], end: date) -> None:
@@ -145,10 +200,18 @@ def refresh_sales(cursor: psycopg.Cursor, shop_id: int, codes: list[str], end: d
 
 
 def orders_changed(cursor: psycopg.Cursor, shop_id: int, touched_sql: str, params: dict) -> None:
-    """The hook (app/imports/hooks.py): the rollup of the touched days, then those days' variants."""
+    """The hook (app/imports/hooks.py): per run of touched days, one statement rewrites the rollup rows that
+    moved and adds the differences to the metrics rows that are current; the few other changed variants (new,
+    of an older day, or whose last sale may have gone) are recomputed from the rollup."""
     zone = shop_zone_name(cursor, shop_id)
     cursor.execute(DAYS_TOUCHED.replace("{touched}", touched_sql), {"shop_id": shop_id, "zone": zone, **params})
     days = [day for (day,) in cursor.fetchall()]
-    codes = rebuild_days(cursor, shop_id, zone, days)
-    if codes:
-        refresh_sales(cursor, shop_id, sorted(codes), history_end_day(cursor, shop_id, zone))
+    if not days:
+        return
+    today = history_end_day(cursor, shop_id, zone)
+    stale: set[str] = set()
+    for first, end in _runs(sorted(days)):
+        cursor.execute(APPLY_RANGE, {**_range_params(shop_id, zone, first, end), "today": today})
+        stale.update(code for (code,) in cursor.fetchall())
+    if stale:
+        refresh_sales(cursor, shop_id, sorted(stale), today)

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.inventory.models import DraftLine, SupplierTerms, VariantMetrics, VariantSeries, VariantTerms
+from app.inventory.pool import pooled_codes
 
 SERVICE_LEVELS = {"A": 0.98, "B": 0.95, "C": 0.90}
 DEFAULT_TERMS = {"lead_time_days": 14, "order_cycle_days": 14, "min_order_value": Decimal(0)}
@@ -125,7 +126,11 @@ class SupplierDraft:
 
 
 def supplier_drafts(session: Session, shop_id: int, supplier_key: str | None = None) -> list[SupplierDraft]:
-    """Every supplier's suggestion (or one's), lines with something to order or edited by the buyer."""
+    """Every supplier's suggestion (or one's), lines with something to order or edited by the buyer; a
+    follower's variants that its master shop plans for are left to the master (app/inventory/pool.py)."""
+    from app.shops.models import Shop
+
+    pooled = pooled_codes(session, session.get(Shop, shop_id))
     terms = {t.supplier_key: t for t in session.scalars(select(SupplierTerms).where(SupplierTerms.shop_id == shop_id))}
     variant_terms = {t.variant_code: t for t in session.scalars(
         select(VariantTerms).where(VariantTerms.shop_id == shop_id))}
@@ -139,6 +144,8 @@ def supplier_drafts(session: Session, shop_id: int, supplier_key: str | None = N
             query.where(VariantMetrics.supplier_key.is_(None))
     drafts: dict[str, SupplierDraft] = {}
     for metrics, series in session.execute(query):
+        if metrics.variant_code in pooled:
+            continue
         key = metrics.supplier_key or NO_SUPPLIER
         draft = drafts.get(key)
         if draft is None:

@@ -107,3 +107,21 @@ def test_new_variants_fall_back_to_their_category_profile():
     assert 3 < result.p50[4].mean() < 8  # the category's typical variant, not the other category's 40
     assert (result.p10[4] <= result.p50[4]).all() and (result.p50[4] <= result.p90[4]).all()
     assert result.source[:4] == ["own"] * 4 and all(result.model[:4])
+
+
+def test_forecasting_in_chunks_gives_what_one_pass_gives():
+    rng = np.random.default_rng(1)
+    levels = rng.uniform(0.5, 20, 30)
+    demand = rng.poisson(levels[:, None], size=(30, 80)).astype(np.float32)
+    demand[::4, :70] = 0  # launched ten weeks ago: the category's profile
+    groups = rng.integers(0, 3, 30)
+    abc = ["A" if level > 12 else "B" if level > 5 else "C" for level in levels]
+    selling = demand > 0
+    first_sale = np.where(selling.any(axis=1), selling.argmax(axis=1), 80)
+    chunked, whole = (forecast_all(demand, groups, abc, first_sale, chunk=size) for size in (7, 1000))
+    assert chunked.source.count("category") == 8 and chunked.source == whole.source
+    for name in ("p10", "p50", "p90", "model_error"):
+        assert np.allclose(getattr(chunked, name), getattr(whole, name), equal_nan=True), name
+    assert chunked.model == whole.model and chunked.report == whole.report
+    own = np.array([source == "own" for source in chunked.source])
+    assert np.abs(chunked.p50[own].mean(axis=1) / levels[own] - 1).max() < 0.4  # each near its own level

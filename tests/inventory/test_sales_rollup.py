@@ -102,3 +102,41 @@ def test_a_day_is_out_of_stock_when_the_followed_warehouse_was_at_zero_for_over_
     out = stockout_days(db.session, shop, ["A", "B"], date(2026, 11, 10), 5)
     assert out[0].tolist() == [True, True, False, False, False]
     assert out[1].tolist() == [False, False, False, True, True]
+
+
+def _sales_columns(db, shop) -> dict:
+    db.session.expire_all()
+    return {m.variant_code: (m.units_7, m.units_30, m.units_90, m.units_365, m.revenue_365, m.last_sale_on,
+                             m.velocity, m.days_of_cover, m.stockout_on, m.as_of)
+            for m in db.session.query(VariantMetrics).filter_by(shop_id=shop.id)}
+
+
+def test_the_hooks_differences_match_a_recomputation_from_the_rollup(db, shop):
+    db.session.add(ProductVariant(shop_id=shop.id, product_guid="g", code="C", name="C", stock=Decimal(4), raw={}))
+    first = _order(db, shop, DAY, "completed", [("product", "A", 2, 200), ("product", "B", 1, 50)])
+    _order(db, shop, DAY - timedelta(days=40), "completed", [("product", "B", 3, 150)])
+    _hook(db, shop)  # rows new: recomputed
+    later = _order(db, shop, DAY - timedelta(days=2), "completed",
+                   [("product", "A", 1, 100), ("product", "C", 2, 80)])  # C: no metrics row yet
+    db.session.execute(text("UPDATE orders SET status = 'cancelled' WHERE id = :id"), {"id": first.id})
+    _hook(db, shop, TOUCHED + " AND id IN (%(a)s, %(b)s)", {"a": first.id, "b": later.id})
+    by_hook = _sales_columns(db, shop)
+    assert by_hook["A"][:3] == (1, 1, 1) and by_hook["A"][5] == date(2026, 11, 8)  # its last sale moved back
+    assert by_hook["B"][:4] == (0, 0, 3, 3) and by_hook["C"][1] == 2
+    cursor = db.session.connection().connection.cursor()
+    metrics.refresh_sales(cursor, shop.id, ["A", "B", "C"], by_hook["A"][9])
+    assert _sales_columns(db, shop) == by_hook
+
+
+def test_an_added_order_on_a_current_day_adds_its_units_in_place(db, shop):
+    _order(db, shop, DAY, "completed", [("product", "A", 2, 200)])
+    _hook(db, shop)
+    before = _sales_columns(db, shop)["A"]
+    added = _order(db, shop, DAY - timedelta(days=10), "completed", [("product", "A", 3, 30), ("product", "B", 1, 9)])
+    _hook(db, shop, TOUCHED + " AND id = %(order)s", {"order": added.id})
+    after = _sales_columns(db, shop)
+    assert after["A"][:5] == (2, 5, 5, 5, 230) and after["A"][5] == before[5] == date(2026, 11, 10)
+    assert after["B"][:2] == (0, 1)
+    cursor = db.session.connection().connection.cursor()
+    metrics.refresh_sales(cursor, shop.id, ["A", "B"], after["A"][9])
+    assert _sales_columns(db, shop) == after
