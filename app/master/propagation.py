@@ -1,11 +1,17 @@
-"""Stock from the master shop to its followers: compute each pair's desired amount, push only differences.
+"""Stock and prices from the master shop to its followers: compute each pair's desired values, push only
+differences.
 
-A follower with `stock_rule = follow` gets, per paired variant, max(0, master's available stock − its
-`stock_reserve`) in its main warehouse (the lowest warehouse id the hub has seen for it). Quantities are
+A follower with `stock_rule = follow` gets, per paired variant, max(0, master's available stock − follower
+sales the master has not been told of yet − its `stock_reserve`) in its main warehouse (the lowest warehouse id
+the hub has seen for it). A follower's own sale lowers the pool (app/master/sales.py), so a follower whose
+stock went down since the hub's push is not "corrected" back up before its orders were read after that stock
+was seen: the drop may be a sale the hub does not know yet (an oversell if pushed back). Quantities are
 absolute, so a retried push never moves stock twice. Per pair the hub keeps what it pushed and what it last
 saw in the follower: seen == pushed is the push come back (no echo to act on); seen still equal to what was
 there before the push is a push not yet read back (pending); anything else is drift, someone else's change,
-which is counted and corrected (the master wins). The same code serves `flask hub master-apply` and a job.
+which is counted and corrected (the master wins). Prices follow `price_rule` (see `desired_price`) the same
+way: absolute, only differences, echo and drift told apart by pushed and seen prices. The same code serves
+`flask hub master-apply` and the jobs.
 """
 
 from __future__ import annotations
@@ -13,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from app.catalog.models import ProductVariant, VariantStock
@@ -23,8 +29,10 @@ from app.channels import channel_for
 from app.channels.base import ChannelError
 from app.master.models import VariantPair
 from app.master.pairing import PairingReport, pair_shop
+from app.master.sales import TellResult, tell_master, untold
 from app.settings.cache import settings_cache
 from app.shops.models import Shop
+from app.sync.models import SyncRun
 
 BATCH = 300  # Shoptet takes at most 300 stock movements a call
 
@@ -39,11 +47,15 @@ class FollowerResult:
     name: str
     stock_rule: str
     stock_changed: int = 0
-    price_changed: int = 0  # prices are not propagated yet (price_rule is "off")
+    price_changed: int = 0
     unchanged: int = 0
     failed: int = 0
     drift: int = 0
     skipped: int = 0  # pairs whose master variant has no known stock, or "not sold here"
+    awaiting_orders: int = 0  # went down in the follower: held until its orders are read (maybe a sale)
+    price_rule: str = "off"
+    price_unchanged: int = 0
+    price_skipped: int = 0  # no master price, no fixed price, or no exchange rate to the follower's currency
     errors: dict[str, str] = field(default_factory=dict)  # variant code → why (a sample)
 
     def summary(self) -> dict:
@@ -64,11 +76,12 @@ class PlannedStock:
     stored_desired: Decimal | None
     desired: Decimal | None
     current: Decimal | None
-    state: str  # "in_sync", "pending", "drift", "new", "skipped"
+    state: str  # "in_sync", "pending", "drift", "new", "skipped", "awaiting_orders"
+    following_since: datetime | None = None
 
     @property
     def to_push(self) -> bool:
-        if self.desired is None:
+        if self.desired is None or self.state == "awaiting_orders":
             return False
         effective = self.pushed if self.state == "pending" else self.current
         return effective is None or Decimal(effective) != self.desired
@@ -95,11 +108,78 @@ def stock_rule(session: Session, shop: Shop) -> tuple[str, int]:
     return values["stock_rule"], values["stock_reserve"]
 
 
-def desired_stock(master_available: Decimal | None, reserve: int) -> Decimal | None:
-    """The follower's amount under `follow`: the master's available stock less the reserve, never below 0."""
+def price_rule(session: Session, shop: Shop) -> tuple[str, Decimal]:
+    values = settings_cache().values(session, shop.organization_id, shop.id)
+    return values["price_rule"], Decimal(values["price_rate"] or "1")
+
+
+def desired_stock(master_available: Decimal | None, reserve: int, untold: Decimal = Decimal(0)) -> Decimal | None:
+    """The follower's amount under `follow`: the master's available stock less follower sales not yet told to
+    it, less the reserve, never below 0."""
     if master_available is None:
         return None
-    return max(Decimal(0), Decimal(master_available) - reserve)
+    return max(Decimal(0), Decimal(master_available) - untold - reserve)
+
+
+@dataclass(frozen=True)
+class Currency:
+    """How a follower shop states money: its rates (base-currency units per unit of each currency) and how it
+    rounds prices in its own currency (Shoptet `/api/eshop` `currencies[]`: priceDecimalPlaces, rounding)."""
+
+    code: str
+    rates: dict[str, Decimal]
+    decimals: int = 2
+    rounding: str = "math"  # none | up | down | math
+    # The master's own rate of this shop's currency (master-currency units per unit), used only when this
+    # shop states no rate for the master's currency (a euro shop that sells in euros only).
+    master_rate: Decimal | None = None
+
+    def convert(self, amount: Decimal, currency: str | None) -> Decimal | None:
+        if currency is None or currency == self.code:
+            return amount
+        rate = self.rates.get(currency)
+        if rate is not None:
+            return amount * rate
+        return None if not self.master_rate else amount / self.master_rate
+
+    def round(self, amount: Decimal) -> Decimal:
+        """To the shop's decimals its way (none: cents, half up); never below one unit of the last place."""
+        decimals = 2 if self.rounding == "none" else max(0, min(self.decimals, 2))
+        mode = {"up": ROUND_CEILING, "down": ROUND_FLOOR}.get(self.rounding, ROUND_HALF_UP)
+        step = Decimal(1).scaleb(-decimals)
+        return max(step, amount.quantize(step, rounding=mode)).quantize(Decimal("0.01"))
+
+
+def _stated_rates(session: Session, shop_id: int) -> list:
+    return session.execute(text(
+        "SELECT DISTINCT ON (currency) currency, rate, decimals, rounding FROM shop_currency_rates "
+        "WHERE shop_id = :shop ORDER BY currency, valid_on DESC"), {"shop": shop_id}).all()
+
+
+def currency_of(session: Session, shop: Shop, master: Shop | None = None) -> Currency:
+    """The shop's latest stated rates (from `/api/eshop`, kept by app/money/rates.py) and its own currency's
+    rounding; the master's rate of the shop's currency as the fallback."""
+    rows = _stated_rates(session, shop.id)
+    own = next((row for row in rows if row.currency == shop.currency), None)
+    master_rate = None
+    if master is not None and master.currency != shop.currency:
+        master_rate = next((Decimal(row.rate) for row in _stated_rates(session, master.id)
+                            if row.currency == shop.currency), None)
+    return Currency(shop.currency, {row.currency: Decimal(row.rate) for row in rows if row.currency != shop.currency},
+                    own.decimals if own is not None and own.decimals is not None else 2,
+                    (own.rounding if own is not None and own.rounding else "math"), master_rate)
+
+
+def desired_price(rule: str, rate: Decimal, master_price: Decimal | None, master_currency: str | None,
+                  fixed: Decimal | None, currency: Currency) -> Decimal | None:
+    """rate: the master's price × rate, converted at the follower's rate, rounded its way; fixed: the pair's
+    price; off (or nothing to go by): None, the price is not touched."""
+    if rule == "fixed":
+        return None if fixed is None else Decimal(fixed).quantize(Decimal("0.01"))
+    if rule != "rate" or master_price is None:
+        return None
+    converted = currency.convert(Decimal(master_price) * rate, master_currency)
+    return None if converted is None else currency.round(converted)
 
 
 def classify(pushed: Decimal | None, seen: Decimal | None, current: Decimal | None) -> str:
@@ -117,27 +197,88 @@ def main_warehouse(session: Session, shop: Shop) -> int | None:
     return session.execute(select(func.min(VariantStock.stock_id)).where(VariantStock.shop_id == shop.id)).scalar()
 
 
+def _orders_read_at(session: Session, shop: Shop) -> datetime | None:
+    """When the last successful read of the shop's orders began (a sale before it is in the hub)."""
+    return session.execute(select(func.max(SyncRun.started_at)).where(
+        SyncRun.shop_id == shop.id, SyncRun.kind == "orders", SyncRun.status == "succeeded")).scalar()
+
+
 def plan(session: Session, master: Shop, follower: Shop, reserve: int) -> tuple[int | None, list[PlannedStock]]:
     """Each pair of the follower with its desired and current amount (the follower's main warehouse)."""
     warehouse = main_warehouse(session, follower)
     master_stock = (select(ProductVariant.code, ProductVariant.stock).where(ProductVariant.shop_id == master.id)
                     .subquery())
-    follower_stock = (select(VariantStock.variant_code, VariantStock.amount)
+    follower_stock = (select(VariantStock.variant_code, VariantStock.amount, VariantStock.change_time)
                       .where(VariantStock.shop_id == follower.id, VariantStock.stock_id == warehouse).subquery())
     rows = session.execute(
         select(VariantPair.id, VariantPair.follower_code, VariantPair.how, VariantPair.master_code,
                VariantPair.pushed_stock, VariantPair.seen_stock, VariantPair.desired_stock, master_stock.c.stock,
-               follower_stock.c.amount)
+               follower_stock.c.amount, follower_stock.c.change_time, VariantPair.following_since)
         .outerjoin(master_stock, master_stock.c.code == VariantPair.master_code)
         .outerjoin(follower_stock, follower_stock.c.variant_code == VariantPair.follower_code)
         .where(VariantPair.follower_shop_id == follower.id, VariantPair.master_shop_id == master.id)
         .order_by(VariantPair.follower_code)).all()
+    pending_sales = untold(session, master)
+    orders_read_at = _orders_read_at(session, follower)
     planned = []
-    for pair_id, code, how, master_code, pushed, seen, stored_desired, available, current in rows:
-        desired = desired_stock(available, reserve) if master_code else None
+    for (pair_id, code, how, master_code, pushed, seen, stored_desired, available, current, seen_at,
+         following_since) in rows:
+        desired = (desired_stock(available, reserve, pending_sales.get(master_code, Decimal(0)))
+                   if master_code else None)
         state = "skipped" if desired is None else classify(pushed, seen, current)
-        planned.append(PlannedStock(pair_id, code, how, pushed, seen, stored_desired, desired, current, state))
+        if (state == "drift" and current is not None and Decimal(current) < Decimal(pushed)
+                and desired > Decimal(current) and (orders_read_at is None or seen_at is None
+                                                    or orders_read_at <= seen_at)):
+            state = "awaiting_orders"
+        planned.append(PlannedStock(pair_id, code, how, pushed, seen, stored_desired, desired, current, state,
+                                    following_since))
     return warehouse, planned
+
+
+@dataclass
+class PlannedPrice:
+    pair_id: int
+    follower_code: str
+    desired: Decimal | None
+    current: Decimal | None
+    pushed: Decimal | None
+    seen: Decimal | None
+    stored_desired: Decimal | None
+    state: str
+
+    @property
+    def to_push(self) -> bool:
+        if self.desired is None:
+            return False
+        effective = self.pushed if self.state == "pending" else self.current
+        return effective is None or Decimal(effective) != self.desired
+
+
+def plan_prices(session: Session, master: Shop, follower: Shop) -> tuple[str, list[PlannedPrice]]:
+    """Each pair's desired price under the follower's price rule, beside its current price."""
+    rule, rate = price_rule(session, follower)
+    if rule == "off":
+        return rule, []
+    currency = currency_of(session, follower, master)
+    master_variant = (select(ProductVariant.code, ProductVariant.price, ProductVariant.currency)
+                      .where(ProductVariant.shop_id == master.id).subquery())
+    follower_variant = (select(ProductVariant.code, ProductVariant.price)
+                        .where(ProductVariant.shop_id == follower.id).subquery())
+    rows = session.execute(
+        select(VariantPair.id, VariantPair.follower_code, VariantPair.master_code, VariantPair.fixed_price,
+               VariantPair.pushed_price, VariantPair.seen_price, VariantPair.desired_price, master_variant.c.price,
+               master_variant.c.currency, follower_variant.c.price)
+        .outerjoin(master_variant, master_variant.c.code == VariantPair.master_code)
+        .outerjoin(follower_variant, follower_variant.c.code == VariantPair.follower_code)
+        .where(VariantPair.follower_shop_id == follower.id, VariantPair.master_shop_id == master.id)
+        .order_by(VariantPair.follower_code)).all()
+    planned = []
+    for pair_id, code, master_code, fixed, pushed, seen, stored, master_price, master_currency, current in rows:
+        desired = (desired_price(rule, rate, master_price, master_currency or master.currency, fixed, currency)
+                   if master_code else None)
+        state = "skipped" if desired is None else classify(pushed, seen, current)
+        planned.append(PlannedPrice(pair_id, code, desired, current, pushed, seen, stored, state))
+    return rule, planned
 
 
 def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: bool = False,
@@ -146,26 +287,59 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
     rule, reserve = stock_rule(session, follower)
     result = FollowerResult(follower.id, follower.name, rule)
     pair_shop(session, master, follower)
-    if rule != "follow":
+    result.price_rule, prices = plan_prices(session, master, follower)
+    _remember_prices(session, prices, result)
+    if rule == "follow":
+        warehouse, planned = plan(session, master, follower, reserve)
+        changes = _stock_changes(session, planned, result)
+    if dry_run:
+        result.stock_changed = len(changes) if rule == "follow" else 0
+        result.price_changed = sum(1 for item in prices if item.to_push)
         return result
-    warehouse, planned = plan(session, master, follower, reserve)
-    result.drift = sum(1 for item in planned if item.state == "drift")
-    result.skipped = sum(1 for item in planned if item.state == "skipped")
-    changes = [item for item in planned if item.to_push]
-    result.unchanged = len(planned) - len(changes) - result.skipped
-    known = [{"id": item.pair_id, "desired_stock": item.desired, "seen_stock": item.current} for item in planned
-             if item.seen != item.current or item.stored_desired != item.desired]
-    if known:  # what the hub now wants and sees, written only where it moved
-        session.execute(update(VariantPair), known)
-    if dry_run or not changes:
-        result.stock_changed = len(changes)
-        return result
-    if warehouse is None:
-        result.failed = len(changes)
-        result.errors["*"] = "The hub has seen no warehouse of this shop yet: import its products first."
-        return result
+    if rule == "follow" and result.awaiting_orders:
+        from app.sync.incremental import request_sync
+
+        request_sync(session, follower, "orders")  # the drops held back are explained (or not) by its orders
     if committed:
         committed()  # what was computed is kept before the shop is called
+    if rule == "follow" and changes:
+        _push_stock(session, follower, warehouse, changes, result, committed)
+    _push_prices(session, follower, [item for item in prices if item.to_push], result, committed)
+    return result
+
+
+def _remember_prices(session: Session, prices: list[PlannedPrice], result: FollowerResult) -> None:
+    result.price_skipped = sum(1 for item in prices if item.state == "skipped")
+    result.price_unchanged = sum(1 for item in prices if item.state != "skipped" and not item.to_push)
+    result.drift += sum(1 for item in prices if item.state == "drift")
+    known = [{"id": item.pair_id, "desired_price": item.desired, "seen_price": item.current} for item in prices
+             if item.seen != item.current or item.stored_desired != item.desired]
+    if known:
+        session.execute(update(VariantPair), known)
+
+
+def _stock_changes(session: Session, planned: list[PlannedStock], result: FollowerResult) -> list[PlannedStock]:
+    result.drift += sum(1 for item in planned if item.state == "drift")
+    result.skipped = sum(1 for item in planned if item.state == "skipped")
+    result.awaiting_orders = sum(1 for item in planned if item.state == "awaiting_orders")
+    changes = [item for item in planned if item.to_push]
+    result.unchanged = len(planned) - len(changes) - result.skipped
+    now = datetime.now(UTC)
+    known = [{"id": item.pair_id, "desired_stock": item.desired, "seen_stock": item.current,
+              "following_since": item.following_since or (now if item.desired is not None else None)}
+             for item in planned if item.seen != item.current or item.stored_desired != item.desired
+             or (item.following_since is None and item.desired is not None)]
+    if known:  # what the hub now wants and sees (and since when the pair follows), written only where it moved
+        session.execute(update(VariantPair), known)
+    return changes
+
+
+def _push_stock(session: Session, follower: Shop, warehouse: int | None, changes: list[PlannedStock],
+                result: FollowerResult, committed: Callable[[], None] | None) -> None:
+    if warehouse is None:
+        result.failed += len(changes)
+        result.errors["*"] = "The hub has seen no warehouse of this shop yet: import its products first."
+        return
     with channel_for(follower).writer(follower) as writer:
         now = datetime.now(UTC)
         for start in range(0, len(changes), BATCH):
@@ -185,7 +359,37 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
             result.errors.update(pushed.failed)
             if committed:
                 committed()  # each batch's pushes are kept at once: a crash later never loses what was sent
-    return result
+
+
+def _push_prices(session: Session, follower: Shop, changes: list[PlannedPrice], result: FollowerResult,
+                 committed: Callable[[], None] | None) -> None:
+    if not changes:
+        return
+    with channel_for(follower).writer(follower) as writer:
+        for start in range(0, len(changes), BATCH):
+            batch = {item.follower_code: item for item in changes[start:start + BATCH]}
+            try:
+                pushed = writer.set_prices({code: item.desired for code, item in batch.items()})
+            except ChannelError as exc:
+                result.failed += len(batch)
+                result.errors.update({code: str(exc) for code in batch})
+                continue
+            if pushed.changed:
+                session.execute(update(VariantPair), [
+                    {"id": batch[code].pair_id, "pushed_price": batch[code].desired} for code in pushed.changed])
+            result.price_changed += len(pushed.changed)
+            result.failed += len(pushed.failed)
+            result.errors.update(pushed.failed)
+            if committed:
+                committed()
+
+
+def propagate(session: Session, master: Shop, *, committed: Callable[[], None] | None = None,
+              ) -> tuple[TellResult, list[FollowerResult]]:
+    """The whole organization: tell the master of follower sales, then apply every follower's rules."""
+    told = tell_master(session, master, committed=committed)
+    return told, [apply_follower(session, master, follower, committed=committed)
+                  for follower in followers_of(session, master)]
 
 
 def apply_org(session: Session, org_id: int, *, dry_run: bool = False,
@@ -207,6 +411,8 @@ class FollowerStatus:
     pending: int  # differences the next apply would push
     awaiting_echo: int  # pushed, not yet read back from the follower
     drift: int
+    prices_pending: int = 0
+    awaiting_orders: int = 0  # stock drops held until the follower's orders are read
 
 
 def status_org(session: Session, org_id: int) -> tuple[Shop, list[FollowerStatus]]:
@@ -218,13 +424,16 @@ def status_org(session: Session, org_id: int) -> tuple[Shop, list[FollowerStatus
         report: PairingReport = pair_shop(session, master, follower)
         rule, reserve = stock_rule(session, follower)
         _, planned = plan(session, master, follower, reserve)
+        _, prices = plan_prices(session, master, follower)
         not_sold = sum(1 for item in planned if item.how == "not_sold")
         statuses.append(FollowerStatus(
             follower.id, follower.name, rule, paired=report.paired - not_sold, unpaired=len(report.unpaired),
             ambiguous=len(report.ambiguous), not_sold=not_sold,
             pending=sum(1 for item in planned if item.to_push) if rule == "follow" else 0,
             awaiting_echo=sum(1 for item in planned if item.state == "pending"),
-            drift=sum(1 for item in planned if item.state == "drift")))
+            drift=sum(1 for item in (*planned, *prices) if item.state == "drift"),
+            prices_pending=sum(1 for item in prices if item.to_push),
+            awaiting_orders=sum(1 for item in planned if item.state == "awaiting_orders")))
     return master, statuses
 
 
@@ -238,6 +447,9 @@ class FollowerPreview:
     would_change: int
     drift: int  # values someone else changed in the follower since the hub's push (applying corrects them)
     sample: list[tuple[str, Decimal | None, Decimal]]  # (follower code, now, after)
+    price_rule: str = "off"
+    would_price: int = 0
+    price_sample: list[tuple[str, Decimal | None, Decimal]] = field(default_factory=list)
 
 
 def preview_org(session: Session, org_id: int, *, sample: int = 10) -> tuple[Shop, list[FollowerPreview]]:
@@ -250,11 +462,15 @@ def preview_org(session: Session, org_id: int, *, sample: int = 10) -> tuple[Sho
             report = pair_shop(session, master, follower)
             rule, reserve = stock_rule(session, follower)
             _, planned = plan(session, master, follower, reserve)
-            changes = [item for item in planned if item.to_push]
+            changes = [item for item in planned if item.to_push] if rule == "follow" else []
+            pricing, prices = plan_prices(session, master, follower)
+            price_changes = [item for item in prices if item.to_push]
             previews.append(FollowerPreview(
                 follower.id, follower.name, rule, reserve, report, len(changes),
-                sum(1 for item in planned if item.state == "drift"),
-                [(item.follower_code, item.current, item.desired) for item in changes[:sample]]))
+                sum(1 for item in (*planned, *prices) if item.state == "drift"),
+                [(item.follower_code, item.current, item.desired) for item in changes[:sample]],
+                pricing, len(price_changes),
+                [(item.follower_code, item.current, item.desired) for item in price_changes[:sample]]))
     finally:
         savepoint.rollback()
     return master, previews

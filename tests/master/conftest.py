@@ -1,5 +1,7 @@
 """Three sandbox shops of one merchant (they share most of a catalogue), imported into one organization."""
 
+import json
+
 import pytest
 
 from app.shops.services import add_shop
@@ -35,3 +37,16 @@ def shops(db, sandbox):
         import_products(db, shop)
         connected.append(shop)
     return connected
+
+
+@pytest.fixture
+def hub(app, db):
+    """`flask hub ...` → its JSON summary (or, with ok=False, its output)."""
+    runner = app.test_cli_runner()
+
+    def invoke(*args, ok=True):
+        result = runner.invoke(args=["hub", *map(str, args)])
+        assert (result.exit_code == 0) == ok, result.output
+        return json.loads(result.output.strip().splitlines()[-1]) if ok else result.output
+
+    return invoke
