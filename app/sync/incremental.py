@@ -133,7 +133,7 @@ def run_changes(session: Session, run: SyncRun, token: int, ref: runlog.RunRef) 
         session.commit()
         runlog.progress(ref, done, None, stats)
     _mark_clean(session, shop.id, run.kind, started)
-    after_sync(session, shop, run.kind, any(stats.values()))
+    after_sync(session, shop, run.kind, bool(stats["inserted"] or stats["updated"] or stats["deleted"]))
     return stats
 
 

@@ -50,3 +50,14 @@ def hub(app, db):
         return json.loads(result.output.strip().splitlines()[-1]) if ok else result.output
 
     return invoke
+
+
+def read_facts(db, shop):
+    """What connecting a shop reads from its API (add_shop does not): its currency and today's stated rates."""
+    from app.channels import channel_for
+    from app.money.rates import rates_day, record_rates
+
+    facts = channel_for(shop).shop_facts(shop)
+    shop.currency = facts.currency
+    record_rates(db.session, shop.id, shop.currency, facts.currencies, rates_day(shop))
+    db.session.commit()

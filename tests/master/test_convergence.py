@@ -31,9 +31,11 @@ from app.shops.models import Shop
 from app.shops.services import add_shop
 from app.sync.incremental import request_sync
 from app.sync.models import ACTIVE_STATUSES
+from app.sync.services import start_import
 from sandbox.testing import run_sandbox
 from tests.factories import make_org
 from tests.imports.processes import start_worker, stop_worker, wait_for, worker_env
+from tests.master.conftest import read_facts
 from workers.scheduler import tick
 
 CHURN_SECONDS = float(os.environ.get("HUB_MASTER_CONVERGENCE_SECONDS", "15"))
@@ -41,7 +43,8 @@ CHURN_SECONDS = float(os.environ.get("HUB_MASTER_CONVERGENCE_SECONDS", "15"))
 SOLD = ("SELECT coalesce(p.master_code, i.code), sum(i.amount) FROM orders o "
         "JOIN order_items i ON i.order_id = o.id AND i.shop_id = o.shop_id "
         "LEFT JOIN master_variant_pairs p ON p.follower_shop_id = o.shop_id AND p.follower_code = i.code "
-        "WHERE o.shop_id = :s AND o.code = ANY(:codes) AND (:s = :m OR p.master_code IS NOT NULL) GROUP BY 1")
+        "WHERE o.shop_id = :s AND o.code = ANY(:codes) "
+        "AND (:s = :m OR (p.master_code IS NOT NULL AND o.creation_time >= p.following_since)) GROUP BY 1")
 QUEUES = ("snapshots", "orders", "customers", "catalog", "master", "default")
 
 
@@ -122,6 +125,10 @@ def test_followers_converge_on_the_master_and_no_sold_unit_is_lost(app, test_con
                     register_webhooks(client, shop, f"{live_server}/webhooks/shoptet/{shop.id}")
                 update_settings(live_db.session, settings_cache(), org.id, {"sync_interval_minutes": "1"},
                                 shop_id=shop.id)
+                read_facts(live_db, shop)
+                for kind in ("products", "customers", "orders"):
+                    start_import(live_db.session, shop, kind, actor_id=None)
+                live_db.session.commit()
                 shops.append(shop)
             master, seller, other = shops
             update_settings(live_db.session, settings_cache(), org.id, {"master_shop": master.id})

@@ -10,7 +10,7 @@ from app.catalog.models import ProductVariant
 from app.master.models import VariantPair
 from app.master.pairing import PairingError, pair_shop, set_fixed_price
 from app.master.propagation import Currency, currency_of, desired_price
-from tests.master.conftest import import_products
+from tests.master.conftest import import_products, read_facts
 
 D = Decimal
 
@@ -63,6 +63,8 @@ def _expected_prices(db, master, follower, rate):
 def test_prices_follow_the_rate_only_differences_no_echo_and_drift_corrected(db, sandbox, shops, hub, index):
     master, follower = shops[0], shops[index]
     org = master.organization_id
+    for shop in (master, follower):
+        read_facts(db, shop)
     hub("settings-set", "--org", org, "master_shop", master.id)
     hub("settings-set", "--org", org, "--shop", follower.id, "price_rule", "rate")
     hub("settings-set", "--org", org, "--shop", follower.id, "price_rate", "1.2")
