@@ -449,6 +449,7 @@ class FollowerPreview:
     sample: list[tuple[str, Decimal | None, Decimal]]  # (follower code, now, after)
     price_rule: str = "off"
     would_price: int = 0
+    awaiting_orders: int = 0  # drops held until the follower's orders are read
     price_sample: list[tuple[str, Decimal | None, Decimal]] = field(default_factory=list)
 
 
@@ -470,7 +471,8 @@ def preview_org(session: Session, org_id: int, *, sample: int = 10) -> tuple[Sho
                 sum(1 for item in (*planned, *prices) if item.state == "drift"),
                 [(item.follower_code, item.current, item.desired) for item in changes[:sample]],
                 pricing, len(price_changes),
-                [(item.follower_code, item.current, item.desired) for item in price_changes[:sample]]))
+                [(item.follower_code, item.current, item.desired) for item in price_changes[:sample]],
+                sum(1 for item in planned if item.state == "awaiting_orders")))
     finally:
         savepoint.rollback()
     return master, previews
