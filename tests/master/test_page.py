@@ -69,13 +69,13 @@ def test_drift_is_reported_on_the_page(db, client, shops):
     from app.master.propagation import main_warehouse
 
     pair_shop(db.session, master, follower)
-    pair = db.session.execute(select(VariantPair).join(VariantStock, (VariantStock.shop_id == follower.id) & (
-        VariantStock.variant_code == VariantPair.follower_code)).where(
-        VariantPair.follower_shop_id == follower.id, VariantPair.how == "code", VariantStock.amount > 2,
-        VariantStock.stock_id == main_warehouse(db.session, follower))).scalars().first()
-    # the hub pushed 1 over 2; the follower now has more: someone else changed it (a drop could be a sale
-    # whose order the hub has not read yet, so it would be held, not reported as drift)
-    pair.pushed_stock, pair.seen_stock = 1, 2
+    pair, amount = db.session.execute(select(VariantPair, VariantStock.amount).join(VariantStock, (
+        VariantStock.shop_id == follower.id) & (VariantStock.variant_code == VariantPair.follower_code)).where(
+        VariantPair.follower_shop_id == follower.id, VariantPair.how == "code",
+        VariantStock.stock_id == main_warehouse(db.session, follower))).first()
+    # the hub pushed one less than the follower has now, and saw yet another amount: someone else raised it
+    # (a drop could be a sale whose order the hub has not read yet, so it would be held, not reported as drift)
+    pair.pushed_stock, pair.seen_stock = amount - 1, amount + 5
     db.session.commit()
     _member(db, client, shops)
     html = client.get("/master").get_data(as_text=True)
