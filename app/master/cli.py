@@ -14,12 +14,12 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.master.jobs import KIND, STAT_KEYS, stats_of
+from app.master.prices import price_rule
 from app.master.propagation import (
     MasterError,
     apply_follower,
     followers_of,
     master_of,
-    price_rule,
     status_org,
     stock_rule,
 )

@@ -74,3 +74,14 @@ class MasterSale(IdMixin, TimestampMixin, Base):
     sending: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
     sent_after_id: Mapped[int | None] = mapped_column(BigInteger)
     told_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def classify(pushed: Decimal | None, seen: Decimal | None, current: Decimal | None) -> str:
+    """Where a pair stands before this round, from what the hub pushed, saw last time and sees now."""
+    if pushed is None:
+        return "new"
+    if current is not None and Decimal(current) == Decimal(pushed):
+        return "in_sync"  # the push came back (or nothing was needed): not an echo to act on
+    if current == seen:
+        return "pending"  # the follower has not been read since the push
+    return "drift"

@@ -9,7 +9,7 @@ was seen: the drop may be a sale the hub does not know yet (an oversell if pushe
 absolute, so a retried push never moves stock twice. Per pair the hub keeps what it pushed and what it last
 saw in the follower: seen == pushed is the push come back (no echo to act on); seen still equal to what was
 there before the push is a push not yet read back (pending); anything else is drift, someone else's change,
-which is counted and corrected (the master wins). Prices follow `price_rule` (see `desired_price`) the same
+which is counted and corrected (the master wins). Prices follow `price_rule` (app/master/prices.py) the same
 way: absolute, only differences, echo and drift told apart by pushed and seen prices. The same code serves
 `flask hub master-apply` and the jobs.
 """
@@ -19,16 +19,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.catalog.models import ProductVariant, VariantStock
 from app.channels import channel_for
 from app.channels.base import ChannelError
-from app.master.models import VariantPair
+from app.master.models import VariantPair, classify
 from app.master.pairing import PairingReport, pair_shop
+from app.master.prices import plan_prices, push_prices, remember_prices
 from app.master.sales import TellResult, tell_master, untold
 from app.settings.cache import settings_cache
 from app.shops.models import Shop
@@ -108,89 +109,12 @@ def stock_rule(session: Session, shop: Shop) -> tuple[str, int]:
     return values["stock_rule"], values["stock_reserve"]
 
 
-def price_rule(session: Session, shop: Shop) -> tuple[str, Decimal]:
-    values = settings_cache().values(session, shop.organization_id, shop.id)
-    return values["price_rule"], Decimal(values["price_rate"] or "1")
-
-
 def desired_stock(master_available: Decimal | None, reserve: int, untold: Decimal = Decimal(0)) -> Decimal | None:
     """The follower's amount under `follow`: the master's available stock less follower sales not yet told to
     it, less the reserve, never below 0."""
     if master_available is None:
         return None
     return max(Decimal(0), Decimal(master_available) - untold - reserve)
-
-
-@dataclass(frozen=True)
-class Currency:
-    """How a follower shop states money: its rates (base-currency units per unit of each currency) and how it
-    rounds prices in its own currency (Shoptet `/api/eshop` `currencies[]`: priceDecimalPlaces, rounding)."""
-
-    code: str
-    rates: dict[str, Decimal]
-    decimals: int = 2
-    rounding: str = "math"  # none | up | down | math
-    # The master's own rate of this shop's currency (master-currency units per unit), used only when this
-    # shop states no rate for the master's currency (a euro shop that sells in euros only).
-    master_rate: Decimal | None = None
-
-    def convert(self, amount: Decimal, currency: str | None) -> Decimal | None:
-        if currency is None or currency == self.code:
-            return amount
-        rate = self.rates.get(currency)
-        if rate is not None:
-            return amount * rate
-        return None if not self.master_rate else amount / self.master_rate
-
-    def round(self, amount: Decimal) -> Decimal:
-        """To the shop's decimals its way (none: cents, half up); never below one unit of the last place."""
-        decimals = 2 if self.rounding == "none" else max(0, min(self.decimals, 2))
-        mode = {"up": ROUND_CEILING, "down": ROUND_FLOOR}.get(self.rounding, ROUND_HALF_UP)
-        step = Decimal(1).scaleb(-decimals)
-        return max(step, amount.quantize(step, rounding=mode)).quantize(Decimal("0.01"))
-
-
-def _stated_rates(session: Session, shop_id: int) -> list:
-    return session.execute(text(
-        "SELECT DISTINCT ON (currency) currency, rate, decimals, rounding FROM shop_currency_rates "
-        "WHERE shop_id = :shop ORDER BY currency, valid_on DESC"), {"shop": shop_id}).all()
-
-
-def currency_of(session: Session, shop: Shop, master: Shop | None = None) -> Currency:
-    """The shop's latest stated rates (from `/api/eshop`, kept by app/money/rates.py) and its own currency's
-    rounding; the master's rate of the shop's currency as the fallback."""
-    rows = _stated_rates(session, shop.id)
-    own = next((row for row in rows if row.currency == shop.currency), None)
-    master_rate = None
-    if master is not None and master.currency != shop.currency:
-        master_rate = next((Decimal(row.rate) for row in _stated_rates(session, master.id)
-                            if row.currency == shop.currency), None)
-    return Currency(shop.currency, {row.currency: Decimal(row.rate) for row in rows if row.currency != shop.currency},
-                    own.decimals if own is not None and own.decimals is not None else 2,
-                    (own.rounding if own is not None and own.rounding else "math"), master_rate)
-
-
-def desired_price(rule: str, rate: Decimal, master_price: Decimal | None, master_currency: str | None,
-                  fixed: Decimal | None, currency: Currency) -> Decimal | None:
-    """rate: the master's price × rate, converted at the follower's rate, rounded its way; fixed: the pair's
-    price; off (or nothing to go by): None, the price is not touched."""
-    if rule == "fixed":
-        return None if fixed is None else Decimal(fixed).quantize(Decimal("0.01"))
-    if rule != "rate" or master_price is None:
-        return None
-    converted = currency.convert(Decimal(master_price) * rate, master_currency)
-    return None if converted is None else currency.round(converted)
-
-
-def classify(pushed: Decimal | None, seen: Decimal | None, current: Decimal | None) -> str:
-    """Where a pair stands before this round, from what the hub pushed, saw last time and sees now."""
-    if pushed is None:
-        return "new"
-    if current is not None and Decimal(current) == Decimal(pushed):
-        return "in_sync"  # the push came back (or nothing was needed): not an echo to act on
-    if current == seen:
-        return "pending"  # the follower has not been read since the push
-    return "drift"
 
 
 def main_warehouse(session: Session, shop: Shop) -> int | None:
@@ -235,52 +159,6 @@ def plan(session: Session, master: Shop, follower: Shop, reserve: int) -> tuple[
     return warehouse, planned
 
 
-@dataclass
-class PlannedPrice:
-    pair_id: int
-    follower_code: str
-    desired: Decimal | None
-    current: Decimal | None
-    pushed: Decimal | None
-    seen: Decimal | None
-    stored_desired: Decimal | None
-    state: str
-
-    @property
-    def to_push(self) -> bool:
-        if self.desired is None:
-            return False
-        effective = self.pushed if self.state == "pending" else self.current
-        return effective is None or Decimal(effective) != self.desired
-
-
-def plan_prices(session: Session, master: Shop, follower: Shop) -> tuple[str, list[PlannedPrice]]:
-    """Each pair's desired price under the follower's price rule, beside its current price."""
-    rule, rate = price_rule(session, follower)
-    if rule == "off":
-        return rule, []
-    currency = currency_of(session, follower, master)
-    master_variant = (select(ProductVariant.code, ProductVariant.price, ProductVariant.currency)
-                      .where(ProductVariant.shop_id == master.id).subquery())
-    follower_variant = (select(ProductVariant.code, ProductVariant.price)
-                        .where(ProductVariant.shop_id == follower.id).subquery())
-    rows = session.execute(
-        select(VariantPair.id, VariantPair.follower_code, VariantPair.master_code, VariantPair.fixed_price,
-               VariantPair.pushed_price, VariantPair.seen_price, VariantPair.desired_price, master_variant.c.price,
-               master_variant.c.currency, follower_variant.c.price)
-        .outerjoin(master_variant, master_variant.c.code == VariantPair.master_code)
-        .outerjoin(follower_variant, follower_variant.c.code == VariantPair.follower_code)
-        .where(VariantPair.follower_shop_id == follower.id, VariantPair.master_shop_id == master.id)
-        .order_by(VariantPair.follower_code)).all()
-    planned = []
-    for pair_id, code, master_code, fixed, pushed, seen, stored, master_price, master_currency, current in rows:
-        desired = (desired_price(rule, rate, master_price, master_currency or master.currency, fixed, currency)
-                   if master_code else None)
-        state = "skipped" if desired is None else classify(pushed, seen, current)
-        planned.append(PlannedPrice(pair_id, code, desired, current, pushed, seen, stored, state))
-    return rule, planned
-
-
 def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: bool = False,
                    committed: Callable[[], None] | None = None) -> FollowerResult:
     """Pair, compute and (unless a dry run) push the follower's differences, batch by batch."""
@@ -288,34 +166,25 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
     result = FollowerResult(follower.id, follower.name, rule)
     pair_shop(session, master, follower)
     result.price_rule, prices = plan_prices(session, master, follower)
-    _remember_prices(session, prices, result)
+    remember_prices(session, prices, result)
+    warehouse, changes = None, []
     if rule == "follow":
         warehouse, planned = plan(session, master, follower, reserve)
         changes = _stock_changes(session, planned, result)
     if dry_run:
-        result.stock_changed = len(changes) if rule == "follow" else 0
+        result.stock_changed = len(changes)
         result.price_changed = sum(1 for item in prices if item.to_push)
         return result
-    if rule == "follow" and result.awaiting_orders:
+    if result.awaiting_orders:
         from app.sync.incremental import request_sync
 
         request_sync(session, follower, "orders")  # the drops held back are explained (or not) by its orders
     if committed:
         committed()  # what was computed is kept before the shop is called
-    if rule == "follow" and changes:
+    if changes:
         _push_stock(session, follower, warehouse, changes, result, committed)
-    _push_prices(session, follower, [item for item in prices if item.to_push], result, committed)
+    push_prices(session, follower, [item for item in prices if item.to_push], result, committed)
     return result
-
-
-def _remember_prices(session: Session, prices: list[PlannedPrice], result: FollowerResult) -> None:
-    result.price_skipped = sum(1 for item in prices if item.state == "skipped")
-    result.price_unchanged = sum(1 for item in prices if item.state != "skipped" and not item.to_push)
-    result.drift += sum(1 for item in prices if item.state == "drift")
-    known = [{"id": item.pair_id, "desired_price": item.desired, "seen_price": item.current} for item in prices
-             if item.seen != item.current or item.stored_desired != item.desired]
-    if known:
-        session.execute(update(VariantPair), known)
 
 
 def _stock_changes(session: Session, planned: list[PlannedStock], result: FollowerResult) -> list[PlannedStock]:
@@ -359,29 +228,6 @@ def _push_stock(session: Session, follower: Shop, warehouse: int | None, changes
             result.errors.update(pushed.failed)
             if committed:
                 committed()  # each batch's pushes are kept at once: a crash later never loses what was sent
-
-
-def _push_prices(session: Session, follower: Shop, changes: list[PlannedPrice], result: FollowerResult,
-                 committed: Callable[[], None] | None) -> None:
-    if not changes:
-        return
-    with channel_for(follower).writer(follower) as writer:
-        for start in range(0, len(changes), BATCH):
-            batch = {item.follower_code: item for item in changes[start:start + BATCH]}
-            try:
-                pushed = writer.set_prices({code: item.desired for code, item in batch.items()})
-            except ChannelError as exc:
-                result.failed += len(batch)
-                result.errors.update({code: str(exc) for code in batch})
-                continue
-            if pushed.changed:
-                session.execute(update(VariantPair), [
-                    {"id": batch[code].pair_id, "pushed_price": batch[code].desired} for code in pushed.changed])
-            result.price_changed += len(pushed.changed)
-            result.failed += len(pushed.failed)
-            result.errors.update(pushed.failed)
-            if committed:
-                committed()
 
 
 def propagate(session: Session, master: Shop, *, committed: Callable[[], None] | None = None,

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, text
 from app.channels.shoptet.api import client_for_shop
 from app.channels.shoptet.webhooks import register as register_webhooks
 from app.extensions import db as _db
-from app.master.propagation import currency_of, desired_price
+from app.master.prices import currency_of, desired_price
 from app.settings.cache import settings_cache
 from app.settings.services import update_settings
 from app.shops.models import Shop

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.catalog.models import ProductVariant
 from app.master.models import VariantPair
 from app.master.pairing import PairingError, pair_shop, set_fixed_price
-from app.master.propagation import Currency, currency_of, desired_price
+from app.master.prices import Currency, currency_of, desired_price
 from tests.master.conftest import import_products, read_facts
 
 D = Decimal
