@@ -14,6 +14,7 @@ from app.catalog.models import ProductVariant
 from app.master.models import VariantPair
 from app.orgs.models import Role
 from app.shops.services import add_shop
+from app.sync.services import start_import
 from sandbox.testing import run_sandbox
 from tests.browser.conftest import console_errors, swap_wait
 from tests.factories import PASSWORD, make_member, make_org
@@ -37,6 +38,8 @@ def test_mark_a_master_review_pairing_preview_and_apply_the_stock_rule(app, test
             shops = [add_shop(live_db.session, org.id, name=info["name"], eshop_id=info["eshop_id"],
                               private_token=info["private_token"], api_url=sandbox.base_url,
                               languages=info["default_language"]) for info in sandbox.shops]
+            for shop in shops:
+                start_import(live_db.session, shop, "products", actor_id=None)
             live_db.session.commit()
             master_id, follower_id, email = shops[0].id, shops[1].id, owner.email
         worker = start_worker(worker_env(test_config), "snapshots", "master", "catalog")
