@@ -167,7 +167,7 @@ SETTINGS: dict[str, SettingDef] = {
                         "rate and rounding; fixed: each variant's price set on the master shop page; off: not "
                         "touched."),
         SettingDef("price_rate", "Price rate", str, "1", "shop", kind="decimal", max_length=12,
-                   help="What the master's price is multiplied by under the rate rule (1.1: 10 % more)."),
+                   help="What the master's price is multiplied by under the rate rule (1.1: a tenth more)."),
     ]
 }
 

@@ -35,5 +35,5 @@ WORDS = (
     _l("rate: the master's price times the price rate, in this shop's currency at its exchange rate and rounding; "
        "fixed: each variant's price set on the master shop page; off: not touched."),
     _l("Price rate"),
-    _l("What the master's price is multiplied by under the rate rule (1.1: 10 % more)."),
+    _l("What the master's price is multiplied by under the rate rule (1.1: a tenth more)."),
 )
