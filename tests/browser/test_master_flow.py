@@ -42,7 +42,8 @@ def test_mark_a_master_review_pairing_preview_and_apply_the_stock_rule(app, test
                 start_import(live_db.session, shop, "products", actor_id=None)
             live_db.session.commit()
             master_id, follower_id, email = shops[0].id, shops[1].id, owner.email
-        worker = start_worker(worker_env(test_config), "snapshots", "master", "catalog")
+        worker = start_worker(worker_env(test_config, HUB_IMPORT_BATCH_SIZE=500, HUB_LEASE_SECONDS=10),
+                              "snapshots", "master", "catalog")
         watch = create_engine(test_config.DATABASE_URL)
         try:
             def imported():
@@ -50,7 +51,7 @@ def test_mark_a_master_review_pairing_preview_and_apply_the_stock_rule(app, test
                     return conn.execute(text("SELECT count(*) FROM sync_runs WHERE kind = 'products' "
                                              "AND status = 'succeeded'")).scalar() == 2
 
-            wait_for(imported, timeout=120, every=0.5, what="the products of both shops")
+            wait_for(imported, timeout=300, every=0.5, what="the products of both shops")
             wait = swap_wait(browser, 60)
             browser.get(live_server + "/login")
             browser.find_element(By.NAME, "email").send_keys(email)
