@@ -33,6 +33,7 @@ QUEUES: dict[str, QueueSpec] = {
         QueueSpec("orders", 20 * 60, "order syncs and status changes"),
         QueueSpec("customers", 2 * 3600, "customer syncs"),
         QueueSpec("catalog", 60 * 60, "products and stock"),
+        QueueSpec("master", 60 * 60, "the master shop's stock and prices going to its followers"),
         QueueSpec("translations", 30 * 60, "translation syncs and suggestions"),
         QueueSpec("analytics", 60 * 60, "metrics and forecasts"),
         QueueSpec("default", 60 * 60, "maintenance: backups, exports, webhooks"),

@@ -5,12 +5,13 @@
 
 1. Data: a sandbox of 4 shops of one merchant (limits off: no rate bucket, many requests in flight), each
    shop's products imported into `<name>_master_bench` through the hub's importer (snapshots).
-2. Reconcile: every follower follows the master with a reserve of 1 (so nearly every paired variant differs),
-   applied through `apply_follower` (pairing, plan, pushes in batches of 300, each committed). Printed: hub
-   time (wall time less the time spent waiting on the sandbox's answers), its share of the wall time, and
-   the stock API calls spent against the minimum the batch size allows (ceil(changes / 300) a follower):
-   the ratio's limit is 1.00.
-3. A second reconcile with nothing changed: it must spend no stock call.
+2. Reconcile: every follower follows the master with a reserve of 1 (so nearly every paired variant differs)
+   and takes its prices × 1.1 (price_rule rate, converted and rounded its way), applied through
+   `apply_follower` (pairing, plan, pushes in batches of 300, each committed). Printed: hub time (wall time
+   less the time spent waiting on the sandbox's answers), its share of the wall time, and the stock and price
+   API writes spent against the minimum the batch size allows (ceil(changes / 300) a follower and kind): the
+   ratio's limit is 1.00 (reads besides: one `/api/eshop` a follower for its default price list).
+3. A second reconcile with nothing changed: it must spend no write call.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ SHOPS = 4  # the master and 3 followers
 BATCH = 300
 
 
-def _movement_calls(state: dict) -> int:
+def _write_calls(state: dict, marker: str) -> int:
     return sum(sum(counts.values()) for route, counts in state["requests"]["by_route"].items()
-               if "movements" in route and "PATCH" in route.upper())
+               if marker in route and "PATCH" in route.upper())
 
 
 def main() -> None:
@@ -83,41 +84,51 @@ def main() -> None:
         master, followers = shops[0], shops[1:]
         update_settings(session, settings_cache(), org.id, {"master_shop": master.id})
         for follower in followers:
-            update_settings(session, settings_cache(), org.id, {"stock_rule": "follow", "stock_reserve": 1},
+            update_settings(session, settings_cache(), org.id, {"stock_rule": "follow", "stock_reserve": 1,
+                                                                "price_rule": "rate", "price_rate": "1.1"},
                             shop_id=follower.id)
         session.commit()
 
         waiting = [0.0]
-        original = ShoptetWriter.set_stock
 
-        def timed(self, stock_id, amounts):
-            begun = time.monotonic()
-            try:
-                return original(self, stock_id, amounts)
-            finally:
-                waiting[0] += time.monotonic() - begun
+        def timed(original):
+            def call(self, *args):
+                begun = time.monotonic()
+                try:
+                    return original(self, *args)
+                finally:
+                    waiting[0] += time.monotonic() - begun
+            return call
 
-        ShoptetWriter.set_stock = timed
+        ShoptetWriter.set_stock = timed(ShoptetWriter.set_stock)
+        ShoptetWriter.set_prices = timed(ShoptetWriter.set_prices)
         summary = {"master_variants": variants, "followers": len(followers)}
         for label in ("first", "second"):
-            calls_before, waiting[0] = _movement_calls(sandbox.state()), 0.0
+            before = sandbox.state()
+            calls_before = _write_calls(before, "movements"), _write_calls(before, "pricelists")
+            waiting[0] = 0.0
             begun = time.monotonic()
             results = [apply_follower(session, master, follower, committed=session.commit)
                        for follower in followers]
             session.commit()
             wall = time.monotonic() - begun
-            calls = _movement_calls(sandbox.state()) - calls_before
+            after = sandbox.state()
+            calls = (_write_calls(after, "movements") - calls_before[0]
+                     + _write_calls(after, "pricelists") - calls_before[1])
             changed = [result.stock_changed for result in results]
-            minimum = sum(math.ceil(count / BATCH) for count in changed)
+            prices = [result.price_changed for result in results]
+            minimum = sum(math.ceil(count / BATCH) for count in changed + prices)
             hub = wall - waiting[0]
             summary[label] = {"wall_s": round(wall, 2), "hub_s": round(hub, 2),
                               "hub_share": round(hub / wall, 3) if wall else 0, "stock_changed": changed,
+                              "price_changed": prices,
                               "failed": [result.failed for result in results],
                               "unchanged": [result.unchanged for result in results],
                               "api_calls": calls, "api_calls_minimum": minimum,
                               "calls_ratio": round(calls / minimum, 2) if minimum else (0.0 if calls == 0 else None)}
-            print(f"{label} reconcile: {sum(changed)} stock values changed over {len(followers)} followers in "
-                  f"{wall:.2f} s wall, {hub:.2f} s in the hub; {calls} stock calls vs minimum {minimum} "
+            print(f"{label} reconcile: {sum(changed)} stock values and {sum(prices)} prices changed over "
+                  f"{len(followers)} followers in {wall:.2f} s wall, {hub:.2f} s in the hub; {calls} write calls "
+                  f"vs minimum {minimum} "
                   f"(ratio {summary[label]['calls_ratio']}, limit 1.00)", file=sys.stderr)
         print(json.dumps(summary))
 

@@ -31,6 +31,7 @@ def periodic_tasks() -> list[Callable]:
     """Each task takes the app and does one pass; it must be safe to run again at any time."""
     from app.analytics.periodic import schedule_nightly_refresh as schedule_nightly_analytics
     from app.inventory.tasks import schedule_nightly_refresh as schedule_nightly_inventory
+    from app.master.triggers import start_dirty_propagations
     from app.money.periodic import refresh_rates
     from app.monitoring.periodic import run_alert_pass, sample_trends
     from app.ops.periodic import schedule_nightly_backup
@@ -44,7 +45,8 @@ def periodic_tasks() -> list[Callable]:
     from app.tables.periodic import delete_expired_exports, requeue_lost_exports
 
     return [process_waiting_webhooks, schedule_incremental_syncs, enqueue_due_runs, keep_partitions_ahead,
-            requeue_lost_status_changes, requeue_lost_exports, delete_expired_exports, sample_trends, run_alert_pass,
+            start_dirty_propagations, requeue_lost_status_changes, requeue_lost_exports, delete_expired_exports,
+            sample_trends, run_alert_pass,
             schedule_nightly_backup, refresh_rates, schedule_nightly_inventory, schedule_nightly_analytics]
 
 

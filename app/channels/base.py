@@ -231,6 +231,19 @@ class ShopWriter(AbstractContextManager):
         """Absolute available amounts per variant code in one warehouse."""
         raise Unsupported(f"{self.title} stock cannot be written from the hub yet.")
 
+    def move_stock(self, stock_id: int, changes: Mapping[str, Any]) -> PushResult:
+        """Relative changes per variant code in one warehouse (a sale elsewhere taken from this shop's stock).
+        Not safe to resend blindly: an unclear answer raises, and `api_stock_moves` tells what landed."""
+        raise Unsupported(f"{self.title} stock cannot be moved from the hub yet.")
+
+    def stock_position(self, stock_id: int) -> int:
+        """Where the warehouse's movement log stands now."""
+        raise Unsupported(f"{self.title} stock movements cannot be read back yet.")
+
+    def api_stock_moves(self, stock_id: int, after: int) -> dict[str, Any]:
+        """Per variant code, the sum of the changes made through the API after log position `after`."""
+        raise Unsupported(f"{self.title} stock movements cannot be read back yet.")
+
     def set_prices(self, prices: Mapping[str, Any]) -> PushResult:
         """Prices per variant code, in the shop's currency."""
         raise Unsupported(f"{self.title} prices cannot be written from the hub yet.")

@@ -32,6 +32,7 @@ ORDERS_CHANGED = (
     "app.dashboard.rollups:orders_changed",
     "app.inventory.metrics:orders_changed",
     "app.analytics.inputs:orders_changed",
+    "app.master.sales:orders_changed",
 )
 
 

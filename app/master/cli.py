@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 
 from app.extensions import db
 from app.master.jobs import KIND, STAT_KEYS, stats_of
+from app.master.prices import price_rule
 from app.master.propagation import (
     MasterError,
     apply_follower,
@@ -22,6 +23,7 @@ from app.master.propagation import (
     status_org,
     stock_rule,
 )
+from app.master.sales import tell_master
 from app.orgs.models import Organization
 from app.sync.runner import ImportFailed, job_now
 
@@ -48,20 +50,31 @@ def master_apply(org_id: int, dry_run: bool) -> None:
     except MasterError as exc:
         db.session.rollback()
         _fail(str(exc))
+    told = None
+    if not dry_run:  # follower sales first, so every follower's stock counts them
+        told = tell_master(db.session, master, committed=db.session.commit)
+        db.session.commit()
+        click.echo(f"{master.name} (master, shop {master.id}): told of {told.told} follower sales "
+                   f"({told.units} units), {told.failed} failed")
     followers = {}
     for follower in followers_of(db.session, master):
         summary = _apply_one(master, follower, dry_run)
-        click.echo(f"{follower.name} (shop {follower.id}, stock {summary['stock_rule']}): "
-                   f"{'would change' if dry_run else 'changed'} {summary['stock_changed']} stock values, "
+        click.echo(f"{follower.name} (shop {follower.id}, stock {summary['stock_rule']}, prices "
+                   f"{summary['price_rule']}): {'would change' if dry_run else 'changed'} "
+                   f"{summary['stock_changed']} stock values and {summary['price_changed']} prices, "
                    f"{summary['unchanged']} unchanged, {summary['failed']} failed, {summary['drift']} drifted")
         followers[str(follower.id)] = summary
-    click.echo(json.dumps({"org": org_id, "master": master.id, "dry_run": dry_run, "followers": followers}))
+    click.echo(json.dumps({"org": org_id, "master": master.id, "dry_run": dry_run,
+                           "master_sales": {"told": told.told, "units": str(told.units), "confirmed": told.confirmed,
+                                            "failed": told.failed}
+                           if told else None, "followers": followers}))
 
 
 def _apply_one(master, follower, dry_run: bool) -> dict:
     """A preview computes in a transaction that is rolled back; an apply of a following shop runs the job."""
     rule, _ = stock_rule(db.session, follower)
-    if dry_run or rule != "follow":
+    pricing, _ = price_rule(db.session, follower)
+    if dry_run or (rule != "follow" and pricing == "off"):
         stats = stats_of(apply_follower(db.session, master, follower, dry_run=True))
         if dry_run:
             db.session.rollback()
@@ -73,9 +86,11 @@ def _apply_one(master, follower, dry_run: bool) -> dict:
         stats = job_now(db.session, follower, KIND)
     except ImportFailed as exc:
         db.session.rollback()
-        return {**{key: 0 for key in STAT_KEYS}, "stock_rule": rule, "failed": 1, "first_error": str(exc)[:200]}
+        return {**{key: 0 for key in STAT_KEYS}, "stock_rule": rule, "price_rule": pricing, "failed": 1,
+                "first_error": str(exc)[:200]}
     return {key: stats.get(key, 0) for key in STAT_KEYS} | {
-        "stock_rule": rule, **({"first_error": stats["first_error"]} if "first_error" in stats else {})}
+        "stock_rule": rule, "price_rule": pricing,
+        **({"first_error": stats["first_error"]} if "first_error" in stats else {})}
 
 
 @click.command("master-status")
@@ -97,7 +112,8 @@ def master_status(org_id: int) -> None:
                    f"{status.unpaired} unpaired, {status.ambiguous} ambiguous, {status.pending} pending, "
                    f"{status.drift} drifted")
         followers[str(status.shop_id)] = {key: data[key] for key in (
-            "paired", "unpaired", "ambiguous", "not_sold", "pending", "awaiting_echo", "drift", "stock_rule")}
+            "paired", "unpaired", "ambiguous", "not_sold", "pending", "awaiting_echo", "drift", "stock_rule",
+            "prices_pending", "awaiting_orders")}
     click.echo(json.dumps({"org": org_id, "master": master.id, "followers": followers}))
 
 

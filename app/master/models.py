@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, IdMixin, TimestampMixin
@@ -37,3 +37,51 @@ class VariantPair(IdMixin, TimestampMixin, Base):
     pushed_stock: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
     seen_stock: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
     pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The first push: from then on the follower's stock is the pool's, so its sales are told to the master.
+    following_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Prices in the follower's currency: a person's fixed price (price_rule "fixed"), what the rule wants, and
+    # what the hub last wrote (so only differences are pushed, and a retry writes the same absolute price).
+    fixed_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    desired_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    pushed_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    seen_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+
+
+class MasterSale(IdMixin, TimestampMixin, Base):
+    """What one follower order takes from the master's pool for one variant, and what the master was told.
+
+    One row per (follower, order code, variant): a re-imported or retried order finds its row, so the master is
+    told only the difference between `quantity` (the order as it stands; 0 once cancelled) and `told`. While a
+    movement is on its way, `sending` is its amount and `sent_after_id` the master's movement log position
+    before it: after an answer that does not say whether it landed, the log says.
+    """
+
+    __tablename__ = "master_sales"
+    __table_args__ = (
+        UniqueConstraint("follower_shop_id", "order_code", "follower_code"),
+        Index("ix_master_sales_untold", "master_shop_id", "master_code",
+              postgresql_where=text("quantity <> told OR sending IS NOT NULL")),
+    )
+
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    follower_shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    order_code: Mapped[str] = mapped_column(String(64))
+    follower_code: Mapped[str] = mapped_column(String(64))
+    master_shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    master_code: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(14, 3))
+    told: Mapped[Decimal] = mapped_column(Numeric(14, 3), server_default="0")
+    sending: Mapped[Decimal | None] = mapped_column(Numeric(14, 3))
+    sent_after_id: Mapped[int | None] = mapped_column(BigInteger)
+    told_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def classify(pushed: Decimal | None, seen: Decimal | None, current: Decimal | None) -> str:
+    """Where a pair stands before this round, from what the hub pushed, saw last time and sees now."""
+    if pushed is None:
+        return "new"
+    if current is not None and Decimal(current) == Decimal(pushed):
+        return "in_sync"  # the push came back (or nothing was needed): not an echo to act on
+    if current == seen:
+        return "pending"  # the follower has not been read since the push
+    return "drift"

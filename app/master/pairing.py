@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -126,3 +127,22 @@ def pair_by_hand(session: Session, master: Shop, follower: Shop, follower_code: 
 def _has(session: Session, shop_id: int, code: str) -> bool:
     return session.execute(select(ProductVariant.id).where(ProductVariant.shop_id == shop_id,
                                                            ProductVariant.code == code)).first() is not None
+
+
+def set_fixed_price(session: Session, follower: Shop, follower_code: str, price: Decimal | None, *,
+                    actor_id: int | None = None) -> VariantPair:
+    """A person sets (or, with None, clears) the price a paired variant gets under the "fixed" price rule."""
+    pair = session.execute(select(VariantPair).where(VariantPair.follower_shop_id == follower.id,
+                                                     VariantPair.follower_code == follower_code)).scalar_one_or_none()
+    if pair is None or pair.master_code is None:
+        raise PairingError(f"{follower.name} has no variant {follower_code!r} paired with the master shop.")
+    if price is not None and price <= 0:
+        raise PairingError("A fixed price is more than zero.")
+    old = pair.fixed_price
+    pair.fixed_price = None if price is None else Decimal(price).quantize(Decimal("0.01"))
+    session.flush()
+    record(session, organization_id=follower.organization_id, actor_id=actor_id, action="master.price_fixed",
+           target_type="shop", target_id=follower.id, follower_code=follower_code,
+           old={"fixed_price": None if old is None else str(old)},
+           new={"fixed_price": None if pair.fixed_price is None else str(pair.fixed_price)})
+    return pair

@@ -1,11 +1,17 @@
-"""Stock from the master shop to its followers: compute each pair's desired amount, push only differences.
+"""Stock and prices from the master shop to its followers: compute each pair's desired values, push only
+differences.
 
-A follower with `stock_rule = follow` gets, per paired variant, max(0, master's available stock − its
-`stock_reserve`) in its main warehouse (the lowest warehouse id the hub has seen for it). Quantities are
+A follower with `stock_rule = follow` gets, per paired variant, max(0, master's available stock − follower
+sales the master has not been told of yet − its `stock_reserve`) in its main warehouse (the lowest warehouse id
+the hub has seen for it). A follower's own sale lowers the pool (app/master/sales.py), so a follower whose
+stock went down since the hub's push is not "corrected" back up before its orders were read after that stock
+was seen: the drop may be a sale the hub does not know yet (an oversell if pushed back). Quantities are
 absolute, so a retried push never moves stock twice. Per pair the hub keeps what it pushed and what it last
 saw in the follower: seen == pushed is the push come back (no echo to act on); seen still equal to what was
 there before the push is a push not yet read back (pending); anything else is drift, someone else's change,
-which is counted and corrected (the master wins). The same code serves `flask hub master-apply` and a job.
+which is counted and corrected (the master wins). Prices follow `price_rule` (app/master/prices.py) the same
+way: absolute, only differences, echo and drift told apart by pushed and seen prices. The same code serves
+`flask hub master-apply` and the jobs.
 """
 
 from __future__ import annotations
@@ -21,10 +27,13 @@ from sqlalchemy.orm import Session
 from app.catalog.models import ProductVariant, VariantStock
 from app.channels import channel_for
 from app.channels.base import ChannelError
-from app.master.models import VariantPair
+from app.master.models import VariantPair, classify
 from app.master.pairing import PairingReport, pair_shop
+from app.master.prices import plan_prices, push_prices, remember_prices
+from app.master.sales import TellResult, tell_master, untold
 from app.settings.cache import settings_cache
 from app.shops.models import Shop
+from app.sync.models import SyncRun
 
 BATCH = 300  # Shoptet takes at most 300 stock movements a call
 
@@ -39,11 +48,15 @@ class FollowerResult:
     name: str
     stock_rule: str
     stock_changed: int = 0
-    price_changed: int = 0  # prices are not propagated yet (price_rule is "off")
+    price_changed: int = 0
     unchanged: int = 0
     failed: int = 0
     drift: int = 0
     skipped: int = 0  # pairs whose master variant has no known stock, or "not sold here"
+    awaiting_orders: int = 0  # went down in the follower: held until its orders are read (maybe a sale)
+    price_rule: str = "off"
+    price_unchanged: int = 0
+    price_skipped: int = 0  # no master price, no fixed price, or no exchange rate to the follower's currency
     errors: dict[str, str] = field(default_factory=dict)  # variant code → why (a sample)
 
     def summary(self) -> dict:
@@ -64,11 +77,12 @@ class PlannedStock:
     stored_desired: Decimal | None
     desired: Decimal | None
     current: Decimal | None
-    state: str  # "in_sync", "pending", "drift", "new", "skipped"
+    state: str  # "in_sync", "pending", "drift", "new", "skipped", "awaiting_orders"
+    following_since: datetime | None = None
 
     @property
     def to_push(self) -> bool:
-        if self.desired is None:
+        if self.desired is None or self.state == "awaiting_orders":
             return False
         effective = self.pushed if self.state == "pending" else self.current
         return effective is None or Decimal(effective) != self.desired
@@ -95,26 +109,22 @@ def stock_rule(session: Session, shop: Shop) -> tuple[str, int]:
     return values["stock_rule"], values["stock_reserve"]
 
 
-def desired_stock(master_available: Decimal | None, reserve: int) -> Decimal | None:
-    """The follower's amount under `follow`: the master's available stock less the reserve, never below 0."""
+def desired_stock(master_available: Decimal | None, reserve: int, untold: Decimal = Decimal(0)) -> Decimal | None:
+    """The follower's amount under `follow`: the master's available stock less follower sales not yet told to
+    it, less the reserve, never below 0."""
     if master_available is None:
         return None
-    return max(Decimal(0), Decimal(master_available) - reserve)
-
-
-def classify(pushed: Decimal | None, seen: Decimal | None, current: Decimal | None) -> str:
-    """Where a pair stands before this round, from what the hub pushed, saw last time and sees now."""
-    if pushed is None:
-        return "new"
-    if current is not None and Decimal(current) == Decimal(pushed):
-        return "in_sync"  # the push came back (or nothing was needed): not an echo to act on
-    if current == seen:
-        return "pending"  # the follower has not been read since the push
-    return "drift"
+    return max(Decimal(0), Decimal(master_available) - untold - reserve)
 
 
 def main_warehouse(session: Session, shop: Shop) -> int | None:
     return session.execute(select(func.min(VariantStock.stock_id)).where(VariantStock.shop_id == shop.id)).scalar()
+
+
+def _orders_read_at(session: Session, shop: Shop) -> datetime | None:
+    """When the last successful read of the shop's orders began (a sale before it is in the hub)."""
+    return session.execute(select(func.max(SyncRun.started_at)).where(
+        SyncRun.shop_id == shop.id, SyncRun.kind == "orders", SyncRun.status == "succeeded")).scalar()
 
 
 def plan(session: Session, master: Shop, follower: Shop, reserve: int) -> tuple[int | None, list[PlannedStock]]:
@@ -122,21 +132,30 @@ def plan(session: Session, master: Shop, follower: Shop, reserve: int) -> tuple[
     warehouse = main_warehouse(session, follower)
     master_stock = (select(ProductVariant.code, ProductVariant.stock).where(ProductVariant.shop_id == master.id)
                     .subquery())
-    follower_stock = (select(VariantStock.variant_code, VariantStock.amount)
+    follower_stock = (select(VariantStock.variant_code, VariantStock.amount, VariantStock.change_time)
                       .where(VariantStock.shop_id == follower.id, VariantStock.stock_id == warehouse).subquery())
     rows = session.execute(
         select(VariantPair.id, VariantPair.follower_code, VariantPair.how, VariantPair.master_code,
                VariantPair.pushed_stock, VariantPair.seen_stock, VariantPair.desired_stock, master_stock.c.stock,
-               follower_stock.c.amount)
+               follower_stock.c.amount, follower_stock.c.change_time, VariantPair.following_since)
         .outerjoin(master_stock, master_stock.c.code == VariantPair.master_code)
         .outerjoin(follower_stock, follower_stock.c.variant_code == VariantPair.follower_code)
         .where(VariantPair.follower_shop_id == follower.id, VariantPair.master_shop_id == master.id)
         .order_by(VariantPair.follower_code)).all()
+    pending_sales = untold(session, master)
+    orders_read_at = _orders_read_at(session, follower)
     planned = []
-    for pair_id, code, how, master_code, pushed, seen, stored_desired, available, current in rows:
-        desired = desired_stock(available, reserve) if master_code else None
+    for (pair_id, code, how, master_code, pushed, seen, stored_desired, available, current, seen_at,
+         following_since) in rows:
+        desired = (desired_stock(available, reserve, pending_sales.get(master_code, Decimal(0)))
+                   if master_code else None)
         state = "skipped" if desired is None else classify(pushed, seen, current)
-        planned.append(PlannedStock(pair_id, code, how, pushed, seen, stored_desired, desired, current, state))
+        if (state == "drift" and current is not None and Decimal(current) < Decimal(pushed)
+                and desired > Decimal(current) and (orders_read_at is None or seen_at is None
+                                                    or orders_read_at <= seen_at)):
+            state = "awaiting_orders"
+        planned.append(PlannedStock(pair_id, code, how, pushed, seen, stored_desired, desired, current, state,
+                                    following_since))
     return warehouse, planned
 
 
@@ -146,26 +165,50 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
     rule, reserve = stock_rule(session, follower)
     result = FollowerResult(follower.id, follower.name, rule)
     pair_shop(session, master, follower)
-    if rule != "follow":
-        return result
-    warehouse, planned = plan(session, master, follower, reserve)
-    result.drift = sum(1 for item in planned if item.state == "drift")
-    result.skipped = sum(1 for item in planned if item.state == "skipped")
-    changes = [item for item in planned if item.to_push]
-    result.unchanged = len(planned) - len(changes) - result.skipped
-    known = [{"id": item.pair_id, "desired_stock": item.desired, "seen_stock": item.current} for item in planned
-             if item.seen != item.current or item.stored_desired != item.desired]
-    if known:  # what the hub now wants and sees, written only where it moved
-        session.execute(update(VariantPair), known)
-    if dry_run or not changes:
+    result.price_rule, prices = plan_prices(session, master, follower)
+    remember_prices(session, prices, result)
+    warehouse, changes = None, []
+    if rule == "follow":
+        warehouse, planned = plan(session, master, follower, reserve)
+        changes = _stock_changes(session, planned, result)
+    if dry_run:
         result.stock_changed = len(changes)
+        result.price_changed = sum(1 for item in prices if item.to_push)
         return result
-    if warehouse is None:
-        result.failed = len(changes)
-        result.errors["*"] = "The hub has seen no warehouse of this shop yet: import its products first."
-        return result
+    if result.awaiting_orders:
+        from app.sync.incremental import request_sync
+
+        request_sync(session, follower, "orders")  # the drops held back are explained (or not) by its orders
     if committed:
         committed()  # what was computed is kept before the shop is called
+    if changes:
+        _push_stock(session, follower, warehouse, changes, result, committed)
+    push_prices(session, follower, [item for item in prices if item.to_push], result, committed)
+    return result
+
+
+def _stock_changes(session: Session, planned: list[PlannedStock], result: FollowerResult) -> list[PlannedStock]:
+    result.drift += sum(1 for item in planned if item.state == "drift")
+    result.skipped = sum(1 for item in planned if item.state == "skipped")
+    result.awaiting_orders = sum(1 for item in planned if item.state == "awaiting_orders")
+    changes = [item for item in planned if item.to_push]
+    result.unchanged = len(planned) - len(changes) - result.skipped
+    now = datetime.now(UTC)
+    known = [{"id": item.pair_id, "desired_stock": item.desired, "seen_stock": item.current,
+              "following_since": item.following_since or (now if item.desired is not None else None)}
+             for item in planned if item.seen != item.current or item.stored_desired != item.desired
+             or (item.following_since is None and item.desired is not None)]
+    if known:  # what the hub now wants and sees (and since when the pair follows), written only where it moved
+        session.execute(update(VariantPair), known)
+    return changes
+
+
+def _push_stock(session: Session, follower: Shop, warehouse: int | None, changes: list[PlannedStock],
+                result: FollowerResult, committed: Callable[[], None] | None) -> None:
+    if warehouse is None:
+        result.failed += len(changes)
+        result.errors["*"] = "The hub has seen no warehouse of this shop yet: import its products first."
+        return
     with channel_for(follower).writer(follower) as writer:
         now = datetime.now(UTC)
         for start in range(0, len(changes), BATCH):
@@ -185,7 +228,14 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
             result.errors.update(pushed.failed)
             if committed:
                 committed()  # each batch's pushes are kept at once: a crash later never loses what was sent
-    return result
+
+
+def propagate(session: Session, master: Shop, *, committed: Callable[[], None] | None = None,
+              ) -> tuple[TellResult, list[FollowerResult]]:
+    """The whole organization: tell the master of follower sales, then apply every follower's rules."""
+    told = tell_master(session, master, committed=committed)
+    return told, [apply_follower(session, master, follower, committed=committed)
+                  for follower in followers_of(session, master)]
 
 
 def apply_org(session: Session, org_id: int, *, dry_run: bool = False,
@@ -207,6 +257,8 @@ class FollowerStatus:
     pending: int  # differences the next apply would push
     awaiting_echo: int  # pushed, not yet read back from the follower
     drift: int
+    prices_pending: int = 0
+    awaiting_orders: int = 0  # stock drops held until the follower's orders are read
 
 
 def status_org(session: Session, org_id: int) -> tuple[Shop, list[FollowerStatus]]:
@@ -218,13 +270,16 @@ def status_org(session: Session, org_id: int) -> tuple[Shop, list[FollowerStatus
         report: PairingReport = pair_shop(session, master, follower)
         rule, reserve = stock_rule(session, follower)
         _, planned = plan(session, master, follower, reserve)
+        _, prices = plan_prices(session, master, follower)
         not_sold = sum(1 for item in planned if item.how == "not_sold")
         statuses.append(FollowerStatus(
             follower.id, follower.name, rule, paired=report.paired - not_sold, unpaired=len(report.unpaired),
             ambiguous=len(report.ambiguous), not_sold=not_sold,
             pending=sum(1 for item in planned if item.to_push) if rule == "follow" else 0,
             awaiting_echo=sum(1 for item in planned if item.state == "pending"),
-            drift=sum(1 for item in planned if item.state == "drift")))
+            drift=sum(1 for item in (*planned, *prices) if item.state == "drift"),
+            prices_pending=sum(1 for item in prices if item.to_push),
+            awaiting_orders=sum(1 for item in planned if item.state == "awaiting_orders")))
     return master, statuses
 
 
@@ -238,6 +293,10 @@ class FollowerPreview:
     would_change: int
     drift: int  # values someone else changed in the follower since the hub's push (applying corrects them)
     sample: list[tuple[str, Decimal | None, Decimal]]  # (follower code, now, after)
+    price_rule: str = "off"
+    would_price: int = 0
+    awaiting_orders: int = 0  # drops held until the follower's orders are read
+    price_sample: list[tuple[str, Decimal | None, Decimal]] = field(default_factory=list)
 
 
 def preview_org(session: Session, org_id: int, *, sample: int = 10) -> tuple[Shop, list[FollowerPreview]]:
@@ -250,11 +309,16 @@ def preview_org(session: Session, org_id: int, *, sample: int = 10) -> tuple[Sho
             report = pair_shop(session, master, follower)
             rule, reserve = stock_rule(session, follower)
             _, planned = plan(session, master, follower, reserve)
-            changes = [item for item in planned if item.to_push]
+            changes = [item for item in planned if item.to_push] if rule == "follow" else []
+            pricing, prices = plan_prices(session, master, follower)
+            price_changes = [item for item in prices if item.to_push]
             previews.append(FollowerPreview(
                 follower.id, follower.name, rule, reserve, report, len(changes),
-                sum(1 for item in planned if item.state == "drift"),
-                [(item.follower_code, item.current, item.desired) for item in changes[:sample]]))
+                sum(1 for item in (*planned, *prices) if item.state == "drift"),
+                [(item.follower_code, item.current, item.desired) for item in changes[:sample]],
+                pricing, len(price_changes),
+                [(item.follower_code, item.current, item.desired) for item in price_changes[:sample]],
+                sum(1 for item in planned if item.state == "awaiting_orders")))
     finally:
         savepoint.rollback()
     return master, previews

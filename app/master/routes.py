@@ -3,6 +3,8 @@ and applying it (a job per follower)."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,7 +12,7 @@ from flask_login import current_user
 from app.core import inputs
 from app.extensions import db
 from app.master.jobs import KIND
-from app.master.pairing import PairingError, pair_by_hand
+from app.master.pairing import PairingError, pair_by_hand, set_fixed_price
 from app.master.propagation import MasterError, master_of, preview_org
 from app.orgs.scoping import can, current_org, get_scoped_or_404, require
 from app.shops.models import Shop
@@ -48,6 +50,30 @@ def pair():
         return redirect(url_for("master.index")), 303
     db.session.commit()
     flash(_("Variant %(code)s of %(shop)s paired.", code=code, shop=follower.name), "success")
+    return redirect(url_for("master.index")), 303
+
+
+@bp.post("/master/price")
+@require("settings.edit")
+def fixed_price():
+    follower = get_scoped_or_404(Shop, inputs.id_number(request.form.get("shop"), "shop"))
+    code = (request.form.get("follower_code") or "").strip()
+    raw = (request.form.get("price") or "").strip().replace(",", ".")
+    try:
+        price = Decimal(raw) if raw else None
+        if price is not None and not price.is_finite():
+            raise InvalidOperation
+        set_fixed_price(db.session, follower, code, price, actor_id=current_user.id)
+    except InvalidOperation:
+        db.session.rollback()
+        flash(_("Enter the price as a number, such as 249.90."), "error")
+        return redirect(url_for("master.index")), 303
+    except PairingError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("master.index")), 303
+    db.session.commit()
+    flash(_("Fixed price of %(code)s in %(shop)s saved.", code=code, shop=follower.name), "success")
     return redirect(url_for("master.index")), 303
 
 

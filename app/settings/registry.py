@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from app.core.inputs import has_control_characters
 
 EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;.]+")
+DECIMAL = re.compile(r"(?:0|[1-9]\d{0,5})(?:\.\d{1,4})?")
 
 
 class SettingError(ValueError):
@@ -75,6 +76,8 @@ class SettingDef:
         return value
 
     def _check_kind(self, value: str, *, resolve: bool) -> None:
+        if self.kind == "decimal" and not DECIMAL.fullmatch(value):
+            raise SettingError(f"{self.label}: enter a positive number such as 1.15.")
         if self.kind == "timezone" and value not in _zones():
             raise SettingError(_("%(setting)s: %(value)s is not a time zone of the zone database (e.g. "
                                  "Europe/Prague).", setting=_(self.label), value=repr(value)))
@@ -166,8 +169,12 @@ SETTINGS: dict[str, SettingDef] = {
                    help="follow: the shop's stock follows the master shop's available stock; off: not touched."),
         SettingDef("stock_reserve", "Stock reserve", int, 0, "shop", minimum=0, maximum=1_000_000,
                    help="Units of the master's stock this shop does not offer (its stock never goes below 0)."),
-        SettingDef("price_rule", "Price rule", str, "off", "shop", choices=("off",),
-                   help="Prices from the master shop are not propagated yet."),
+        SettingDef("price_rule", "Price rule", str, "off", "shop", choices=("rate", "fixed", "off"),
+                   help="rate: the master's price times the price rate, in this shop's currency at its exchange "
+                        "rate and rounding; fixed: each variant's price set on the master shop page; off: not "
+                        "touched."),
+        SettingDef("price_rate", "Price rate", str, "1", "shop", kind="decimal", max_length=12,
+                   help="What the master's price is multiplied by under the rate rule (1.1: a tenth more)."),
     ]
 }
 

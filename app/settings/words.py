@@ -45,5 +45,8 @@ WORDS = (
     _l("Stock reserve"),
     _l("Units of the master's stock this shop does not offer (its stock never goes below 0)."),
     _l("Price rule"),
-    _l("Prices from the master shop are not propagated yet."),
+    _l("rate: the master's price times the price rate, in this shop's currency at its exchange rate and rounding; "
+       "fixed: each variant's price set on the master shop page; off: not touched."),
+    _l("Price rate"),
+    _l("What the master's price is multiplied by under the rate rule (1.1: a tenth more)."),
 )

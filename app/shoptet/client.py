@@ -29,6 +29,7 @@ from .transport import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ApiResponse, Transport
 
 STATUS_BULK_LIMIT = 100
 STOCK_BULK_LIMIT = 300
+PRICELIST_BULK_LIMIT = 300  # PATCH /api/pricelists/{id}: at most 300 updates a request
 WEBHOOK_BULK_LIMIT = 50
 
 
@@ -102,6 +103,7 @@ class ShoptetClient:
             throttle_high_water=throttle_high_water,
             on_response=on_response,
         )
+        self._default_pricelist: int | None = None
 
     @classmethod
     def with_private_token(cls, token: str, **kw: Any) -> ShoptetClient:
@@ -348,6 +350,38 @@ class ShoptetClient:
             result.other_errors.extend(other)
             if resp.request_id:
                 result.request_ids.append(resp.request_id)
+        return result
+
+    # ------------------------------------------------------------------ prices
+
+    def default_pricelist_id(self) -> int:
+        """The e-shop's default price list (``settings.defaultPricelist.id`` of ``/api/eshop``): its prices are
+        the ones a product shows; product updates carry no prices."""
+        if self._default_pricelist is None:
+            settings = self.get_eshop().get("settings") or {}
+            self._default_pricelist = int((settings.get("defaultPricelist") or {}).get("id") or 1)
+        return self._default_pricelist
+
+    def update_pricelist(self, pricelist_id: int, items: Iterable[Mapping[str, Any]]) -> StockUpdateResult:
+        """PATCH price list rows in chunks of 300: ``{code, price: {price: "12.00"}}`` (absolute, so a resent
+        chunk writes the same prices). A partly failed chunk answers 200 with ``errors``; all failed, 400."""
+        result = StockUpdateResult()
+        path = f"/api/pricelists/{int(pricelist_id)}"
+        for chunk in chunked((dict(item) for item in items), PRICELIST_BULK_LIMIT):
+            codes = [str(item.get("code")) for item in chunk]
+            result.sent += len(chunk)
+            try:
+                resp = self.transport.request("PATCH", path, json={"data": chunk}, idempotent=True)
+            except ValidationError as err:
+                failed, other = _attribute(err.errors, codes)
+                if err.status != 400 or not failed:
+                    raise
+                result.failed.update(failed)
+                result.other_errors.extend(other)
+                continue
+            failed, other = _attribute(resp.errors, codes)
+            result.failed.update(failed)
+            result.other_errors.extend(other)
         return result
 
     # ------------------------------------------------------------------ webhooks

@@ -11,7 +11,9 @@ warehouse's stock movements, `stock:<id>`).
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
@@ -29,8 +31,13 @@ from app.sync.ledger import SYNC_KINDS
 from app.sync.models import ACTIVE_STATUSES, SyncCursor, SyncRun
 from app.sync.services import enqueue_after_commit
 
+log = logging.getLogger(__name__)
+
 # Start incremental syncs a little before the full import was asked for: re-reading a change is harmless.
 FULL_IMPORT_OVERLAP = timedelta(minutes=5)
+# What follows a committed sync of a kind, named by dotted path like the order hooks (app/imports/hooks.py):
+# `(session, shop, kind, changed)`, committing what it starts.
+SYNCED = ("app.master.triggers:synced",)
 # The hub's key of each kind's rows (a Deletion names it).
 KEYS = {"orders": ("orders", "code"), "customers": ("customers", "guid"), "products": ("products", "guid")}
 
@@ -126,7 +133,20 @@ def run_changes(session: Session, run: SyncRun, token: int, ref: runlog.RunRef) 
         session.commit()
         runlog.progress(ref, done, None, stats)
     _mark_clean(session, shop.id, run.kind, started)
+    after_sync(session, shop, run.kind, bool(stats["inserted"] or stats["updated"] or stats["deleted"]))
     return stats
+
+
+def after_sync(session: Session, shop, kind: str, changed: bool) -> None:
+    """Run what follows a committed sync (SYNCED). The sync's data is in; a follower that fails is logged,
+    never failing the sync."""
+    for path in SYNCED:
+        module, name = path.split(":")
+        try:
+            getattr(import_module(module), name)(session, shop, kind, changed)
+        except Exception:
+            session.rollback()
+            log.exception("after the %s sync of shop %s: %s failed", kind, shop.id, path)
 
 
 def _mark_deleted(session: Session, kind: str, shop_id: int, deletions: list[Deletion]) -> int:
@@ -187,6 +207,7 @@ def _sync_stock(session: Session, run: SyncRun, token: int, ref: runlog.RunRef) 
     get_cursor(session, shop.id, "stock")  # the stream the scheduler and the shop page look at
     session.commit()
     _mark_clean(session, shop.id, "stock", run.started_at or datetime.now(UTC))
+    after_sync(session, shop, "stock", bool(stats["movements"] or stats["supplies"]))
     return stats
 
 

@@ -23,5 +23,5 @@ JOB_KINDS: dict[str, JobKind] = {job.kind: job for job in (
             "app.catalog.suggest:suggest_texts"),
     JobKind("inventory_refresh", "Inventory metrics and forecasts", "analytics", "app.inventory.tasks:refresh_job"),
     JobKind("customer_analytics", "Customer analytics refreshed", "analytics", "app.analytics.refresh:refresh_job"),
-    JobKind("master_apply", "Master shop's stock applied", "catalog", "app.master.jobs:apply_master_rules"),
+    JobKind("master_apply", "Master shop's rules applied", "master", "app.master.jobs:apply_master_rules"),
 )}

@@ -31,7 +31,7 @@ from app.embedded import var_dir
 from app.imports.pipeline import Progress, import_records
 from app.imports.writers import writer_for
 from app.sync import ledger, runlog
-from app.sync.incremental import run_changes, snapshot_completed, start_fallback_import
+from app.sync.incremental import after_sync, run_changes, snapshot_completed, start_fallback_import
 from app.sync.jobs import JobError, run_job
 from app.sync.models import SyncRun
 from app.webhooks.services import event_received
@@ -194,6 +194,8 @@ def _carry(session: Session, run: SyncRun, on_progress: Callable[[Progress], Non
             session.commit()
             _remove_downloads(run)
             runlog.finished(ref, "succeeded", **progress.as_stats())
+            if run.mode == "snapshot":
+                after_sync(session, run.shop, run.kind, True)
             return Outcome("succeeded", progress, stats=progress.as_stats())
         except ledger.LeaseLost:
             session.rollback()

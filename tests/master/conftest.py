@@ -1,5 +1,7 @@
 """Three sandbox shops of one merchant (they share most of a catalogue), imported into one organization."""
 
+import json
+
 import pytest
 
 from app.shops.services import add_shop
@@ -35,3 +37,27 @@ def shops(db, sandbox):
         import_products(db, shop)
         connected.append(shop)
     return connected
+
+
+@pytest.fixture
+def hub(app, db):
+    """`flask hub ...` → its JSON summary (or, with ok=False, its output)."""
+    runner = app.test_cli_runner()
+
+    def invoke(*args, ok=True):
+        result = runner.invoke(args=["hub", *map(str, args)])
+        assert (result.exit_code == 0) == ok, result.output
+        return json.loads(result.output.strip().splitlines()[-1]) if ok else result.output
+
+    return invoke
+
+
+def read_facts(db, shop):
+    """What connecting a shop reads from its API (add_shop does not): its currency and today's stated rates."""
+    from app.channels import channel_for
+    from app.money.rates import rates_day, record_rates
+
+    facts = channel_for(shop).shop_facts(shop)
+    shop.currency = facts.currency
+    record_rates(db.session, shop.id, shop.currency, facts.currencies, rates_day(shop))
+    db.session.commit()

@@ -1,6 +1,5 @@
 """Stock from the master to its followers: only differences pushed, absolute, no echo, drift corrected."""
 
-import json
 from decimal import Decimal
 
 import httpx
@@ -12,18 +11,6 @@ from app.master.models import VariantPair
 from app.master.propagation import classify, desired_stock
 from app.sync.models import SyncRun
 from tests.master.conftest import import_products
-
-
-@pytest.fixture
-def hub(app, db):
-    runner = app.test_cli_runner()
-
-    def invoke(*args, ok=True):
-        result = runner.invoke(args=["hub", *map(str, args)])
-        assert (result.exit_code == 0) == ok, result.output
-        return json.loads(result.output.strip().splitlines()[-1]) if ok else result.output
-
-    return invoke
 
 
 def _supplies(sandbox, index, stock_id=1):

@@ -1,10 +1,13 @@
 """The hub's changes going to a Shoptet shop: order statuses (bulk, ≤ 100 a call), stock (≤ 300 a call,
-absolute `quantity`), texts per language (`PATCH /api/products/{guid}?language=`). Prices go through
-Shoptet's price lists, which the client does not write yet."""
+absolute `quantity`, or relative `amountChange` for the master shop's pool), texts per language
+(`PATCH /api/products/{guid}?language=`), prices through the shop's default price list (`PATCH
+/api/pricelists/{id}`, ≤ 300 a call, `price.price` as the shop enters it; product updates carry no prices)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from app.channels.base import ChannelError, PushResult, ShopWriter
@@ -45,6 +48,42 @@ class ShoptetWriter(ShopWriter):
             raise ChannelError(f"Shoptet refused the stock: {exc}", retryable=exc.retryable) from exc
         failed = {code: _failure(item) for code, item in result.failed.items()}
         return PushResult(changed=[code for code in amounts if code not in failed], failed=failed)
+
+    def move_stock(self, stock_id: int, changes: Mapping[str, Any]) -> PushResult:
+        try:
+            result = self.client.update_stock(stock_id, [{"productCode": code, "amountChange": float(change)}
+                                                         for code, change in changes.items()])
+        except ShoptetError as exc:
+            raise ChannelError(f"Shoptet refused the stock movement: {exc}", retryable=exc.retryable) from exc
+        failed = {code: _failure(item) for code, item in result.failed.items()}
+        return PushResult(changed=[code for code in changes if code not in failed], failed=failed)
+
+    def stock_position(self, stock_id: int) -> int:
+        try:
+            return int(self.client.get_last_stock_movement(stock_id).get("lastId") or 0)
+        except ShoptetError as exc:
+            raise ChannelError(f"Shoptet's stock log could not be read: {exc}", retryable=exc.retryable) from exc
+
+    def api_stock_moves(self, stock_id: int, after: int) -> dict[str, Decimal]:
+        """Changes by the API (`changedBy` is neither the admin nor a customer: an API service's e-mail)."""
+        moved: dict[str, Decimal] = defaultdict(Decimal)
+        try:
+            for movement in self.client.iter_stock_movements(stock_id, last_id=after):
+                if movement.get("changedBy") not in ("admin", "customer"):
+                    moved[movement["productCode"]] += Decimal(str(movement.get("amountChange") or 0))
+        except ShoptetError as exc:
+            raise ChannelError(f"Shoptet's stock log could not be read: {exc}", retryable=exc.retryable) from exc
+        return dict(moved)
+
+    def set_prices(self, prices: Mapping[str, Any]) -> PushResult:
+        try:
+            pricelist = self.client.default_pricelist_id()
+            rows = [{"code": code, "price": {"price": f"{Decimal(price):.2f}"}} for code, price in prices.items()]
+            result = self.client.update_pricelist(pricelist, rows)
+        except ShoptetError as exc:
+            raise ChannelError(f"Shoptet refused the prices: {exc}", retryable=exc.retryable) from exc
+        failed = {code: _failure(item) for code, item in result.failed.items()}
+        return PushResult(changed=[code for code in prices if code not in failed], failed=failed)
 
     def set_texts(self, language: str, texts: Mapping[str, Mapping[str, Any]]) -> PushResult:
         result = PushResult()
