@@ -1,7 +1,7 @@
 """order base total: each order's total in its shop's base currency, the orders table's "Highest total"
 
 Revision ID: order_base_total
-Revises: master_shop
+Revises: master_pool
 
 The orders table ranked `total_with_vat` as raw numbers, so 100 EUR came below 2 000 CZK. `orders.base_total`
 (`total_with_vat` x the platform's `exchange_rate`, what customer metrics already count) is what the sort and
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = 'order_base_total'
-down_revision = 'master_shop'
+down_revision = 'master_pool'
 branch_labels = None
 depends_on = None
 

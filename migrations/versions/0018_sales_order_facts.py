@@ -1,7 +1,7 @@
 """sales order facts: what each order adds to the sales rollups, so a change moves them by its difference
 
 Revision ID: sales_order_facts
-Revises: master_shop
+Revises: order_base_total
 
 Expand-only: one new table, which the import hook (app/dashboard/rollups.py) keeps beside the rollups. The
 orders already there get their facts here, and their rollups are rolled up again from those facts, shop by
@@ -14,7 +14,7 @@ from alembic import context, op
 from sqlalchemy.dialects import postgresql
 
 revision = 'sales_order_facts'
-down_revision = 'master_shop'
+down_revision = 'order_base_total'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 the customers table's segment filter
 
 Revision ID: audience_exports
-Revises: master_shop
+Revises: sales_order_facts
 
 Expand-only. Two columns on `table_exports` (an audience export is a table export with `consent_only`, and
 counts the customers `left_out` for want of consent); two indexes on `customers`, built CONCURRENTLY, so a
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'audience_exports'
-down_revision = 'master_shop'
+down_revision = 'sales_order_facts'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """catalog_search: one fold function and one search index per column; products' additional name
 
 Revision ID: catalog_search
-Revises: master_shop
+Revises: audience_exports
 
 Three spellings of "accent- and case-free" had grown, each with its trigram index: `hub_fold(x)` (migration
 search_folding), `lower(hub_unaccent(x))` (global_search) and `hub_unaccent(lower(x))` (catalog_texts). Only
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = 'catalog_search'
-down_revision = 'master_shop'
+down_revision = 'audience_exports'
 branch_labels = None
 depends_on = None
 
