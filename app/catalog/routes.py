@@ -6,6 +6,7 @@ import orjson
 from flask import Blueprint, render_template
 
 from app.catalog import queries
+from app.catalog.labels import field_label, unit_state_label
 from app.catalog.models import TEXT_FIELDS, Product
 from app.catalog.table import PRODUCTS
 from app.catalog.visibility import visibility_name
@@ -15,6 +16,8 @@ from app.tables.pages import add_table_page, table_settings
 
 bp = Blueprint("products", __name__)
 bp.add_app_template_filter(visibility_name, "visibility_name")
+bp.add_app_template_filter(field_label, "field_label")
+bp.add_app_template_filter(unit_state_label, "unit_state")
 add_table_page(bp, PRODUCTS)
 
 
