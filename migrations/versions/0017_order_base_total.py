@@ -39,7 +39,7 @@ def _replace_index(new: str, new_definition: str, old: str) -> None:
 
 def upgrade():
     op.add_column('orders', sa.Column('base_total', sa.Numeric(precision=14, scale=2), server_default='0',
-                                      nullable=False))
+                                      nullable=False), if_not_exists=True)
     if not context.is_offline_mode():
         with op.get_context().autocommit_block():
             bind = op.get_bind()
@@ -51,4 +51,4 @@ def upgrade():
 
 def downgrade():
     _replace_index("ix_orders_shop_total", "orders (shop_id, total_with_vat, id)", "ix_orders_shop_base_total")
-    op.drop_column('orders', 'base_total')
+    op.drop_column('orders', 'base_total', if_exists=True)

@@ -55,6 +55,7 @@ EXTRA_PAGES = ("/orders?q=zzzqqq", "/customers?q=zzzqqq", "/orders?sort=total", 
                "/search?q=Nov", "/search?q=zzzqqq", "/products?q=zzzqqq", "/audit?what=import")
 
 
+ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 TIME_OF_DAY = re.compile(r"<time\b[^>]*>[^<]*\d:\d\d")
 
 
@@ -62,6 +63,11 @@ def times_unlabelled(page: str) -> bool:
     """The one time zone rule: a page showing a time of day names the zone (`zone_label`), and never in UTC."""
     shown = TIME_OF_DAY.search(page) is not None
     return (shown and 'class="zone-label"' not in page) or re.search(r"\d:\d\d(:\d\d)? UTC\b", page) is not None
+
+
+def iso_days(page: str) -> list[str]:
+    """Days written the machine's way (2026-11-30) where the locale's (30. 11. 2026) belongs."""
+    return [f"ISO day {found.group()}" for found in ISO_DAY.finditer(visible_text(page))]
 
 
 def visible_text(page: str) -> str:
@@ -91,6 +97,11 @@ def test_the_check_finds_times_without_their_zone():
     assert not times_unlabelled('<time title="Europe/Prague">1. 12. 2026 9:05</time> <small class="zone-label">')
     assert not times_unlabelled('<time datetime="2026-12-01">1. 12. 2026</time>')  # a day needs no zone
     assert times_unlabelled("<td>2026-12-01 09:05 UTC</td>")
+
+
+def test_the_check_finds_days_written_the_machines_way():
+    assert iso_days("<small>2026-11-01 – 2026-11-30</small>") == ["ISO day 2026-11-01", "ISO day 2026-11-30"]
+    assert iso_days('<time datetime="2026-11-30">30. 11. 2026</time><input type="date" value="2026-11-30">') == []
 
 
 class World:
@@ -138,7 +149,7 @@ def _walk(client, paths: list[str], language: str, found: dict, unlabelled: list
             continue
         walked += 1
         page = response.get_data(as_text=True)
-        hits = english_left(page)
+        hits = english_left(page) + iso_days(page)
         if hits:
             found[path] = hits[:5]
         if times_unlabelled(page):
