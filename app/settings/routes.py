@@ -12,9 +12,11 @@ from app.orgs.scoping import can, current_org, get_scoped_or_404, require, scope
 from app.settings import services
 from app.settings.cache import settings_cache
 from app.settings.registry import SETTINGS, SettingError, shown
+from app.settings.words import choice_label
 from app.shops.models import Shop
 
 bp = Blueprint("settings", __name__)
+bp.add_app_template_filter(choice_label, "choice_label")
 
 
 def _definitions(for_shop: bool):

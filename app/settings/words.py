@@ -50,3 +50,18 @@ WORDS = (
     _l("Price rate"),
     _l("What the master's price is multiplied by under the rate rule (1.1: a tenth more)."),
 )
+
+# Choice values that are words, as the settings page shows them (the value stored stays the code).
+CHOICE_LABELS = {
+    "deepl": _l("DeepL"),
+    "openai": _l("OpenAI-compatible API"),
+    "follow": _l("follow the master shop"),
+    "off": _l("off (not touched)"),
+    "rate": _l("master's price × rate"),
+    "fixed": _l("fixed price per variant"),
+    "": _l("none (side by side)"),
+}
+
+
+def choice_label(value: str) -> str:
+    return str(CHOICE_LABELS.get(value, value))
