@@ -6,6 +6,8 @@ import time
 
 import orjson
 import pytest
+from rq import Worker
+from rq.serializers import JSONSerializer
 from sqlalchemy import text
 
 from app.sync import ledger
@@ -125,10 +127,17 @@ def test_a_paused_lease_holder_cannot_write_after_another_worker_took_over(app, 
                                                                            big_orders):
     path, orders, items = big_orders
     [run_id] = _file_runs(app, live_db, path)
-    workers.extend([start_worker(env), start_worker(env)])
+    first = start_worker(env)
+    workers.append(first)
     wait_for(lambda: watch.run(run_id)["progress_done"] >= 100, what="the import to be under way")
     holder = wait_for(lambda: worker_running(app.extensions["redis"], job_id(run_id), workers),
                       what="the worker holding the run")
+    assert holder is first
+    # The worker that takes over needs no small batches (only the pause must land mid-run): it finishes in minutes
+    # less. It is listening before the holder is paused, as a second worker of a deployment would be.
+    workers.append(start_worker({**env, "HUB_IMPORT_BATCH_SIZE": "250"}))
+    wait_for(lambda: len(Worker.all(connection=app.extensions["redis"], serializer=JSONSerializer)) == 2,
+             what="the second worker to listen")
     signal_tree(holder, signal.SIGSTOP)
     paused = watch.run(run_id)
     assert paused["status"] == "running", "the import ended before the pause; make it longer"
