@@ -6,6 +6,8 @@ import time
 
 import orjson
 import pytest
+from rq import Worker
+from rq.serializers import JSONSerializer
 from sqlalchemy import text
 
 from app.core.namespace import rq_name
@@ -28,11 +30,21 @@ from workers.scheduler import tick
 ORDERS = 4000
 
 
-@pytest.fixture(scope="module")
-def big_orders(tmp_path_factory):
-    path = generate("orders", ORDERS, tmp_path_factory.mktemp("big") / "orders.jsonl.gz", seed=11)
+def _orders_file(folder, count, seed):
+    path = generate("orders", count, folder / "orders.jsonl.gz", seed=seed)
     lines = [orjson.loads(raw) for raw in read_lines(path)]
     return path, len(lines), sum(len(order["items"]) for order in lines)
+
+
+@pytest.fixture(scope="module")
+def big_orders(tmp_path_factory):
+    return _orders_file(tmp_path_factory.mktemp("big"), ORDERS, seed=11)
+
+
+@pytest.fixture(scope="module")
+def small_orders(tmp_path_factory):
+    """For runs that only have to wait on the queue: their length proves nothing."""
+    return _orders_file(tmp_path_factory.mktemp("small"), 300, seed=12)
 
 
 @pytest.fixture
@@ -56,12 +68,12 @@ def workers():
         stop_worker(process)
 
 
-def _file_runs(app, db, path, count=1):
-    """File-mode runs (one per new shop), committed and on the queue."""
+def _file_runs(app, db, *paths):
+    """File-mode runs (one per new shop and file), committed and on the queue in this order."""
     run_ids = []
     with app.app_context():
         org = make_org(db.session)
-        for _ in range(count):
+        for path in paths:
             shop = make_shop(db.session, org)
             run, _ = ledger.trigger(db.session, shop, "orders", mode="file", source_path=str(path))
             run_ids.append(run.id)
@@ -107,9 +119,9 @@ def test_sigkill_of_the_worker_mid_import_then_a_new_worker_resumes(app, live_db
     assert run["attempt"] == 2  # resumed by the second worker, from the checkpoint
 
 
-def test_a_flush_of_redis_mid_queue_loses_no_run(app, live_db, env, watch, workers, big_orders):
+def test_a_flush_of_redis_mid_queue_loses_no_run(app, live_db, env, watch, workers, big_orders, small_orders):
     path, orders, items = big_orders
-    run_ids = _file_runs(app, live_db, path, count=3)
+    run_ids = _file_runs(app, live_db, path, small_orders[0], small_orders[0])
     # Batches of 50 still keep the first import going while the flush lands, the other two on the queue; batches of
     # 5 would only make the three imports ten times as long.
     workers.append(start_worker({**env, "HUB_IMPORT_BATCH_SIZE": "50"}))
@@ -118,18 +130,26 @@ def test_a_flush_of_redis_mid_queue_loses_no_run(app, live_db, env, watch, worke
     app.extensions["redis"].flushdb()
     app.extensions["redis"].set("hub:test-run", os.getpid(), ex=3600)  # the run's claim (tests/conftest.py)
     _tick_until(app, lambda: all(watch.run(r)["status"] == "succeeded" for r in run_ids))
-    for run_id in run_ids:
-        _assert_exact(watch, run_id, orders, items)
+    _assert_exact(watch, run_ids[0], orders, items)
+    for run_id in run_ids[1:]:
+        _assert_exact(watch, run_id, *small_orders[1:])
 
 
 def test_a_paused_lease_holder_cannot_write_after_another_worker_took_over(app, live_db, env, watch, workers,
                                                                            big_orders):
     path, orders, items = big_orders
     [run_id] = _file_runs(app, live_db, path)
-    workers.extend([start_worker(env), start_worker(env)])
+    first = start_worker(env)
+    workers.append(first)
     wait_for(lambda: watch.run(run_id)["progress_done"] >= 100, what="the import to be under way")
     holder = wait_for(lambda: worker_running(app.extensions["redis"], rq_name(job_id(run_id), app), workers),
                       what="the worker holding the run")
+    assert holder is first
+    # The worker that takes over needs no small batches (only the pause must land mid-run): it finishes in minutes
+    # less. It is listening before the holder is paused, as a second worker of a deployment would be.
+    workers.append(start_worker({**env, "HUB_IMPORT_BATCH_SIZE": "250"}))
+    wait_for(lambda: len(Worker.all(connection=app.extensions["redis"], serializer=JSONSerializer)) == 2,
+             what="the second worker to listen")
     signal_tree(holder, signal.SIGSTOP)
     paused = watch.run(run_id)
     assert paused["status"] == "running", "the import ended before the pause; make it longer"
