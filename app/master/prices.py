@@ -18,12 +18,10 @@ from sqlalchemy.orm import Session
 
 from app.catalog.models import ProductVariant
 from app.channels import channel_for
-from app.channels.base import ChannelError
 from app.master.models import VariantPair, classify
+from app.master.pushing import push_in_batches
 from app.settings.cache import settings_cache
 from app.shops.models import Shop
-
-BATCH = 300  # Shoptet takes at most 300 price list rows a call
 
 
 def price_rule(session: Session, shop: Shop) -> tuple[str, Decimal]:
@@ -153,19 +151,5 @@ def push_prices(session: Session, follower: Shop, changes: list[PlannedPrice], r
     if not changes:
         return
     with channel_for(follower).writer(follower) as writer:
-        for start in range(0, len(changes), BATCH):
-            batch = {item.follower_code: item for item in changes[start:start + BATCH]}
-            try:
-                pushed = writer.set_prices({code: item.desired for code, item in batch.items()})
-            except ChannelError as exc:
-                result.failed += len(batch)
-                result.errors.update({code: str(exc) for code in batch})
-                continue
-            if pushed.changed:
-                session.execute(update(VariantPair), [
-                    {"id": batch[code].pair_id, "pushed_price": batch[code].desired} for code in pushed.changed])
-            result.price_changed += len(pushed.changed)
-            result.failed += len(pushed.failed)
-            result.errors.update(pushed.failed)
-            if committed:
-                committed()
+        result.price_changed += push_in_batches(session, changes, writer.set_prices,
+                                                lambda item: {"pushed_price": item.desired}, result, committed)

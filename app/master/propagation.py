@@ -26,16 +26,14 @@ from sqlalchemy.orm import Session
 
 from app.catalog.models import ProductVariant, VariantStock
 from app.channels import channel_for
-from app.channels.base import ChannelError
 from app.master.models import VariantPair, classify
 from app.master.pairing import PairingReport, pair_shop
 from app.master.prices import plan_prices, push_prices, remember_prices
+from app.master.pushing import push_in_batches
 from app.master.sales import TellResult, tell_master, untold
 from app.settings.cache import settings_cache
 from app.shops.models import Shop
 from app.sync.models import SyncRun
-
-BATCH = 300  # Shoptet takes at most 300 stock movements a call
 
 
 class MasterError(ValueError):
@@ -209,25 +207,11 @@ def _push_stock(session: Session, follower: Shop, warehouse: int | None, changes
         result.failed += len(changes)
         result.errors["*"] = "The hub has seen no warehouse of this shop yet: import its products first."
         return
+    now = datetime.now(UTC)
     with channel_for(follower).writer(follower) as writer:
-        now = datetime.now(UTC)
-        for start in range(0, len(changes), BATCH):
-            batch = {item.follower_code: item for item in changes[start:start + BATCH]}
-            try:
-                pushed = writer.set_stock(warehouse, {code: item.desired for code, item in batch.items()})
-            except ChannelError as exc:
-                result.failed += len(batch)
-                result.errors.update({code: str(exc) for code in batch})
-                continue
-            if pushed.changed:
-                session.execute(update(VariantPair), [
-                    {"id": batch[code].pair_id, "pushed_stock": batch[code].desired, "pushed_at": now}
-                    for code in pushed.changed])
-            result.stock_changed += len(pushed.changed)
-            result.failed += len(pushed.failed)
-            result.errors.update(pushed.failed)
-            if committed:
-                committed()  # each batch's pushes are kept at once: a crash later never loses what was sent
+        result.stock_changed += push_in_batches(
+            session, changes, lambda desired: writer.set_stock(warehouse, desired),
+            lambda item: {"pushed_stock": item.desired, "pushed_at": now}, result, committed)
 
 
 def propagate(session: Session, master: Shop, *, committed: Callable[[], None] | None = None,

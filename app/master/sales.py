@@ -26,9 +26,9 @@ from app.catalog.models import VariantStock
 from app.channels import channel_for
 from app.channels.base import ChannelError
 from app.master.models import MasterSale
+from app.master.pushing import BATCH
 from app.shops.models import Shop
 
-BATCH = 300  # Shoptet takes at most 300 stock movements a call
 DIRTY_STREAM = "master"  # sync_cursors row of the master shop whose dirty_at asks for a propagation
 
 _FOLLOWING = ("SELECT master_shop_id, organization_id FROM master_variant_pairs "

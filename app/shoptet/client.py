@@ -330,27 +330,8 @@ class ShoptetClient:
         ambiguous failure (5xx, timeout, dropped connection) because that
         could apply the change twice; they raise instead.
         """
-        result = StockUpdateResult()
-        path = f"/api/stocks/{int(stock_id)}/movements"
-        for chunk in chunked((dict(m) for m in movements), STOCK_BULK_LIMIT):
-            codes = [str(m.get("productCode")) for m in chunk]
-            idempotent = not any("amountChange" in m for m in chunk)
-            result.sent += len(chunk)
-            try:
-                resp = self.transport.request("PATCH", path, json={"data": chunk}, idempotent=idempotent)
-            except ValidationError as err:
-                failed, other = _attribute(err.errors, codes)
-                if err.status != 400 or not failed:
-                    raise
-                result.failed.update(failed)
-                result.other_errors.extend(other)
-                continue
-            failed, other = _attribute(resp.errors, codes)
-            result.failed.update(failed)
-            result.other_errors.extend(other)
-            if resp.request_id:
-                result.request_ids.append(resp.request_id)
-        return result
+        return self._patch_rows(f"/api/stocks/{int(stock_id)}/movements", movements, "productCode",
+                                STOCK_BULK_LIMIT, idempotent=lambda chunk: not any("amountChange" in m for m in chunk))
 
     # ------------------------------------------------------------------ prices
 
@@ -365,23 +346,31 @@ class ShoptetClient:
     def update_pricelist(self, pricelist_id: int, items: Iterable[Mapping[str, Any]]) -> StockUpdateResult:
         """PATCH price list rows in chunks of 300: ``{code, price: {price: "12.00"}}`` (absolute, so a resent
         chunk writes the same prices). A partly failed chunk answers 200 with ``errors``; all failed, 400."""
+        return self._patch_rows(f"/api/pricelists/{int(pricelist_id)}", items, "code", PRICELIST_BULK_LIMIT,
+                                idempotent=lambda chunk: True)
+
+    def _patch_rows(self, path: str, rows: Iterable[Mapping[str, Any]], key: str, limit: int,
+                    idempotent: Callable[[list[dict]], bool]) -> StockUpdateResult:
+        """PATCH ``{"data": rows}`` in chunks of ``limit``, the rows' errors attributed to their ``key`` (a partly
+        failed chunk answers 200 with ``errors``; a wholly failed one 400, which is recorded, not raised)."""
         result = StockUpdateResult()
-        path = f"/api/pricelists/{int(pricelist_id)}"
-        for chunk in chunked((dict(item) for item in items), PRICELIST_BULK_LIMIT):
-            codes = [str(item.get("code")) for item in chunk]
+        for chunk in chunked((dict(row) for row in rows), limit):
+            keys = [str(row.get(key)) for row in chunk]
             result.sent += len(chunk)
             try:
-                resp = self.transport.request("PATCH", path, json={"data": chunk}, idempotent=True)
+                resp = self.transport.request("PATCH", path, json={"data": chunk}, idempotent=idempotent(chunk))
             except ValidationError as err:
-                failed, other = _attribute(err.errors, codes)
+                failed, other = _attribute(err.errors, keys)
                 if err.status != 400 or not failed:
                     raise
                 result.failed.update(failed)
                 result.other_errors.extend(other)
                 continue
-            failed, other = _attribute(resp.errors, codes)
+            failed, other = _attribute(resp.errors, keys)
             result.failed.update(failed)
             result.other_errors.extend(other)
+            if resp.request_id:
+                result.request_ids.append(resp.request_id)
         return result
 
     # ------------------------------------------------------------------ webhooks
