@@ -38,14 +38,19 @@ def _derive(app: Flask) -> str:
     from app.extensions import db
 
     with app.app_context(), db.engine.engine.connect() as connection:  # .engine: also under a test's bound connection
-        name = connection.execute(text("SELECT current_database()")).scalar_one()
         try:
-            system = connection.execute(text("SELECT system_identifier FROM pg_control_system()")).scalar_one()
-        except Exception:  # a role without EXECUTE on it: the server's address stands in
-            connection.rollback()
-            system = connection.execute(text("SELECT coalesce(host(inet_server_addr()), 'local') || ':' || "
-                                              "coalesce(inet_server_port(), 0)")).scalar_one()
-            log.info("pg_control_system() is not allowed; Redis keys are namespaced by server address")
+            name = connection.execute(text("SELECT current_database()")).scalar_one()
+            try:
+                system = connection.execute(text("SELECT system_identifier FROM pg_control_system()")).scalar_one()
+            except Exception:  # a role without EXECUTE on it: the server's address stands in
+                connection.rollback()
+                system = connection.execute(text("SELECT coalesce(host(inet_server_addr()), 'local') || ':' || "
+                                                  "coalesce(inet_server_port(), 0)")).scalar_one()
+                log.info("pg_control_system() is not allowed; Redis keys are namespaced by server address")
+        finally:
+            # Closed, not pooled: a worker derives this before RQ forks its work-horses, which must not inherit
+            # (and share) a connection of the parent's pool.
+            connection.invalidate()
     return f"hub:{system}:{name}:"
 
 

@@ -2,6 +2,7 @@
 jobs, workers, monitoring series and counters, recent errors, login throttles or per-address limits."""
 
 import logging
+import time
 
 import pytest
 from rq import Worker
@@ -113,8 +114,6 @@ def test_login_limits_and_throttles_are_each_hubs_own(app, other_app, redis_clie
 
 def test_shoptet_access_tokens_are_each_hubs_own(app, other_app, redis_client):
     """A staging restored from production (other encryption keys) must not read or discard production's token."""
-    import time
-
     from app.channels.shoptet.token_cache import RedisTokenCache
     from app.shoptet import CachedToken
 
@@ -123,3 +122,26 @@ def test_shoptet_access_tokens_are_each_hubs_own(app, other_app, redis_client):
         assert RedisTokenCache(redis_client).get("oauth:abc").value == "token-1"
     with other_app.app_context():
         assert RedisTokenCache(redis_client).get("oauth:abc") is None
+
+
+def test_deriving_the_namespace_leaves_no_pooled_connection(app, other_app):
+    """A worker derives it before RQ forks its work-horses; a pooled connection would be shared with them."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with other_app.app_context():
+        db.engine.dispose()
+        name = db.engine.url.database
+        other_app.extensions.pop("redis_prefix", None)
+        assert database_prefix(other_app).startswith("hub:")
+
+    def open_connections() -> int:
+        with app.app_context(), db.engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"),
+                                      {"name": name}).scalar_one()
+
+    deadline = time.monotonic() + 5
+    while open_connections() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert open_connections() == 0
