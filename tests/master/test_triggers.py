@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from app.core.namespace import rq_name
 from app.master.sales import DIRTY_STREAM
 from app.queues import get_queue
 from app.sync.dispatch import job_id
@@ -25,7 +26,7 @@ def test_a_master_stock_change_starts_one_propagation_that_reaches_the_follower(
     (run,) = _runs(db, master)
     assert run.status == "queued" and run.mode == "job"
     queued = get_queue("master", app.extensions["redis"]).job_ids
-    assert job_id(run.id) in queued  # on its own queue
+    assert rq_name(job_id(run.id), app) in queued  # on its own queue
 
     sandbox.mutate(shop=master.external_id, stock_moves=2)
     sync_now(db.session, master, "stock")
