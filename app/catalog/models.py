@@ -8,9 +8,9 @@ from decimal import Decimal
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Computed,
     Date,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -105,7 +105,8 @@ class ProductText(IdMixin, Base):
     content_hash: Mapped[bytes] = mapped_column(LargeBinary)
     # `hub_fold(name)` stored (migration catalog_search): a trigram search's recheck of thousands of candidate
     # rows compares it as it is instead of folding each name again.
-    name_folded: Mapped[str | None] = mapped_column(Text, Computed("hub_fold(name)", persisted=True))
+    # hub_fold(name), kept by the trigger product_texts_fold (migration catalog_search): never written here
+    name_folded: Mapped[str | None] = mapped_column(Text, server_default=FetchedValue(), server_onupdate=FetchedValue())
 
 
 class VariantStock(IdMixin, Base):

@@ -6,11 +6,10 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
-from rq.job import Job
-from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
 from app.analytics.consent import replace_consents
+from app.queues import fetch_job
 from app.tables import exports
 from app.tables.models import TableExport
 from app.tables.services import save_view
@@ -38,7 +37,8 @@ def test_audience_export_keeps_only_consenting_customers(app, db, tenant, client
     assert response.status_code == 303  # queued: the export's page polls its progress
     export = db.session.execute(select(TableExport)).scalar_one()
     assert export.consent_only and export.status == "queued" and "segment=champions" in export.query
-    job = Job.fetch(f"table-export-{export.id}", connection=app.extensions["redis"], serializer=JSONSerializer)
+    with app.app_context():
+        job = fetch_job(app.extensions["redis"], f"table-export-{export.id}")
     assert job.args == [export.id]
     export_id, yes_email, currency = export.id, yes.email, shop_a.currency
     assert exports.run_export(export_id) == "done"  # the job (it ends the session: rows are read again)

@@ -154,7 +154,7 @@ def test_a_missing_master_is_a_clear_error(db, shops, hub):
 def test_faults_in_the_middle_of_a_run_lose_nothing_and_the_next_run_pushes_only_the_rest(db, sandbox, following,
                                                                                            hub, monkeypatch):
     org, master, follower, _, reserve = following
-    monkeypatch.setattr("app.master.propagation.BATCH", 50)  # several batches out of the sandbox's catalogue
+    monkeypatch.setattr("app.master.pushing.BATCH", 50)  # several batches out of the sandbox's catalogue
     # batch 1 passes; batch 2 meets 429, 423 and 5xx until the client gives up; batch 3 gets through on a retry
     sandbox.set_faults(shop=follower.external_id, write_faults=[0, 429, 423, 503, 502, 500, 503, 500])
     first = hub("master-apply", "--org", org)["followers"][str(follower.id)]

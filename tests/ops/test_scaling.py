@@ -52,8 +52,9 @@ def test_two_worker_hosts_share_the_queue_without_duplicate_work(app, live_db, t
     hosts = [start_host(env, name, fake_hosts) for name in ("hub-worker-a", "hub-worker-b")]
     watch = Ledger(test_config.DATABASE_URL)
     try:
-        workers = wait_for(lambda: len(queries.live_workers(redis)) == 2 and queries.live_workers(redis),
-                           timeout=60, what="both workers to register")
+        with app.app_context():  # the workers of this database's queues
+            workers = wait_for(lambda: len(queries.live_workers(redis)) == 2 and queries.live_workers(redis),
+                               timeout=60, what="both workers to register")
         if fake_hosts:
             assert sorted(worker.hostname for worker in workers) == ["hub-worker-a", "hub-worker-b"]
         with app.app_context():
@@ -64,9 +65,9 @@ def test_two_worker_hosts_share_the_queue_without_duplicate_work(app, live_db, t
                                         source_path=str(orders_file))
                 run_ids.append(run.id)
             live_db.session.commit()
-        for run_id in run_ids:
-            enqueue_run(redis, run_id, "orders")
-            enqueue_run(redis, run_id, "orders")  # a second "run N now" for the same run is a no-op
+            for run_id in run_ids:
+                enqueue_run(redis, run_id, "orders")
+                enqueue_run(redis, run_id, "orders")  # a second "run N now" for the same run is a no-op
 
         wait_for(lambda: all(watch.run(run_id)["status"] == "succeeded" for run_id in run_ids), timeout=120,
                  every=0.2, what="every run to finish")

@@ -129,4 +129,4 @@ def test_the_search_says_each_name_as_its_one_index_does(db, index, expression, 
     assert _bare(expression) in _bare(definition)
     column_expression = expression.rsplit(" ", 1)[0]
     assert _bare(column_expression) + "LIKE" in _bare(getattr(queries, query))
-    assert db.session.execute(text("SELECT to_regproc('hub_unaccent')")).scalar() is None
+    assert "hub_unaccent" not in getattr(queries, query)  # the function stays a release for the previous one
