@@ -23,16 +23,29 @@ from app.config import Config
 
 
 def _free_redis_db(server_url: str) -> int:
-    """A Redis database number no other test run on this server holds (runs may overlap while developing)."""
+    """A Redis database number no other test run on this server holds (runs and xdist workers overlap).
+
+    The claims live in database 0, which no test flushes: a claim kept inside the claimed database would be
+    wiped by the first test's FLUSHDB, and a worker starting later would take the same database and flush the
+    other's data mid-test."""
     import redis
 
+    registry = redis.Redis.from_url(f"{server_url}/0")
     for number in range(1, 16):
-        client = redis.Redis.from_url(f"{server_url}/{number}")
-        if client.set("hub:test-run", os.getpid(), nx=True, ex=3600):
-            client.flushdb()
-            client.set("hub:test-run", os.getpid(), ex=3600)
+        if registry.set(f"hub-tests:redis-db:{number}", os.getpid(), nx=True, ex=3 * 3600):
+            redis.Redis.from_url(f"{server_url}/{number}").flushdb()
             return number
-    raise RuntimeError("no free Redis database for the tests (all 15 are marked hub:test-run)")
+    raise RuntimeError("no free Redis database for the tests (all 15 are claimed in db 0 as hub-tests:redis-db:N)")
+
+
+def _release_redis_db(redis_url: str) -> None:
+    import redis
+
+    server, number = redis_url.rsplit("/", 1)
+    redis.Redis.from_url(redis_url).flushdb()
+    registry = redis.Redis.from_url(f"{server}/0")
+    if registry.get(f"hub-tests:redis-db:{number}") == str(os.getpid()).encode():
+        registry.delete(f"hub-tests:redis-db:{number}")
 
 
 def _test_urls() -> tuple[str, str]:
@@ -80,9 +93,7 @@ def test_config(tmp_path_factory):
     config.SNAPSHOT_FIRST_POLL_SECONDS = 0.3  # the sandbox finishes jobs in a moment
     yield config
     _drop_database(database_url)
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
+    _release_redis_db(redis_url)
 
 
 @pytest.fixture(scope="session")
@@ -115,10 +126,8 @@ def app(test_config):
 def redis_client(app):
     client = app.extensions["redis"]
     client.flushdb()
-    client.set("hub:test-run", os.getpid(), ex=3600)  # keep this run's claim on the Redis database
     yield client
     client.flushdb()
-    client.set("hub:test-run", os.getpid(), ex=3600)
 
 
 @pytest.fixture

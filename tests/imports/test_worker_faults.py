@@ -1,6 +1,5 @@
 """Workers killed, paused or robbed of Redis mid-import: the ledger brings every run to an exact end."""
 
-import os
 import signal
 import time
 
@@ -128,7 +127,6 @@ def test_a_flush_of_redis_mid_queue_loses_no_run(app, live_db, env, watch, worke
     wait_for(lambda: watch.run(run_ids[0])["progress_done"] > 0, what="the first import to start")
     # Everything of the hub's lives in its one Redis database; FLUSHALL would also wipe the other xdist worker's.
     app.extensions["redis"].flushdb()
-    app.extensions["redis"].set("hub:test-run", os.getpid(), ex=3600)  # the run's claim (tests/conftest.py)
     _tick_until(app, lambda: all(watch.run(r)["status"] == "succeeded" for r in run_ids))
     _assert_exact(watch, run_ids[0], orders, items)
     for run_id in run_ids[1:]:
