@@ -182,6 +182,7 @@ def test_the_hub_converges_on_a_woocommerce_store_and_a_shoptet_shop_with_faults
                     shop = _db.session.get(Shop, shop_id)
                     for stream in STREAMS:
                         request_sync(_db.session, shop, stream)
+                        _db.session.commit()  # one mark per transaction, as webhooks do: workers lock these rows too
                 _db.session.commit()
             for _ in range(240):
                 tick(app)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app.core.namespace import rq_name
 from app.ops import backups
@@ -98,10 +99,14 @@ def test_verify_restores_into_a_scratch_database_and_catches_a_difference(app, t
     result = runner.invoke(args=["hub", "verify-backup", str(backup.path)])
     assert result.exit_code == 1 and "public.organizations" in result.output
     assert find_backup(backup.path).verification["mismatches"] == {"public.organizations": [2, 1]}
+    scratch = f"{make_url(test_config.DATABASE_URL).database}_verify"[:63]  # this run's (others run beside it)
     engine = create_engine(test_config.DATABASE_URL)
-    with engine.connect() as connection:  # the scratch database is gone
-        assert not connection.execute(text("SELECT 1 FROM pg_database WHERE datname LIKE '%\\_verify'")).first()
-    engine.dispose()
+    try:
+        with engine.connect() as connection:  # the scratch database is gone
+            assert not connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                          {"name": scratch}).first()
+    finally:
+        engine.dispose()
 
 
 def test_retention_keeps_n_daily_and_m_weekly():
