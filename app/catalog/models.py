@@ -103,9 +103,9 @@ class ProductText(IdMixin, Base):
     additional_name: Mapped[str | None] = mapped_column(Text)
     change_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     content_hash: Mapped[bytes] = mapped_column(LargeBinary)
-    # `hub_fold(name)` stored (migration catalog_search): a trigram search's recheck of thousands of candidate
-    # rows compares it as it is instead of folding each name again.
-    # hub_fold(name), kept by the trigger product_texts_fold (migration catalog_search): never written here
+    # `hub_fold(name)` stored, so a trigram search's recheck of thousands of candidate rows compares it as it is
+    # instead of folding each name again; kept by the trigger product_texts_fold (migration catalog_search),
+    # never written here.
     name_folded: Mapped[str | None] = mapped_column(Text, server_default=FetchedValue(), server_onupdate=FetchedValue())
 
 

@@ -41,22 +41,12 @@ class ShoptetWriter(ShopWriter):
         return PushResult(changed=result.succeeded, failed=failed)
 
     def set_stock(self, stock_id: int, amounts: Mapping[str, Any]) -> PushResult:
-        try:
-            result = self.client.update_stock(stock_id, [{"productCode": code, "quantity": float(amount)}
-                                                         for code, amount in amounts.items()])
-        except ShoptetError as exc:
-            raise ChannelError(f"Shoptet refused the stock: {exc}", retryable=exc.retryable) from exc
-        failed = {code: _failure(item) for code, item in result.failed.items()}
-        return PushResult(changed=[code for code in amounts if code not in failed], failed=failed)
+        return _pushed(amounts, "the stock", lambda: self.client.update_stock(
+            stock_id, [{"productCode": code, "quantity": float(amount)} for code, amount in amounts.items()]))
 
     def move_stock(self, stock_id: int, changes: Mapping[str, Any]) -> PushResult:
-        try:
-            result = self.client.update_stock(stock_id, [{"productCode": code, "amountChange": float(change)}
-                                                         for code, change in changes.items()])
-        except ShoptetError as exc:
-            raise ChannelError(f"Shoptet refused the stock movement: {exc}", retryable=exc.retryable) from exc
-        failed = {code: _failure(item) for code, item in result.failed.items()}
-        return PushResult(changed=[code for code in changes if code not in failed], failed=failed)
+        return _pushed(changes, "the stock movement", lambda: self.client.update_stock(
+            stock_id, [{"productCode": code, "amountChange": float(change)} for code, change in changes.items()]))
 
     def stock_position(self, stock_id: int) -> int:
         try:
@@ -76,14 +66,9 @@ class ShoptetWriter(ShopWriter):
         return dict(moved)
 
     def set_prices(self, prices: Mapping[str, Any]) -> PushResult:
-        try:
-            pricelist = self.client.default_pricelist_id()
-            rows = [{"code": code, "price": {"price": f"{Decimal(price):.2f}"}} for code, price in prices.items()]
-            result = self.client.update_pricelist(pricelist, rows)
-        except ShoptetError as exc:
-            raise ChannelError(f"Shoptet refused the prices: {exc}", retryable=exc.retryable) from exc
-        failed = {code: _failure(item) for code, item in result.failed.items()}
-        return PushResult(changed=[code for code in prices if code not in failed], failed=failed)
+        rows = [{"code": code, "price": {"price": f"{Decimal(price):.2f}"}} for code, price in prices.items()]
+        return _pushed(prices, "the prices",
+                       lambda: self.client.update_pricelist(self.client.default_pricelist_id(), rows))
 
     def set_texts(self, language: str, texts: Mapping[str, Mapping[str, Any]]) -> PushResult:
         result = PushResult()
@@ -96,3 +81,13 @@ class ShoptetWriter(ShopWriter):
             else:
                 result.changed.append(guid)
         return result
+
+
+def _pushed(values: Mapping[str, Any], what: str, send) -> PushResult:
+    """Send a bulk write; a refused call is a ChannelError, the rows Shoptet refused are `failed`, the rest changed."""
+    try:
+        result = send()
+    except ShoptetError as exc:
+        raise ChannelError(f"Shoptet refused {what}: {exc}", retryable=exc.retryable) from exc
+    failed = {code: _failure(item) for code, item in result.failed.items()}
+    return PushResult(changed=[code for code in values if code not in failed], failed=failed)
