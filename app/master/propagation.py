@@ -31,6 +31,7 @@ from app.master.pairing import PairingReport, pair_shop
 from app.master.prices import plan_prices, push_prices, remember_prices
 from app.master.pushing import push_in_batches
 from app.master.sales import TellResult, tell_master, untold
+from app.master.triggers import hold_until_orders_read
 from app.settings.cache import settings_cache
 from app.shops.models import Shop
 from app.sync.models import SyncRun
@@ -174,9 +175,7 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
         result.price_changed = sum(1 for item in prices if item.to_push)
         return result
     if result.awaiting_orders:
-        from app.sync.incremental import request_sync
-
-        request_sync(session, follower, "orders")  # the drops held back are explained (or not) by its orders
+        hold_until_orders_read(session, follower)
     if committed:
         committed()  # what was computed is kept before the shop is called
     if changes:
@@ -192,6 +191,9 @@ def _stock_changes(session: Session, planned: list[PlannedStock], result: Follow
     changes = [item for item in planned if item.to_push]
     result.unchanged = len(planned) - len(changes) - result.skipped
     now = datetime.now(UTC)
+    for item in planned:
+        if item.state == "awaiting_orders":  # not seen yet: the next round must still find it drifted
+            item.current = item.seen
     known = [{"id": item.pair_id, "desired_stock": item.desired, "seen_stock": item.current,
               "following_since": item.following_since or (now if item.desired is not None else None)}
              for item in planned if item.seen != item.current or item.stored_desired != item.desired

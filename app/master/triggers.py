@@ -6,11 +6,15 @@ marks the organization dirty and starts one `master_apply` job on the master sho
 ledger allows one active run per shop and kind, so an organization has one job at a time; a change that comes
 while it runs leaves the mark, which the running job takes in its next round, or the scheduler's pass starts
 the next run. The mark, in the database, is the truth; Redis only carries "run N now".
+
+A follower's stock drop that may be a sale the hub has not read yet is held (app/master/propagation.py): the
+follower gets a HELD_STREAM mark and a sync of its orders, and that sync, whether or not it brings an order,
+releases the hold by starting the next propagation (else a drop that was no sale would stay uncorrected).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -20,6 +24,27 @@ from app.shops.models import Shop
 from app.sync.models import SyncCursor
 
 FOLLOWED_KINDS = {"stock", "products", "orders"}
+HELD_STREAM = "master_held"  # sync_cursors row of a follower: drops held until its orders are read
+
+
+def _mark(session: Session, shop_id: int, stream: str) -> None:
+    session.execute(insert(SyncCursor).values(shop_id=shop_id, stream=stream, dirty_at=text("now()"))
+                    .on_conflict_do_update(index_elements=["shop_id", "stream"], set_={"dirty_at": text("now()")}))
+
+
+def hold_until_orders_read(session: Session, follower: Shop) -> None:
+    """Drops were held until the follower's orders are read: read them, and propagate after that read."""
+    from app.sync.incremental import request_sync
+
+    _mark(session, follower.id, HELD_STREAM)
+    request_sync(session, follower, "orders")
+
+
+def _take_hold(session: Session, shop: Shop) -> bool:
+    """Clear the follower's hold; True if it had one."""
+    return session.execute(update(SyncCursor).where(
+        SyncCursor.shop_id == shop.id, SyncCursor.stream == HELD_STREAM, SyncCursor.dirty_at.is_not(None))
+        .values(dirty_at=None).returning(SyncCursor.shop_id)).first() is not None
 
 
 def master_id_of(session: Session, org_id: int) -> int | None:
@@ -28,8 +53,7 @@ def master_id_of(session: Session, org_id: int) -> int | None:
 
 def request_propagation(session: Session, master: Shop) -> None:
     """Mark the organization dirty and start its job unless one is active (enqueued after commit)."""
-    session.execute(insert(SyncCursor).values(shop_id=master.id, stream=DIRTY_STREAM, dirty_at=text("now()"))
-                    .on_conflict_do_update(index_elements=["shop_id", "stream"], set_={"dirty_at": text("now()")}))
+    _mark(session, master.id, DIRTY_STREAM)
     start_propagation(session, master)
 
 
@@ -51,7 +75,7 @@ def synced(session: Session, shop: Shop, kind: str, changed: bool) -> None:
     master = shop if master_id == shop.id else session.get(Shop, master_id)
     if master is None or master.organization_id != shop.organization_id:
         return
-    if changed and kind != "orders":
+    if (changed and kind != "orders") or (kind == "orders" and _take_hold(session, shop)):
         request_propagation(session, master)
     elif session.execute(select(SyncCursor.dirty_at).where(
             SyncCursor.shop_id == master.id, SyncCursor.stream == DIRTY_STREAM)).scalar() is not None:

@@ -270,6 +270,17 @@ def test_followers_converge_on_the_master_and_no_sold_unit_is_lost(app, test_con
                                       currency)
                 if seller_prices.get(code) != price:
                     differences.append(("price", shop_id, code, seller_prices.get(code), price))
+        if differences:  # what the hub knew of each pair, to tell a stale copy from a held or lost push
+            with app.app_context():
+                for kind, shop_id, code, *_ in differences[:10]:
+                    print(kind, shop_id, code, _db.session.execute(text(
+                        "SELECT p.pushed_stock, p.seen_stock, p.desired_stock, p.pushed_at, v.amount, v.change_time "
+                        "FROM master_variant_pairs p LEFT JOIN variant_stocks v ON v.shop_id = p.follower_shop_id "
+                        "AND v.variant_code = p.follower_code AND v.stock_id = 1 "
+                        "WHERE p.follower_shop_id = :s AND p.follower_code = :c"), {"s": shop_id, "c": code}).all())
+                for row in _db.session.execute(text(
+                        "SELECT id, shop_id, kind, status, stats FROM sync_runs ORDER BY id DESC LIMIT 15")):
+                    print(row)
         lags = sorted(probe.lags) or [float("nan")]
         print(f"\nmaster convergence: {call} churn calls over {CHURN_SECONDS:.0f} s, {sum(sold.values())} units sold, "
               f"{len(pairs)} pairs; master changes pushed to every follower {len(probe.lags)}, never "
