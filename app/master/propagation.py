@@ -174,10 +174,12 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
         result.stock_changed = len(changes)
         result.price_changed = sum(1 for item in prices if item.to_push)
         return result
-    if result.awaiting_orders:
-        hold_until_orders_read(session, follower)
     if committed:
         committed()  # what was computed is kept before the shop is called
+    if result.awaiting_orders:  # in a transaction of its own: an orders sync holds that cursor, then pair rows
+        hold_until_orders_read(session, follower)
+        if committed:
+            committed()
     if changes:
         _push_stock(session, follower, warehouse, changes, result, committed)
     push_prices(session, follower, [item for item in prices if item.to_push], result, committed)
