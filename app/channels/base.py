@@ -253,6 +253,10 @@ class ShopWriter(AbstractContextManager):
         additional_name})."""
         raise Unsupported(f"{self.title} texts cannot be written from the hub yet.")
 
+    def set_visibility(self, visibility: Mapping[str, str]) -> PushResult:
+        """Products' visibility (guid → the platform's value as the hub imported it, e.g. `visible`, `hidden`)."""
+        raise Unsupported(f"{self.title} product visibility cannot be written from the hub yet.")
+
     def __exit__(self, *exc) -> None:
         return None
 

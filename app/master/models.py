@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Numeric, String, UniqueConstraint, text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, LargeBinary, Numeric, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, IdMixin, TimestampMixin
@@ -85,3 +85,20 @@ def classify(pushed: Decimal | None, seen: Decimal | None, current: Decimal | No
     if current == seen:
         return "pending"  # the follower has not been read since the push
     return "drift"
+
+
+class TextPush(IdMixin, Base):
+    """What the hub last pushed to a follower's product text field in one language (visibility: field
+    "visibility", language ""), and that value in the follower as the hub last saw it, both as text hashes
+    (app/catalog/texts.py text_hash): seen == pushed is the push come back, anything else since is drift."""
+
+    __tablename__ = "master_text_pushes"
+    __table_args__ = (UniqueConstraint("follower_shop_id", "product_guid", "language", "field"),)
+
+    follower_shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    product_guid: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    field: Mapped[str] = mapped_column(String(30))
+    pushed_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    seen_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

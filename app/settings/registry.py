@@ -175,6 +175,12 @@ SETTINGS: dict[str, SettingDef] = {
                         "touched."),
         SettingDef("price_rate", "Price rate", str, "1", "shop", kind="decimal", max_length=12,
                    help="What the master's price is multiplied by under the rate rule (1.1: a tenth more)."),
+        SettingDef("text_rule", "Text rule", str, "off", "shop", choices=("follow", "off"),
+                   help="follow: the shop's product texts come from the master shop's, in its languages only as "
+                        "approved translations (a text kept only for this shop wins); off: not touched."),
+        SettingDef("visibility_rule", "Visibility rule", str, "off", "shop", choices=("follow", "off"),
+                   help="follow: each product is visible or hidden in this shop as it is in the master shop; "
+                        "off: not touched."),
     ]
 }
 

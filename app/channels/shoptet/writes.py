@@ -1,7 +1,8 @@
 """The hub's changes going to a Shoptet shop: order statuses (bulk, ≤ 100 a call), stock (≤ 300 a call,
 absolute `quantity`, or relative `amountChange` for the master shop's pool), texts per language
-(`PATCH /api/products/{guid}?language=`), prices through the shop's default price list (`PATCH
-/api/pricelists/{id}`, ≤ 300 a call, `price.price` as the shop enters it; product updates carry no prices)."""
+(`PATCH /api/products/{guid}?language=`), a product's visibility (the same PATCH, no language), prices through
+the shop's default price list (`PATCH /api/pricelists/{id}`, ≤ 300 a call, `price.price` as the shop enters
+it; product updates carry no prices)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,17 @@ class ShoptetWriter(ShopWriter):
             data = {TEXT_FIELDS[name]: value for name, value in fields.items()}
             try:
                 self.client.update_product(guid, data, language=language)
+            except ShoptetError as exc:
+                result.failed[guid] = str(exc)
+            else:
+                result.changed.append(guid)
+        return result
+
+    def set_visibility(self, visibility: Mapping[str, str]) -> PushResult:
+        result = PushResult()
+        for guid, value in visibility.items():
+            try:
+                self.client.update_product(guid, {"visibility": value})
             except ShoptetError as exc:
                 result.failed[guid] = str(exc)
             else:
