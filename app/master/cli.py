@@ -24,6 +24,7 @@ from app.master.propagation import (
     stock_rule,
 )
 from app.master.sales import tell_master
+from app.master.texts import text_rules
 from app.orgs.models import Organization
 from app.sync.runner import ImportFailed, job_now
 
@@ -61,7 +62,9 @@ def master_apply(org_id: int, dry_run: bool) -> None:
         summary = _apply_one(master, follower, dry_run)
         click.echo(f"{follower.name} (shop {follower.id}, stock {summary['stock_rule']}, prices "
                    f"{summary['price_rule']}): {'would change' if dry_run else 'changed'} "
-                   f"{summary['stock_changed']} stock values and {summary['price_changed']} prices, "
+                   f"{summary['stock_changed']} stock values, {summary['price_changed']} prices, "
+                   f"{summary['text_changed']} texts and {summary['visibility_changed']} visibilities "
+                   f"({summary['texts_waiting']} texts waiting for approval), "
                    f"{summary['unchanged']} unchanged, {summary['failed']} failed, {summary['drift']} drifted")
         followers[str(follower.id)] = summary
     click.echo(json.dumps({"org": org_id, "master": master.id, "dry_run": dry_run,
@@ -74,7 +77,9 @@ def _apply_one(master, follower, dry_run: bool) -> dict:
     """A preview computes in a transaction that is rolled back; an apply of a following shop runs the job."""
     rule, _ = stock_rule(db.session, follower)
     pricing, _ = price_rule(db.session, follower)
-    if dry_run or (rule != "follow" and pricing == "off"):
+    texts, visibility = text_rules(db.session, follower)
+    rules = {"stock_rule": rule, "price_rule": pricing, "text_rule": texts, "visibility_rule": visibility}
+    if dry_run or (rule != "follow" and pricing == "off" and texts == "off" and visibility == "off"):
         stats = stats_of(apply_follower(db.session, master, follower, dry_run=True))
         if dry_run:
             db.session.rollback()
@@ -86,10 +91,9 @@ def _apply_one(master, follower, dry_run: bool) -> dict:
         stats = job_now(db.session, follower, KIND)
     except ImportFailed as exc:
         db.session.rollback()
-        return {**{key: 0 for key in STAT_KEYS}, "stock_rule": rule, "price_rule": pricing, "failed": 1,
-                "first_error": str(exc)[:200]}
+        return {**{key: 0 for key in STAT_KEYS}, **rules, "failed": 1, "first_error": str(exc)[:200]}
     return {key: stats.get(key, 0) for key in STAT_KEYS} | {
-        "stock_rule": rule, "price_rule": pricing,
+        **rules,
         **({"first_error": stats["first_error"]} if "first_error" in stats else {})}
 
 

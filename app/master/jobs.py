@@ -18,7 +18,8 @@ from app.sync.jobs import JobContext, JobError
 from app.sync.models import SyncCursor
 
 KIND = "master_apply"
-STAT_KEYS = ("stock_changed", "price_changed", "unchanged", "failed", "drift", "skipped", "awaiting_orders")
+STAT_KEYS = ("stock_changed", "price_changed", "unchanged", "failed", "drift", "skipped", "awaiting_orders",
+             "text_changed", "texts_waiting", "visibility_changed")
 ROUNDS = 5  # propagations in one run while changes keep arriving; the scheduler starts the next run after
 
 
@@ -26,6 +27,8 @@ def stats_of(result: FollowerResult) -> dict:
     stats = {key: getattr(result, key) for key in STAT_KEYS}
     stats["stock_rule"] = result.stock_rule
     stats["price_rule"] = result.price_rule
+    stats["text_rule"] = result.text_rule
+    stats["visibility_rule"] = result.visibility_rule
     if result.errors:
         code, reason = next(iter(result.errors.items()))
         stats["first_error"] = f"{code}: {reason}"[:200]

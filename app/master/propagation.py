@@ -11,7 +11,8 @@ saw in the follower: seen == pushed is the push come back (no echo to act on); s
 there before the push is a push not yet read back (pending); anything else is drift, someone else's change,
 which is counted and corrected (the master wins). Prices follow `price_rule` (app/master/prices.py) the same
 way: absolute, only differences, echo and drift told apart by pushed and seen prices. The same code serves
-`flask hub master-apply` and the jobs.
+`flask hub master-apply` and the jobs. Texts and visibility follow `text_rule` and `visibility_rule`
+(app/master/texts.py), with the same rules: only differences, echo and drift told apart.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from app.master.pairing import PairingReport, pair_shop
 from app.master.prices import plan_prices, push_prices, remember_prices
 from app.master.pushing import push_in_batches
 from app.master.sales import TellResult, tell_master, untold
+from app.master.texts import VISIBILITY, plan_texts, push_texts, remember_texts
 from app.master.triggers import hold_until_orders_read
 from app.settings.cache import settings_cache
 from app.shops.models import Shop
@@ -56,7 +58,12 @@ class FollowerResult:
     price_rule: str = "off"
     price_unchanged: int = 0
     price_skipped: int = 0  # no master price, no fixed price, or no exchange rate to the follower's currency
-    errors: dict[str, str] = field(default_factory=dict)  # variant code → why (a sample)
+    text_rule: str = "off"
+    visibility_rule: str = "off"
+    text_changed: int = 0  # text fields (per product and language) written in the follower
+    texts_waiting: int = 0  # fields with no approved text (or the shop's own text not approved yet): not sent
+    visibility_changed: int = 0
+    errors: dict[str, str] = field(default_factory=dict)  # variant code (product guid for texts) → why (a sample)
 
     def summary(self) -> dict:
         data = asdict(self)
@@ -166,6 +173,9 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
     pair_shop(session, master, follower)
     result.price_rule, prices = plan_prices(session, master, follower)
     remember_prices(session, prices, result)
+    result.text_rule, result.visibility_rule, texts = plan_texts(session, master, follower)
+    remember_texts(session, follower, texts, result)
+    text_changes = [item for item in texts if item.to_push]
     warehouse, changes = None, []
     if rule == "follow":
         warehouse, planned = plan(session, master, follower, reserve)
@@ -173,6 +183,8 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
     if dry_run:
         result.stock_changed = len(changes)
         result.price_changed = sum(1 for item in prices if item.to_push)
+        result.text_changed = sum(1 for item in text_changes if item.field != VISIBILITY)
+        result.visibility_changed = len(text_changes) - result.text_changed
         return result
     if committed:
         committed()  # what was computed is kept before the shop is called
@@ -183,6 +195,7 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
     if changes:
         _push_stock(session, follower, warehouse, changes, result, committed)
     push_prices(session, follower, [item for item in prices if item.to_push], result, committed)
+    push_texts(session, follower, text_changes, result, committed)
     return result
 
 
@@ -285,6 +298,13 @@ class FollowerPreview:
     would_price: int = 0
     awaiting_orders: int = 0  # drops held until the follower's orders are read
     price_sample: list[tuple[str, Decimal | None, Decimal]] = field(default_factory=list)
+    text_rule: str = "off"
+    visibility_rule: str = "off"
+    would_text: int = 0
+    texts_waiting: int = 0
+    text_sample: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # guid, language, field, now, after
+    would_visibility: int = 0
+    visibility_sample: list[tuple[str, str, str]] = field(default_factory=list)  # guid, now, after
 
 
 def preview_org(session: Session, org_id: int, *, sample: int = 10) -> tuple[Shop, list[FollowerPreview]]:
@@ -300,13 +320,28 @@ def preview_org(session: Session, org_id: int, *, sample: int = 10) -> tuple[Sho
             changes = [item for item in planned if item.to_push] if rule == "follow" else []
             pricing, prices = plan_prices(session, master, follower)
             price_changes = [item for item in prices if item.to_push]
+            text_rule, visibility_rule, texts = plan_texts(session, master, follower)
+            text_changes = [item for item in texts if item.to_push and item.field != VISIBILITY]
+            visibility_changes = [item for item in texts if item.to_push and item.field == VISIBILITY]
             previews.append(FollowerPreview(
                 follower.id, follower.name, rule, reserve, report, len(changes),
-                sum(1 for item in (*planned, *prices) if item.state == "drift"),
+                sum(1 for item in (*planned, *prices, *texts) if item.state == "drift"),
                 [(item.follower_code, item.current, item.desired) for item in changes[:sample]],
                 pricing, len(price_changes),
                 [(item.follower_code, item.current, item.desired) for item in price_changes[:sample]],
-                sum(1 for item in planned if item.state == "awaiting_orders")))
+                sum(1 for item in planned if item.state == "awaiting_orders"),
+                text_rule=text_rule, visibility_rule=visibility_rule, would_text=len(text_changes),
+                texts_waiting=sum(1 for item in texts if item.state == "waiting"),
+                text_sample=[(item.guid, item.language, item.field, _short(item.current), _short(item.desired))
+                             for item in text_changes[:sample]],
+                would_visibility=len(visibility_changes),
+                visibility_sample=[(item.guid, item.current or "", item.desired or "")
+                                   for item in visibility_changes[:sample]]))
     finally:
         savepoint.rollback()
     return master, previews
+
+
+def _short(text: str | None, length: int = 60) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[:length - 1] + "…"
