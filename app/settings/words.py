@@ -49,6 +49,10 @@ WORDS = (
        "fixed: each variant's price set on the master shop page; off: not touched."),
     _l("Price rate"),
     _l("What the master's price is multiplied by under the rate rule (1.1: a tenth more)."),
+    _l("Text rule"),
+    _l("follow: the shop's product texts come from the master shop's, in its languages only as approved translations (a text kept only for this shop wins); off: not touched."),
+    _l("Visibility rule"),
+    _l("follow: each product is visible or hidden in this shop as it is in the master shop; off: not touched."),
 )
 
 # Choice values that are words, as the settings page shows them (the value stored stays the code).
