@@ -18,6 +18,8 @@ from app.orgs.models import Role
 from app.settings.cache import settings_cache
 from app.settings.services import update_settings
 from app.shops.models import Shop
+from app.sync.models import SyncRun
+from app.sync.runner import execute_run, sync_now
 from tests.factories import login, make_member
 from tests.master.conftest import import_products
 
@@ -228,3 +230,25 @@ def test_the_page_previews_texts_and_visibility(db, client, sandbox, shops, rule
     assert would >= 1 and "Mistr " in html or would > 10  # the sample shows the first ten products' changes
     assert f'id="visibility-preview-{follower.id}"' in article
     assert db.session.execute(select(func.count()).select_from(TextPush)).scalar() == 0  # a preview pushes nothing
+
+
+def test_a_master_text_and_visibility_change_brought_by_a_sync_reaches_the_follower(db, sandbox, shops, hub, rules):
+    master, follower, follow = rules
+    follow("text_rule", "visibility_rule")
+    pairs = _pairs(db, master, follower)
+    guid = sorted(pairs)[15]
+    hub("master-apply", "--org", master.organization_id)  # in step first: what follows is the sync's doing
+    name = f"Nový název {uuid.uuid4().hex[:8]}"
+    visibility = "hidden" if _product(sandbox, 0, pairs[guid])["visibility"] != "hidden" else "visible"
+    _patch(sandbox, 0, pairs[guid], {"name": name, "visibility": visibility})
+
+    sync_now(db.session, master, "products")  # what a product:update webhook (or the interval) runs
+    (run,) = db.session.execute(select(SyncRun).where(SyncRun.shop_id == master.id,
+                                                      SyncRun.kind == "master_apply",
+                                                      SyncRun.status == "queued")).scalars().all()
+    outcome = execute_run(db.session, run.id)  # as a worker runs it
+    assert outcome.status == "succeeded", outcome.error
+    assert outcome.stats["text_changed"] >= 1 and outcome.stats["visibility_changed"] >= 1
+    assert outcome.stats["failed"] == 0
+    follower_product = _product(sandbox, 1, guid, master.default_language)
+    assert (follower_product["name"], follower_product["visibility"]) == (name, visibility)
