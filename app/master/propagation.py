@@ -174,7 +174,7 @@ def apply_follower(session: Session, master: Shop, follower: Shop, *, dry_run: b
     result.price_rule, prices = plan_prices(session, master, follower)
     remember_prices(session, prices, result)
     result.text_rule, result.visibility_rule, texts = plan_texts(session, master, follower)
-    remember_texts(session, follower, texts, result)
+    remember_texts(session, texts, result)
     text_changes = [item for item in texts if item.to_push]
     warehouse, changes = None, []
     if rule == "follow":

@@ -64,7 +64,7 @@ class PlannedText:
     pushed: bytes | None
     seen: bytes | None
     state: str  # "new", "in_sync", "pending", "drift", "waiting", "skipped"
-    known: bool = False  # a master_text_pushes row exists
+    push_id: int | None = None  # its master_text_pushes row, once pushed
 
     @property
     def current_hash(self) -> bytes:
@@ -119,10 +119,12 @@ def _units(session: Session, shop_id: int, guids, languages) -> dict[tuple[str, 
                                       TranslationUnit.language.in_(list(languages)))).scalars()}
 
 
-def _pushes(session: Session, follower: Shop) -> dict[tuple[str, str, str], tuple[bytes | None, bytes | None]]:
-    return {(row.product_guid, row.language, row.field): (row.pushed_hash, row.seen_hash) for row in
-            session.execute(select(TextPush.product_guid, TextPush.language, TextPush.field, TextPush.pushed_hash,
-                                   TextPush.seen_hash).where(TextPush.follower_shop_id == follower.id))}
+def _pushes(session: Session, follower: Shop) -> dict[tuple[str, str, str], tuple]:
+    """(guid, language, field) → (row id, pushed hash, seen hash)."""
+    return {(row.product_guid, row.language, row.field): (row.id, row.pushed_hash, row.seen_hash) for row in
+            session.execute(select(TextPush.id, TextPush.product_guid, TextPush.language, TextPush.field,
+                                   TextPush.pushed_hash, TextPush.seen_hash)
+                            .where(TextPush.follower_shop_id == follower.id))}
 
 
 def _visibility(session: Session, shop_id: int, guids) -> dict[str, str | None]:
@@ -157,10 +159,9 @@ def plan_texts(session: Session, master: Shop, follower: Shop) -> tuple[str, str
     planned: list[PlannedText] = []
 
     def add(guid: str, language: str, field: str, desired: str | None, current: str | None, waiting: bool) -> None:
-        pushed, seen = pushes.get((guid, language, field), (None, None))
+        push_id, pushed, seen = pushes.get((guid, language, field), (None, None, None))
         state = "waiting" if waiting else "skipped" if desired is None else _classify(pushed, seen, text_hash(current))
-        planned.append(PlannedText(guid, language, field, desired, current, pushed, seen, state,
-                                   (guid, language, field) in pushes))
+        planned.append(PlannedText(guid, language, field, desired, current, pushed, seen, state, push_id))
 
     if text_rule == "follow":
         languages = follower.language_list
@@ -187,15 +188,14 @@ def plan_texts(session: Session, master: Shop, follower: Shop) -> tuple[str, str
     return text_rule, visibility_rule, planned
 
 
-def remember_texts(session: Session, follower: Shop, planned: list[PlannedText], result) -> None:
+def remember_texts(session: Session, planned: list[PlannedText], result) -> None:
     """Count what the plan says into `result`, and keep what the hub now sees where it moved."""
     result.texts_waiting = sum(1 for item in planned if item.state == "waiting")
     result.drift += sum(1 for item in planned if item.state == "drift")
-    for item in planned:
-        if item.known and item.seen != item.current_hash:
-            session.execute(update(TextPush).where(
-                TextPush.follower_shop_id == follower.id, TextPush.product_guid == item.guid,
-                TextPush.language == item.language, TextPush.field == item.field).values(seen_hash=item.current_hash))
+    moved = [{"id": item.push_id, "seen_hash": item.current_hash} for item in planned
+             if item.push_id is not None and item.seen != item.current_hash]
+    if moved:  # what the hub now sees, written only where it moved
+        session.execute(update(TextPush), moved)
 
 
 def _record_pushed(session: Session, follower: Shop, items: list[PlannedText]) -> None:
