@@ -134,6 +134,13 @@ class LagProbe(threading.Thread):
                 else:
                     self.pending[key] = changed_at
 
+    def forget(self, keys: Iterable[str]) -> None:
+        """Keys whose awaited change can no longer arrive (the record was deleted for good before the hub read
+        it): not waited for."""
+        with self.lock:
+            for key in keys:
+                self.pending.pop(key, None)
+
     def arrivals(self, conn, keys: list[str]) -> list:
         raise NotImplementedError
 

@@ -91,35 +91,35 @@ def test_followers_converge_on_the_master_and_no_sold_unit_is_lost(app, test_con
     phases = Phases("master convergence")
     with run_sandbox(seed=71, shops=3, orders=30, customers=15, products=30, job_delay=0.2,
                      webhook_retry_seconds=0.5, bucket_size=80, bucket_leak=40) as sandbox:
-        with app.app_context():
-            org = make_org(live_db.session, "Pool Co")
-            shops = []
-            for info in sandbox.shops:
-                shop = add_shop(live_db.session, org.id, name=info["name"], eshop_id=info["eshop_id"],
-                                private_token=info["private_token"], api_url=sandbox.base_url,
-                                languages=info["default_language"])
+        with running_hub(app, test_config, queues=QUEUES) as hub:  # the workers boot while the shops connect
+            with app.app_context():
+                org = make_org(live_db.session, "Pool Co")
+                shops = []
+                for info in sandbox.shops:
+                    shop = add_shop(live_db.session, org.id, name=info["name"], eshop_id=info["eshop_id"],
+                                    private_token=info["private_token"], api_url=sandbox.base_url,
+                                    languages=info["default_language"])
+                    live_db.session.commit()
+                    with client_for_shop(shop) as client:
+                        register_webhooks(client, shop, f"{live_server}/webhooks/shoptet/{shop.id}")
+                    update_settings(live_db.session, settings_cache(), org.id, {"sync_interval_minutes": "1"},
+                                    shop_id=shop.id)
+                    read_facts(live_db, shop)
+                    shops.append(shop)
+                master, seller, other = shops
+                update_settings(live_db.session, settings_cache(), org.id, {"master_shop": master.id})
+                update_settings(live_db.session, settings_cache(), org.id,
+                                {"stock_rule": "follow", "price_rule": "rate", "price_rate": "1.1"}, shop_id=seller.id)
+                update_settings(live_db.session, settings_cache(), org.id, {"stock_rule": "follow",
+                                                                            "stock_reserve": 1}, shop_id=other.id)
                 live_db.session.commit()
-                with client_for_shop(shop) as client:
-                    register_webhooks(client, shop, f"{live_server}/webhooks/shoptet/{shop.id}")
-                update_settings(live_db.session, settings_cache(), org.id, {"sync_interval_minutes": "1"},
-                                shop_id=shop.id)
-                read_facts(live_db, shop)
-                for kind in ("products", "orders"):  # what the pool needs
-                    start_import(live_db.session, shop, kind, actor_id=None)
-                live_db.session.commit()
-                shops.append(shop)
-            master, seller, other = shops
-            update_settings(live_db.session, settings_cache(), org.id, {"master_shop": master.id})
-            update_settings(live_db.session, settings_cache(), org.id,
-                            {"stock_rule": "follow", "price_rule": "rate", "price_rate": "1.1"}, shop_id=seller.id)
-            update_settings(live_db.session, settings_cache(), org.id, {"stock_rule": "follow",
-                                                                        "stock_reserve": 1}, shop_id=other.id)
-            live_db.session.commit()
-            ids = [shop.id for shop in shops]
-            master_id = master.id
-
-        phases.done("setup")
-        with running_hub(app, test_config, queues=QUEUES) as hub:
+                for shop in shops:  # the rules are set before the first imports, whose syncs start the propagation
+                    for kind in ("products", "orders"):  # what the pool needs
+                        start_import(live_db.session, shop, kind, actor_id=None)
+                    live_db.session.commit()
+                ids = [shop.id for shop in shops]
+                master_id = master.id
+            phases.done("setup")
             active = list(ACTIVE_STATUSES)
 
             def settled():
