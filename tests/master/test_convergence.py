@@ -10,16 +10,13 @@ is printed (p50, p95).
 """
 
 import os
-import statistics
-import threading
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from app.channels.shoptet.api import client_for_shop
 from app.channels.shoptet.webhooks import register as register_webhooks
@@ -29,14 +26,12 @@ from app.settings.cache import settings_cache
 from app.settings.services import update_settings
 from app.shops.models import Shop
 from app.shops.services import add_shop
-from app.sync.incremental import request_sync
 from app.sync.models import ACTIVE_STATUSES
 from app.sync.services import start_import
 from sandbox.testing import run_sandbox
+from tests.convergence import LagProbe, Phases, request_final_syncs, running_hub
 from tests.factories import make_org
-from tests.imports.processes import start_worker, stop_worker, wait_for, worker_env
 from tests.master.conftest import read_facts
-from workers.scheduler import tick
 
 CHURN_SECONDS = float(os.environ.get("HUB_MASTER_CONVERGENCE_SECONDS", "15"))
 # Units the given orders of a shop took, per master variant (the master's own orders: its own codes).
@@ -45,7 +40,8 @@ SOLD = ("SELECT coalesce(p.master_code, i.code), sum(i.amount) FROM orders o "
         "LEFT JOIN master_variant_pairs p ON p.follower_shop_id = o.shop_id AND p.follower_code = i.code "
         "WHERE o.shop_id = :s AND o.code = ANY(:codes) "
         "AND (:s = :m OR (p.master_code IS NOT NULL AND o.creation_time >= p.following_since)) GROUP BY 1")
-QUEUES = ("snapshots", "orders", "customers", "catalog", "master", "default")
+QUEUES = ("snapshots", "orders", "customers", "catalog", "master", "default")  # in the order workers take them
+STREAMS = ("orders", "products", "stock")
 
 
 def _supplies(sandbox, index, stock_id):
@@ -71,115 +67,85 @@ def _prices(sandbox, index):
         page += 1
 
 
-class PushProbe(threading.Thread):
+class PushProbe(LagProbe):
     """For each master stock change, when the hub's push reached the last follower paired with the variant."""
 
+    keep_first = True
+
     def __init__(self, database_url: str, master_id: int):
-        super().__init__(daemon=True)
-        self.engine = create_engine(database_url)
+        super().__init__(database_url)
         self.master_id = master_id
-        self.pending: dict[str, float] = {}
-        self.lags: list[float] = []
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
 
-    def expect(self, code: str, changed_at: float) -> None:
-        with self.lock:
-            self.pending.setdefault(code, changed_at)
+    def arrivals(self, conn, keys):
+        return conn.execute(text(
+            "SELECT master_code, min(extract(epoch FROM pushed_at)) FROM master_variant_pairs "
+            "WHERE master_shop_id = :m AND master_code = ANY(:codes) GROUP BY master_code "
+            "HAVING bool_and(pushed_at IS NOT NULL)"), {"m": self.master_id, "codes": keys}).all()
 
-    def run(self) -> None:
-        while not self.stop.is_set():
-            with self.lock:
-                waiting = dict(self.pending)
-            if waiting:
-                with self.engine.connect() as conn:
-                    rows = conn.execute(text(
-                        "SELECT master_code, min(extract(epoch FROM pushed_at)) FROM master_variant_pairs "
-                        "WHERE master_shop_id = :m AND master_code = ANY(:codes) GROUP BY master_code "
-                        "HAVING bool_and(pushed_at IS NOT NULL)"),
-                        {"m": self.master_id, "codes": list(waiting)}).all()
-                now = time.time()
-                with self.lock:
-                    for code, pushed in rows:
-                        started = self.pending.get(code)
-                        if started is not None and float(pushed) >= started:
-                            self.lags.append(now - started)
-                            del self.pending[code]
-            time.sleep(0.1)
-        self.engine.dispose()
+    def arrived(self, at, changed_at):
+        return at >= changed_at
 
 
 @pytest.mark.timeout(600)
 def test_followers_converge_on_the_master_and_no_sold_unit_is_lost(app, test_config, live_db, live_server):
+    phases = Phases("master convergence")
     with run_sandbox(seed=71, shops=3, orders=30, customers=15, products=30, job_delay=0.2,
                      webhook_retry_seconds=0.5, bucket_size=80, bucket_leak=40) as sandbox:
-        with app.app_context():
-            org = make_org(live_db.session, "Pool Co")
-            shops = []
-            for info in sandbox.shops:
-                shop = add_shop(live_db.session, org.id, name=info["name"], eshop_id=info["eshop_id"],
-                                private_token=info["private_token"], api_url=sandbox.base_url,
-                                languages=info["default_language"])
+        with running_hub(app, test_config, queues=QUEUES) as hub:  # the workers boot while the shops connect
+            with app.app_context():
+                org = make_org(live_db.session, "Pool Co")
+                shops = []
+                for info in sandbox.shops:
+                    shop = add_shop(live_db.session, org.id, name=info["name"], eshop_id=info["eshop_id"],
+                                    private_token=info["private_token"], api_url=sandbox.base_url,
+                                    languages=info["default_language"])
+                    live_db.session.commit()
+                    with client_for_shop(shop) as client:
+                        register_webhooks(client, shop, f"{live_server}/webhooks/shoptet/{shop.id}")
+                    update_settings(live_db.session, settings_cache(), org.id, {"sync_interval_minutes": "1"},
+                                    shop_id=shop.id)
+                    read_facts(live_db, shop)
+                    shops.append(shop)
+                master, seller, other = shops
+                update_settings(live_db.session, settings_cache(), org.id, {"master_shop": master.id})
+                update_settings(live_db.session, settings_cache(), org.id,
+                                {"stock_rule": "follow", "price_rule": "rate", "price_rate": "1.1"}, shop_id=seller.id)
+                update_settings(live_db.session, settings_cache(), org.id, {"stock_rule": "follow",
+                                                                            "stock_reserve": 1}, shop_id=other.id)
                 live_db.session.commit()
-                with client_for_shop(shop) as client:
-                    register_webhooks(client, shop, f"{live_server}/webhooks/shoptet/{shop.id}")
-                update_settings(live_db.session, settings_cache(), org.id, {"sync_interval_minutes": "1"},
-                                shop_id=shop.id)
-                read_facts(live_db, shop)
-                for kind in ("products", "orders"):  # what the pool needs
-                    start_import(live_db.session, shop, kind, actor_id=None)
-                live_db.session.commit()
-                shops.append(shop)
-            master, seller, other = shops
-            update_settings(live_db.session, settings_cache(), org.id, {"master_shop": master.id})
-            update_settings(live_db.session, settings_cache(), org.id,
-                            {"stock_rule": "follow", "price_rule": "rate", "price_rate": "1.1"}, shop_id=seller.id)
-            update_settings(live_db.session, settings_cache(), org.id, {"stock_rule": "follow",
-                                                                        "stock_reserve": 1}, shop_id=other.id)
-            live_db.session.commit()
-            ids = [shop.id for shop in shops]
-            master_id = master.id
+                for shop in shops:  # the rules are set before the first imports, whose syncs start the propagation
+                    for kind in ("products", "orders"):  # what the pool needs
+                        start_import(live_db.session, shop, kind, actor_id=None)
+                    live_db.session.commit()
+                ids = [shop.id for shop in shops]
+                master_id = master.id
+            phases.done("setup")
+            active = list(ACTIVE_STATUSES)
 
-        env = worker_env(test_config, HUB_IMPORT_BATCH_SIZE=200, HUB_LEASE_SECONDS=10)
-        workers = [start_worker(env, *QUEUES) for _ in range(2)]
-        scheduling = threading.Event()
+            def settled():
+                return hub.scalar("SELECT count(*) FROM sync_runs WHERE status = ANY(:a) "  # not a nightly job
+                                  "AND (mode <> 'job' OR kind = 'master_apply')", a=active) == 0
 
-        def scheduler():
-            while not scheduling.is_set():
-                tick(app)
-                scheduling.wait(1.0)
+            def quiet():
+                """Every webhook the shops sent has been answered and read, and nothing runs."""
+                hooks = sandbox.state()["webhooks"]
+                return (settled() and hooks["emitted"] == hooks["dropped"] + hooks["delivered"] + hooks["gave_up"]
+                        and hub.scalar("SELECT count(*) FROM webhook_events WHERE processed_at IS NULL") == 0
+                        and settled())
 
-        ticker = threading.Thread(target=scheduler, daemon=True)
-        ticker.start()
-        probe = PushProbe(test_config.DATABASE_URL, master_id)
-        watch = create_engine(test_config.DATABASE_URL)
-
-        def scalar(sql, **params):
-            with watch.connect() as conn:
-                return conn.execute(text(sql), params).scalar()
-
-        def waiting(predicate, timeout, what):
-            """wait_for, and on a timeout the latest runs, to see what kept the hub busy."""
-            try:
-                wait_for(predicate, timeout=timeout, every=0.5, what=what)
-            except AssertionError:
-                with watch.connect() as conn:
-                    for row in conn.execute(text("SELECT id, shop_id, kind, mode, status, attempt, created_at, "
-                                                 "error, stats FROM sync_runs ORDER BY id DESC LIMIT 40")):
-                        print(row)
-                raise
-
-        try:
             # the first imports, then the first propagation, all on their own
-            wait_for(lambda: scalar("SELECT count(*) FROM sync_runs WHERE mode = 'snapshot' AND status = 'succeeded'")
-                     == 6, timeout=180, every=0.5, what="the first full imports")
-            wait_for(lambda: scalar("SELECT count(*) FROM master_variant_pairs WHERE following_since IS NOT NULL "
-                                    "AND master_code IS NOT NULL") > 0
-                     and scalar("SELECT count(*) FROM sync_runs WHERE kind = 'master_apply' AND status = ANY(:a)",
-                                a=list(ACTIVE_STATUSES)) == 0, timeout=120, every=0.5, what="the first propagation")
+            hub.waiting(lambda: hub.scalar("SELECT count(*) FROM sync_runs WHERE mode = 'snapshot' "
+                                           "AND status = 'succeeded'") == 6, timeout=180, what="the first full imports")
+            phases.done("first imports")
+            hub.waiting(lambda: hub.scalar("SELECT count(*) FROM master_variant_pairs "
+                                           "WHERE following_since IS NOT NULL AND master_code IS NOT NULL") > 0
+                        and hub.scalar("SELECT count(*) FROM sync_runs WHERE kind = 'master_apply' "
+                                       "AND status = ANY(:a)", a=active) == 0,
+                        timeout=120, what="the first propagation")
+            phases.done("first propagation")
             initial = _supplies(sandbox, 0, 1)
             sandbox.set_faults(error_500_rate=0.05, webhook_drop_rate=0.33)
-            probe.start()
+            probe = hub.watching(PushProbe(test_config.DATABASE_URL, master_id))
             admin_moves: dict[str, Decimal] = defaultdict(Decimal)
             made: dict[int, list[str]] = defaultdict(list)
             deadline = time.monotonic() + CHURN_SECONDS
@@ -193,39 +159,29 @@ def test_followers_converge_on_the_master_and_no_sold_unit_is_lost(app, test_con
                     if move["stockId"] == 1:
                         admin_moves[move["productCode"]] += Decimal(str(move["amountChange"]))
                     if move["amountChange"]:
-                        probe.expect(move["productCode"], changed_at)
+                        probe.expect([move["productCode"]], changed_at)
                 for index in (1, 2):
                     made[index] += sandbox.mutate(shop=sandbox.shops[index]["eshop_id"],
                                                   orders_created=1)["orders_created"]
                 call += 1
                 time.sleep(0.5)
             sandbox.reset_faults()
-
-            def settled():
-                return scalar("SELECT count(*) FROM sync_runs WHERE status = ANY(:a) "  # not a nightly job
-                              "AND (mode <> 'job' OR kind = 'master_apply')", a=list(ACTIVE_STATUSES)) == 0
-
-            waiting(settled, timeout=120, what="the hub to settle")
+            phases.done("churn")
+            hub.waiting(settled, timeout=120, what="the hub to settle")
+            phases.done("settle")
             # one more sync of every stream of every shop (a dropped webhook's change is caught by the interval's
             # reconcile in production; here it is asked for at once), then the propagation that follows
-            after = datetime.now(UTC) - timedelta(seconds=1)
-            with app.app_context():
-                for shop_id in ids:
-                    shop = _db.session.get(Shop, shop_id)
-                    for stream in ("orders", "products", "stock"):
-                        request_sync(_db.session, shop, stream)
-                        _db.session.commit()  # one mark per transaction, as webhooks do: workers lock these rows too
-                _db.session.commit()
-            waiting(lambda: scalar("SELECT count(DISTINCT (shop_id, kind)) FROM sync_runs WHERE mode = 'changes' "
-                                   "AND kind IN ('orders', 'products', 'stock') AND created_at >= :t "
-                                   "AND status = 'succeeded'", t=after) == 9 and settled(),
-                    timeout=180, what="the final syncs and propagation")
-            time.sleep(3)  # the stock movements of the last pushes come back
-            waiting(settled, timeout=120, what="the last propagation")
-            scheduling.set()
-            ticker.join()
-            probe.stop.set()
-            probe.join()
+            after = request_final_syncs(app, ids, STREAMS)
+            hub.waiting(lambda: hub.scalar("SELECT count(DISTINCT (shop_id, kind)) FROM sync_runs "
+                                           "WHERE mode = 'changes' AND kind = ANY(:k) AND created_at >= :t "
+                                           "AND status = 'succeeded'", k=list(STREAMS), t=after) == 9 and settled(),
+                        timeout=180, what="the final syncs and propagation")
+            phases.done("final syncs")
+            # the stock movements of the last pushes come back as webhooks: read, and propagated if need be
+            hub.waiting(quiet, timeout=120, what="the last pushes' webhooks and the last propagation")
+            phases.done("last propagation")
+            hub.stop_scheduler()
+            probe.finish()
 
             master_now = _supplies(sandbox, 0, 1)
             master_total = defaultdict(Decimal)
@@ -244,12 +200,6 @@ def test_followers_converge_on_the_master_and_no_sold_unit_is_lost(app, test_con
                         sold[code] += Decimal(amount)
                 currency = currency_of(session, session.get(Shop, seller.id), session.get(Shop, master_id))
                 master_currency = session.get(Shop, master_id).currency
-        finally:
-            scheduling.set()
-            probe.stop.set()
-            for worker in workers:
-                stop_worker(worker)
-            watch.dispose()
 
         # the pool: the master's main warehouse lost exactly what every shop sold, besides the admin's moves
         expected_master = {code: initial[code] + admin_moves[code] - sold[code] for code in initial}
@@ -281,12 +231,11 @@ def test_followers_converge_on_the_master_and_no_sold_unit_is_lost(app, test_con
                 for row in _db.session.execute(text(
                         "SELECT id, shop_id, kind, status, stats FROM sync_runs ORDER BY id DESC LIMIT 15")):
                     print(row)
-        lags = sorted(probe.lags) or [float("nan")]
-        print(f"\nmaster convergence: {call} churn calls over {CHURN_SECONDS:.0f} s, {sum(sold.values())} units sold, "
+        phases.done("compare")
+        print(f"\n{phases.summary()}")
+        print(f"master convergence: {call} churn calls over {CHURN_SECONDS:.0f} s, {sum(sold.values())} units sold, "
               f"{len(pairs)} pairs; master changes pushed to every follower {len(probe.lags)}, never "
-              f"{len(probe.pending)}; lag p50 {statistics.median(lags):.2f} s, "
-              f"p95 {lags[max(0, int(len(lags) * 0.95) - 1)]:.2f} s, worst {lags[-1]:.2f} s; "
-              f"differences {len(differences)}, units lost {len(lost)}")
+              f"{len(probe.pending)}; {probe.summary()}; differences {len(differences)}, units lost {len(lost)}")
         assert sum(sold.values()) > 0
         assert not lost, lost
         assert differences == [], differences[:20]
