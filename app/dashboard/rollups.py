@@ -30,6 +30,7 @@ import psycopg
 from app.imports.hooks import ORDERS_LOCK
 
 DEFAULT_ZONE = "Europe/Prague"
+CANCELLED = "cancelled"
 NOT_SALES = ("cancelled", "refunded", "failed")
 PRODUCT_LINES = ("product", "bazar", "service", "product-set")
 
@@ -127,7 +128,8 @@ delta AS MATERIALIZED (
 
 @dataclass(frozen=True)
 class Rollup:
-    """A day table and its month table: keys after shop_id and the day / month, and what the delta adds."""
+    """A day table and its month table (and, for the products, a year table of sales): keys after shop_id and
+    the day / month / year, and what the delta adds."""
 
     days: str
     months: str
@@ -135,30 +137,46 @@ class Rollup:
     source: str  # FROM: the delta rows (one per order and sign), unfolded as this rollup needs
     sums: tuple[tuple[str, str], ...]  # (column, signed sum of the delta): the first is `orders`
     labels: tuple[tuple[str, str], ...] = ()  # (column, descriptive value of the added rows)
+    # Sales per year (orders not cancelled, so without the status): what a long range reads for its whole years.
+    years: str | None = None
+    year_keys: str = ""
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return (self.days, self.months, *((self.years,) if self.years else ()))
 
     def upserts(self) -> str:
-        """The delta grouped per day once; the day rows and the month rows moved by it, each table's rows in the
-        order of its key (writers of one shop take turns on the orders lock and two shops never share a row, so
-        the order is not needed today; it keeps any two writers that ever meet from locking rows in a circle)."""
+        """The delta grouped per day once; the rows of each period moved by it, each table's rows in the order of
+        its key (writers of one shop take turns on the orders lock and two shops never share a row, so the order
+        is not needed today; it keeps any two writers that ever meet from locking rows in a circle)."""
         sums, labels = [c for c, _ in self.sums], [c for c, _ in self.labels]
         grouped = ", ".join(f"{value} AS {column}" for column, value in (*self.sums, *self.labels))
         per_day = f""", {self.days}_delta AS MATERIALIZED (
     SELECT day, month, {self.keys}, {grouped} FROM {self.source} GROUP BY day, month, {self.keys})"""  # noqa: S608
         # What cancels out writes nothing.
         days = (", ".join([*sums, *labels]), "WHERE " + " OR ".join(f"{c} <> 0" for c in sums))
-        months = (", ".join([*(f"sum({c})" for c in sums), *(f"max({c})" for c in labels)]),
-                  f"GROUP BY month, {self.keys} HAVING " + " OR ".join(f"sum({c}) <> 0" for c in sums))
-        return per_day + self._upsert(self.days, "day", *days) + self._upsert(self.months, "month", *months)
+        summed = ", ".join([*(f"sum({c})" for c in sums), *(f"max({c})" for c in labels)])
+        moved = " OR ".join(f"sum({c}) <> 0" for c in sums)
+        upserts = (per_day + self._upsert(self.days, "day", self.keys, *days)
+                   + self._upsert(self.months, "month", self.keys, summed,
+                                  f"GROUP BY month, {self.keys} HAVING {moved}"))
+        if self.years:
+            upserts += self._upsert(self.years, "year", self.year_keys, summed,
+                                    f"WHERE status <> '{CANCELLED}' GROUP BY year, {self.year_keys} HAVING {moved}",
+                                    "*, date_trunc('year', month)::date AS year")
+        return upserts
 
-    def _upsert(self, table: str, period: str, values: str, which: str) -> str:
+    def _upsert(self, table: str, period: str, keys: str, values: str, which: str, source: str = "*") -> str:
         """Returns the place (ctid) of each row it left without orders, for EMPTIED."""
         columns = ", ".join(column for column, _ in (*self.sums, *self.labels))
         updates = ", ".join([*(f"{c} = r.{c} + EXCLUDED.{c}" for c, _ in self.sums),
                              *(f"{c} = coalesce(EXCLUDED.{c}, r.{c})" for c, _ in self.labels)])
+        ordered = ", ".join(f'{key} COLLATE "C"' for key in keys.split(", "))  # any fixed order; the cheapest
         return f""", {table}_moved AS (
-    INSERT INTO {table} AS r (shop_id, {period}, {self.keys}, {columns})
-    SELECT %(shop_id)s, {period}, {self.keys}, {values} FROM {self.days}_delta {which} ORDER BY {period}, {self.keys}
-    ON CONFLICT (shop_id, {period}, {self.keys}) DO UPDATE SET {updates}
+    INSERT INTO {table} AS r (shop_id, {period}, {keys}, {columns})
+    SELECT %(shop_id)s, {period}, {keys}, {values} FROM (SELECT {source} FROM {self.days}_delta) d {which}
+    ORDER BY {period}, {ordered}
+    ON CONFLICT (shop_id, {period}, {keys}) DO UPDATE SET {updates}
     RETURNING r.ctid, r.orders)"""  # noqa: S608 (constant names)
 
 
@@ -178,9 +196,10 @@ ROLLUPS = (
            (("orders", "sum(sign)"), ("quantity", "sum(sign * quantity)"),
             ("revenue_with_vat", "sum(sign * line_with_vat)"),
             ("revenue_without_vat", "sum(sign * line_without_vat)")),
-           (("product_guid", "max(guid) FILTER (WHERE sign > 0)"), ("name", "max(name) FILTER (WHERE sign > 0)"))),
+           (("product_guid", "max(guid) FILTER (WHERE sign > 0)"), ("name", "max(name) FILTER (WHERE sign > 0)")),
+           years="sales_product_years", year_keys="currency, code"),
 )
-TABLES = tuple(table for rollup in ROLLUPS for table in (rollup.days, rollup.months))
+TABLES = tuple(table for rollup in ROLLUPS for table in rollup.tables)
 # Every rollup moved by the `delta` rows. The statement ends by handing back, per table, the rows it left without
 # orders (for EMPTIED) and the planner settings _begin changed (restored here: this statement is planned already).
 UPSERTS = "".join(rollup.upserts() for rollup in ROLLUPS)
