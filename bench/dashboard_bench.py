@@ -91,7 +91,7 @@ def load_data(args) -> object:
         with app.app_context(), db.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text(
                 "VACUUM (ANALYZE) products, product_variants, sales_days, sales_months, sales_method_days, "
-                "sales_method_months, sales_product_days, sales_product_months"))
+                "sales_method_months, sales_product_days, sales_product_months, sales_product_years"))
         print(f"  loaded in {time.monotonic() - started:.0f} s", flush=True)
     else:
         print("  data already loaded at this size (use --reload to load again)", flush=True)
@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         from app.extensions import db
 
         for table in ("orders", "sales_days", "sales_months", "sales_product_days", "sales_product_months",
-                      "sales_method_days", "customers", "products"):
+                      "sales_product_years", "sales_method_days", "customers", "products"):
             rows = db.session.execute(text("SELECT reltuples::bigint FROM pg_class WHERE relname = :t"),
                                       {"t": table}).scalar()
             print(f"  {table:22s} ~{rows:,} rows")
