@@ -148,8 +148,10 @@ def product_sales_sql(start: date, end: date, revenue: str) -> tuple[str, dict]:
             "WHERE shop_id = ANY(:shops) AND {where} GROUP BY shop_id, currency, code")
     sales = "status <> 'cancelled' AND "
     parts = [part.format(revenue=revenue, table="sales_product_days", where=sales + "day = ANY(:p_days)"),
-             part.format(revenue=revenue, table="sales_product_months", where=sales + (
-                 "(month >= :p_first AND month < :p_years OR month >= :p_years_end AND month < :p_stop)")),
+             part.format(revenue=revenue, table="sales_product_months",
+                         where=sales + "month >= :p_first AND month < :p_years"),
+             part.format(revenue=revenue, table="sales_product_months",
+                         where=sales + "month >= :p_years_end AND month < :p_stop"),
              part.format(revenue=revenue, table="sales_product_years",
                          where="year >= :p_years AND year < :p_years_end")]
     params = {"p_days": _days(start, first) + _days(stop, end + timedelta(days=1)), "p_first": first,
