@@ -134,15 +134,16 @@ def _whole_years(first: date, stop: date) -> tuple[date, date]:
     return (start, end) if start < end else (stop, stop)
 
 
-def product_sales_sql(start: date, end: date, revenue: str) -> tuple[str, dict]:
+def product_sales_sql(start: date, end: date, revenue: str, whole_years: bool = True) -> tuple[str, dict]:
     """(shop_id, currency, code, product_guid, name, quantity, revenue) rows of the product lines of orders not
     cancelled made in [start, end], summed per shop, currency and code within each part: whole years from the
     year rollup, the other whole months from the month rollup, the edge days from the day rollup, each by its
-    key. A two-year range reads at most a year, 22 months and 60 days of rows, not 24 months of them."""
+    key. A two-year range reads at most a year, 22 months and 60 days of rows, not 24 months of them.
+    (`whole_years` False: months only, as before the year rollup, which the dashboard bench compares.)"""
     first, stop = _whole_months(start, end)
     if first == stop:  # no whole month: every day from the day rollup
         first = stop = end + timedelta(days=1)
-    years = _whole_years(first, stop)
+    years = _whole_years(first, stop) if whole_years else (stop, stop)
     part = ("SELECT shop_id, currency, code, max(product_guid) AS product_guid, max(name) AS name, "
             "sum(quantity) AS quantity, sum({revenue}) AS revenue FROM {table} "
             "WHERE shop_id = ANY(:shops) AND {where} GROUP BY shop_id, currency, code")
@@ -159,11 +160,12 @@ def product_sales_sql(start: date, end: date, revenue: str) -> tuple[str, dict]:
     return " UNION ALL ".join(parts), params
 
 
-def top_products(session: Session, shop_ids: list[int], start: date, end: date, revenue: str, limit: int = 10):
+def top_products(session: Session, shop_ids: list[int], start: date, end: date, revenue: str, limit: int = 10,
+                 whole_years: bool = True):
     """Per order currency, the products with the highest revenue (`revenue`: a revenue column), and categories:
     the range's product sums read once, both rankings from them in the same query."""
     assert revenue in ("revenue_with_vat", "revenue_without_vat")
-    inner, params = product_sales_sql(start, end, revenue)
+    inner, params = product_sales_sql(start, end, revenue, whole_years)
     params.update(shops=shop_ids, limit=limit)
     rows = session.execute(text(f"""
         WITH r AS MATERIALIZED (
