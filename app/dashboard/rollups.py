@@ -6,6 +6,9 @@ order adds to the rollups is kept beside them (`sales_order_facts`: its shop day
 methods, first-sale flag and product lines), so a change moves the rollups by the difference alone: the
 touched orders' old facts subtracted, their new facts added, one grouped upsert per rollup table. The cost is
 the batch's orders, never the other orders of their days; an order imported again unchanged writes nothing.
+Products also have a year table of their sales (cancelled orders left out), moved by the same statement, so a
+long range's top products read whole years there. A row the change leaves without orders is deleted by its
+place (the upsert's RETURNING), never looked for among the other rows of its days.
 
 New vs returning customers: an order of a registered customer (customer_guid) that counts as a sale (not
 cancelled, refunded or failed, as customer metrics count) is "new" when no earlier sale of that customer

@@ -66,4 +66,5 @@ def upgrade():
 
 
 def downgrade():
+    op.execute("ALTER TABLE sales_product_months RESET (fillfactor)")
     op.drop_table('sales_product_years')
