@@ -136,12 +136,34 @@ class SalesMethodMonth(Base):
 
 class SalesProductMonth(Base):
     __tablename__ = "sales_product_months"
-    __table_args__ = (PrimaryKeyConstraint("shop_id", "month", "currency", "status", "code"),)
+    __table_args__ = (PrimaryKeyConstraint("shop_id", "month", "currency", "status", "code"),
+                      {"postgresql_with": {"fillfactor": 70}})
 
     shop_id: Mapped[int] = mapped_column(BigInteger)
     month: Mapped[date] = mapped_column(Date)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(64))
+    product_guid: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column(Numeric(16, 3))
+    orders: Mapped[int] = mapped_column(Integer)
+    revenue_with_vat: Mapped[Decimal] = mapped_column(Money)
+    revenue_without_vat: Mapped[Decimal] = mapped_column(Money)
+
+
+class SalesProductYear(Base):
+    """Product lines of orders not cancelled (the top products' sales) per calendar year of shop days: a long
+    range reads its whole years from here, its other whole months from the month rollup, its edge days from the
+    day rollup."""
+
+    __tablename__ = "sales_product_years"
+    __table_args__ = (PrimaryKeyConstraint("shop_id", "year", "currency", "code"),
+                      {"postgresql_with": {"fillfactor": 70}})  # updated by most batches: room for HOT updates
+
+    shop_id: Mapped[int] = mapped_column(BigInteger)
+    year: Mapped[date] = mapped_column(Date)  # its first day
+    currency: Mapped[str] = mapped_column(String(3))
     code: Mapped[str] = mapped_column(String(64))
     product_guid: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str | None] = mapped_column(Text)

@@ -127,14 +127,45 @@ def method_rows(session: Session, shop_ids: list[int], span: Span, by_shop: bool
                  "AND status <> 'cancelled'", f"{grouped}currency, kind, method")
 
 
-def top_products(session: Session, shop_ids: list[int], start: date, end: date, revenue: str, limit: int = 10):
+def _whole_years(first: date, stop: date) -> tuple[date, date]:
+    """[from, to): the calendar years entirely inside the months [first, stop); none: (stop, stop)."""
+    start = first if (first.month, first.day) == (1, 1) else date(first.year + 1, 1, 1)
+    end = date(stop.year, 1, 1)
+    return (start, end) if start < end else (stop, stop)
+
+
+def product_sales_sql(start: date, end: date, revenue: str, whole_years: bool = True) -> tuple[str, dict]:
+    """(shop_id, currency, code, product_guid, name, quantity, revenue) rows of the product lines of orders not
+    cancelled made in [start, end], summed per shop, currency and code within each part: whole years from the
+    year rollup, the other whole months from the month rollup, the edge days from the day rollup, each by its
+    key. A two-year range reads at most a year, 22 months and 60 days of rows, not 24 months of them.
+    (`whole_years` False: months only, as before the year rollup, which the dashboard bench compares.)"""
+    first, stop = _whole_months(start, end)
+    if first == stop:  # no whole month: every day from the day rollup
+        first = stop = end + timedelta(days=1)
+    years = _whole_years(first, stop) if whole_years else (stop, stop)
+    part = ("SELECT shop_id, currency, code, max(product_guid) AS product_guid, max(name) AS name, "
+            "sum(quantity) AS quantity, sum({revenue}) AS revenue FROM {table} "
+            "WHERE shop_id = ANY(:shops) AND {where} GROUP BY shop_id, currency, code")
+    sales = "status <> 'cancelled' AND "
+    parts = [part.format(revenue=revenue, table="sales_product_days", where=sales + "day = ANY(:p_days)"),
+             part.format(revenue=revenue, table="sales_product_months",
+                         where=sales + "month >= :p_first AND month < :p_years"),
+             part.format(revenue=revenue, table="sales_product_months",
+                         where=sales + "month >= :p_years_end AND month < :p_stop"),
+             part.format(revenue=revenue, table="sales_product_years",
+                         where="year >= :p_years AND year < :p_years_end")]
+    params = {"p_days": _days(start, first) + _days(stop, end + timedelta(days=1)), "p_first": first,
+              "p_stop": stop, "p_years": years[0], "p_years_end": years[1]}
+    return " UNION ALL ".join(parts), params
+
+
+def top_products(session: Session, shop_ids: list[int], start: date, end: date, revenue: str, limit: int = 10,
+                 whole_years: bool = True):
     """Per order currency, the products with the highest revenue (`revenue`: a revenue column), and categories:
     the range's product sums read once, both rankings from them in the same query."""
     assert revenue in ("revenue_with_vat", "revenue_without_vat")
-    inner, params = Span("p", start, end, "range").sql(
-        "sales_product_days", "sales_product_months",
-        f"shop_id, currency, code, max(product_guid) AS product_guid, max(name) AS name, "
-        f"sum(quantity) AS quantity, sum({revenue}) AS revenue", "AND status <> 'cancelled'", "shop_id, currency, code")
+    inner, params = product_sales_sql(start, end, revenue, whole_years)
     params.update(shops=shop_ids, limit=limit)
     rows = session.execute(text(f"""
         WITH r AS MATERIALIZED (

@@ -6,6 +6,9 @@ order adds to the rollups is kept beside them (`sales_order_facts`: its shop day
 methods, first-sale flag and product lines), so a change moves the rollups by the difference alone: the
 touched orders' old facts subtracted, their new facts added, one grouped upsert per rollup table. The cost is
 the batch's orders, never the other orders of their days; an order imported again unchanged writes nothing.
+Products also have a year table of their sales (cancelled orders left out), moved by the same statement, so a
+long range's top products read whole years there. A row the change leaves without orders is deleted by its
+place (the upsert's RETURNING), never looked for among the other rows of its days.
 
 New vs returning customers: an order of a registered customer (customer_guid) that counts as a sale (not
 cancelled, refunded or failed, as customer metrics count) is "new" when no earlier sale of that customer
@@ -30,6 +33,7 @@ import psycopg
 from app.imports.hooks import ORDERS_LOCK
 
 DEFAULT_ZONE = "Europe/Prague"
+CANCELLED = "cancelled"
 NOT_SALES = ("cancelled", "refunded", "failed")
 PRODUCT_LINES = ("product", "bazar", "service", "product-set")
 
@@ -127,7 +131,8 @@ delta AS MATERIALIZED (
 
 @dataclass(frozen=True)
 class Rollup:
-    """A day table and its month table: keys after shop_id and the day / month, and what the delta adds."""
+    """A day table and its month table (and, for the products, a year table of sales): keys after shop_id and
+    the day / month / year, and what the delta adds."""
 
     days: str
     months: str
@@ -135,28 +140,47 @@ class Rollup:
     source: str  # FROM: the delta rows (one per order and sign), unfolded as this rollup needs
     sums: tuple[tuple[str, str], ...]  # (column, signed sum of the delta): the first is `orders`
     labels: tuple[tuple[str, str], ...] = ()  # (column, descriptive value of the added rows)
+    # Sales per year (orders not cancelled, so without the status): what a long range reads for its whole years.
+    years: str | None = None
+    year_keys: str = ""
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return (self.days, self.months, *((self.years,) if self.years else ()))
 
     def upserts(self) -> str:
-        """The delta grouped per day once; the day rows and the month rows moved by it. No order of rows is
-        needed: writers of one shop take turns (the orders lock), and two shops never share a row."""
+        """The delta grouped per day once; the rows of each period moved by it, each table's rows in the order of
+        its key (writers of one shop take turns on the orders lock and two shops never share a row, so the order
+        is not needed today; it keeps any two writers that ever meet from locking rows in a circle)."""
         sums, labels = [c for c, _ in self.sums], [c for c, _ in self.labels]
         grouped = ", ".join(f"{value} AS {column}" for column, value in (*self.sums, *self.labels))
         per_day = f""", {self.days}_delta AS MATERIALIZED (
     SELECT day, month, {self.keys}, {grouped} FROM {self.source} GROUP BY day, month, {self.keys})"""  # noqa: S608
         # What cancels out writes nothing.
         days = (", ".join([*sums, *labels]), "WHERE " + " OR ".join(f"{c} <> 0" for c in sums))
-        months = (", ".join([*(f"sum({c})" for c in sums), *(f"max({c})" for c in labels)]),
-                  f"GROUP BY month, {self.keys} HAVING " + " OR ".join(f"sum({c}) <> 0" for c in sums))
-        return per_day + self._upsert(self.days, "day", *days) + self._upsert(self.months, "month", *months)
+        summed = ", ".join([*(f"sum({c})" for c in sums), *(f"max({c})" for c in labels)])
+        moved = " OR ".join(f"sum({c}) <> 0" for c in sums)
+        upserts = (per_day + self._upsert(self.days, "day", self.keys, *days)
+                   + self._upsert(self.months, "month", self.keys, summed,
+                                  f"GROUP BY month, {self.keys} HAVING {moved}"))
+        if self.years:
+            upserts += self._upsert(self.years, "year", self.year_keys, summed,
+                                    f"WHERE status <> '{CANCELLED}' GROUP BY year, {self.year_keys} HAVING {moved}",
+                                    "*, date_trunc('year', month)::date AS year")
+        return upserts
 
-    def _upsert(self, table: str, period: str, values: str, which: str) -> str:
+    def _upsert(self, table: str, period: str, keys: str, values: str, which: str, source: str = "*") -> str:
+        """Returns the place (ctid) of each row it left without orders, for EMPTIED."""
         columns = ", ".join(column for column, _ in (*self.sums, *self.labels))
         updates = ", ".join([*(f"{c} = r.{c} + EXCLUDED.{c}" for c, _ in self.sums),
                              *(f"{c} = coalesce(EXCLUDED.{c}, r.{c})" for c, _ in self.labels)])
+        ordered = ", ".join(f'{key} COLLATE "C"' for key in keys.split(", "))  # any fixed order; the cheapest
         return f""", {table}_moved AS (
-    INSERT INTO {table} AS r (shop_id, {period}, {self.keys}, {columns})
-    SELECT %(shop_id)s, {period}, {self.keys}, {values} FROM {self.days}_delta {which}
-    ON CONFLICT (shop_id, {period}, {self.keys}) DO UPDATE SET {updates})"""  # noqa: S608 (constant names)
+    INSERT INTO {table} AS r (shop_id, {period}, {keys}, {columns})
+    SELECT %(shop_id)s, {period}, {keys}, {values} FROM (SELECT {source} FROM {self.days}_delta) d {which}
+    ORDER BY {period}, {ordered}
+    ON CONFLICT (shop_id, {period}, {keys}) DO UPDATE SET {updates}
+    RETURNING r.ctid, r.orders)"""  # noqa: S608 (constant names)
 
 
 ROLLUPS = (
@@ -175,13 +199,16 @@ ROLLUPS = (
            (("orders", "sum(sign)"), ("quantity", "sum(sign * quantity)"),
             ("revenue_with_vat", "sum(sign * line_with_vat)"),
             ("revenue_without_vat", "sum(sign * line_without_vat)")),
-           (("product_guid", "max(guid) FILTER (WHERE sign > 0)"), ("name", "max(name) FILTER (WHERE sign > 0)"))),
+           (("product_guid", "max(guid) FILTER (WHERE sign > 0)"), ("name", "max(name) FILTER (WHERE sign > 0)")),
+           years="sales_product_years", year_keys="currency, code"),
 )
-TABLES = tuple((table, period) for rollup in ROLLUPS
-               for table, period in ((rollup.days, "day"), (rollup.months, "month")))
-# Every rollup moved by the `delta` rows, and the days and months they moved (for EMPTIED).
+TABLES = tuple(table for rollup in ROLLUPS for table in rollup.tables)
+# Every rollup moved by the `delta` rows. The statement ends by handing back, per table, the rows it left without
+# orders (for EMPTIED) and the planner settings _begin changed (restored here: this statement is planned already).
 UPSERTS = "".join(rollup.upserts() for rollup in ROLLUPS)
-MOVED = " SELECT array_agg(DISTINCT day), array_agg(DISTINCT month) FROM delta"
+LEFT_EMPTY = ", ".join(f"ARRAY(SELECT ctid::text FROM {table}_moved WHERE orders = 0)"  # noqa: S608 (constant)
+                      for table in TABLES)
+MOVED = f" SELECT {LEFT_EMPTY}, set_config('jit', %(jit)s, true), set_config('enable_seqscan', %(seqscan)s, true)"
 
 
 def _expand(sql: str) -> str:
@@ -205,12 +232,13 @@ def _change_sql() -> str:
 
 
 CHANGE_SQL = _change_sql()
-# A key whose orders all left is no row (the rollups hold only what some order makes).
+# A key whose orders all left is no row (the rollups hold only what some order makes). Only the rows the
+# statement just moved to zero are looked at, by their place: this transaction holds their row locks since, so
+# no one else can have moved them (and `orders = 0` is checked again all the same).
 EMPTIED_ROWS = ", ".join(
-    f"{table} AS (DELETE FROM {table} WHERE shop_id = %(shop_id)s AND {period} = ANY(%({period})s) AND orders = 0)"  # noqa: S608
-    for table, period in TABLES)
-EMPTIED = (f"WITH {EMPTIED_ROWS} SELECT set_config('jit', %(jit)s, true), "
-           "set_config('enable_seqscan', %(seqscan)s, true)")
+    f"{table} AS (DELETE FROM {table} WHERE ctid = ANY(%({table})s::tid[]) AND orders = 0)"  # noqa: S608
+    for table in TABLES)
+EMPTIED = f"WITH {EMPTIED_ROWS} SELECT 1"
 
 
 @cache
@@ -223,7 +251,7 @@ def _valid_zone(name: str | None) -> str:
 
 
 def _begin(cursor: psycopg.Cursor, shop_id: int) -> dict:
-    """The shop's lock taken, its zone, and for the statements that follow (restored by EMPTIED) JIT and
+    """The shop's lock taken, its zone, and for the statement that follows (which restores them) JIT and
     sequential scans off, as one round trip. Every read of the hook is an index probe per order or customer;
     the planner knows nothing of the CTEs and, in an import, little of tables that were empty when last
     analyzed, so it would scan growing tables once per order, or compile for seconds what takes milliseconds."""
@@ -235,9 +263,12 @@ def _begin(cursor: psycopg.Cursor, shop_id: int) -> dict:
 
 
 def _apply(cursor: psycopg.Cursor, sql: str, params: dict) -> None:
+    """The change, then (only when some row was left without orders) those rows deleted: the usual import
+    batch, of orders new or changed within their status, is one statement."""
     cursor.execute(sql, params)
-    days, months = cursor.fetchone()
-    cursor.execute(EMPTIED, {**params, "day": days or [], "month": months or []})
+    emptied = dict(zip(TABLES, cursor.fetchone()[:len(TABLES)], strict=True))
+    if any(emptied.values()):
+        cursor.execute(EMPTIED, emptied)
 
 
 def shop_zone(cursor: psycopg.Cursor, shop_id: int) -> str:
@@ -271,6 +302,6 @@ def rebuild_shop(cursor: psycopg.Cursor, shop_id: int) -> None:
     """Every fact and rollup row of the shop from its orders (the backfill; run inside a transaction)."""
     base = _begin(cursor, shop_id)
     cursor.execute("DELETE FROM sales_order_facts WHERE shop_id = %(shop_id)s", base)
-    for table, _ in TABLES:
+    for table in TABLES:
         cursor.execute(f"DELETE FROM {table} WHERE shop_id = %(shop_id)s", base)  # noqa: S608 (constant)
     _apply(cursor, REBUILD, base)

@@ -124,3 +124,43 @@ def test_two_status_changes_over_two_shops_lock_them_in_one_order(two_shops, mon
     with Session(engine) as session:
         assert session.execute(text("SELECT count(*) FROM orders WHERE status = 'cancelled'")).scalar() == 12
         assert_rollups_match_orders(session, shop_ids)
+
+
+def test_imports_of_two_shops_never_wait_for_each_other(two_shops):
+    """Two shops' import batches over the same days, months, years, codes, currencies and customer guids, with
+    late changes that empty rollup rows and move first sales: the rollup hook locks only its own shop's rows
+    (the orders it reads of any shop are plain reads), so the second batch commits while the first still holds
+    everything it locked. A wait for the other shop would hit the lock timeout (no waiting for a deadlock
+    check)."""
+    engine, _, shop_ids = two_shops
+    first_written, second_done = threading.Event(), threading.Event()
+
+    def batch(shop_id: int) -> list[dict]:
+        with Session(engine) as session:
+            customers = session.execute(text("SELECT DISTINCT customer_guid FROM orders WHERE shop_id = :shop"),
+                                        {"shop": shop_id}).scalars().all()
+        assert customers
+        earlier = [order_json(utc(2025, 8, 1, 0, 30), customer=guid) for guid in customers]  # new first sales
+        return earlier + [order_json(utc(2025, 8, 1 + n, 12), customer="c0", status="cancelled",
+                                     items=[("P1", "1.000", "121.00"), ("P2", "2.000", "50.00")]) for n in range(3)]
+
+    def import_first():
+        with Session(engine) as session:
+            session.execute(text("SET LOCAL lock_timeout = '5s'"))
+            write_orders(session, SimpleNamespace(id=shop_ids[0]), batch(shop_ids[0]))
+            first_written.set()
+            assert second_done.wait(20), "the other shop's import waited for this one"
+            session.commit()
+
+    def import_second():
+        assert first_written.wait(20)
+        with Session(engine) as session:
+            session.execute(text("SET LOCAL lock_timeout = '5s'"))
+            write_orders(session, SimpleNamespace(id=shop_ids[1]), batch(shop_ids[1]))
+            session.commit()
+        second_done.set()
+
+    _run_both(import_first, import_second)
+    with Session(engine) as session:
+        assert session.execute(text("SELECT count(*) FROM orders")).scalar() == 2 * (6 + 2 + 3)
+        assert_rollups_match_orders(session, shop_ids)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from app.channels.base import Deletion
-from app.dashboard.queries import Span, method_rows, sales_rows, sales_summary
+from app.dashboard.queries import Span, method_rows, sales_rows, sales_summary, top_products
 from app.dashboard.rollups import rebuild_shop
 from app.orders import services
 from app.orders.models import OrderStatusChange
@@ -88,6 +88,15 @@ def assert_rollups_match_orders(session, shops: list[int]) -> None:
             f"{', '.join(f'sum({c})' for c in sums)} FROM {table} WHERE shop_id = ANY(:shops) "
             f"GROUP BY shop_id, 2, {', '.join(keys)}"), {"shops": shops}).all())
         assert kept == summed, months
+    # Product sales per year: the month rows of orders not cancelled, summed.
+    kept = set(session.execute(text(
+        "SELECT shop_id, year, currency, code, quantity, orders, revenue_with_vat, revenue_without_vat "
+        "FROM sales_product_years WHERE shop_id = ANY(:shops)"), {"shops": shops}).all())
+    summed = set(session.execute(text(
+        "SELECT shop_id, date_trunc('year', month)::date, currency, code, sum(quantity), sum(orders), "
+        "sum(revenue_with_vat), sum(revenue_without_vat) FROM sales_product_months "
+        "WHERE shop_id = ANY(:shops) AND status <> 'cancelled' GROUP BY 1, 2, 3, 4"), {"shops": shops}).all())
+    assert kept == summed, "sales_product_years"
 
 
 def random_order(rng: random.Random, shop_currency: str, start: datetime) -> dict:
@@ -135,10 +144,10 @@ def test_rollups_follow_every_kind_of_change_and_reconcile_to_the_cent(db):
     assert_rollups_match_orders(db.session, shop_ids)
 
     # Rebuilding from scratch gives the very rows the hook kept.
-    kept = {table: rollup_rows(db.session, table, shop_ids) for table in ROLLUPS}
+    kept = {table: rollup_rows(db.session, table, shop_ids) for table in (*ROLLUPS, "sales_product_years")}
     for shop in shops:
         rebuild_shop(db.session.connection().connection.driver_connection.cursor(), shop.id)
-    assert {table: rollup_rows(db.session, table, shop_ids) for table in ROLLUPS} == kept
+    assert {table: rollup_rows(db.session, table, shop_ids) for table in (*ROLLUPS, "sales_product_years")} == kept
     assert_rollups_match_orders(db.session, shop_ids)
 
     # The summary for random ranges, shops and statuses, against the orders summed in SQL.
@@ -322,3 +331,78 @@ def test_dashboard_reads_of_whole_months_and_edge_days_reconcile_to_the_cent(db)
         assert {key: tuple(value) for key, value in sales["b"].items()} == from_orders(
             chosen, first - timedelta(days=3), last)[0]
         assert {key: tuple(value) for key, value in methods.items()} == expected_methods, (n, first, last)
+
+
+def test_top_products_over_years_with_edges_mid_month_reconcile_to_the_cent(db):
+    """Top products and categories of ranges over several years (whole years from the year rollup, whole months
+    from the month rollup, edge days from the day rollup), against the order items summed in SQL, after late
+    changes that move orders out of and into the sales (cancelled) across the years."""
+    rng = random.Random(2416)
+    org = make_org(db.session)
+    shops = [make_shop(db.session, org), make_shop(db.session, org)]
+    shops[1].timezone, shops[1].currency = "America/New_York", "EUR"
+    db.session.flush()
+    db.session.execute(text("INSERT INTO products (shop_id, guid, name, default_category, content_hash, raw) "
+                            "VALUES (:shop, 'guid-P1', 'Product P1', 'Garden', '', '{}'), "
+                            "(:shop, 'guid-P2', 'Product P2', 'Tools', '', '{}')"), {"shop": shops[0].id})
+    written = {shop.id: [] for shop in shops}
+    start = utc(2023, 1, 1)
+    for _ in range(4):
+        for shop in shops:
+            batch = []
+            for _ in range(40):  # spread over three years
+                order = random_order(rng, shop.currency, start + timedelta(days=rng.randint(0, 3 * 365)))
+                batch.append(order)
+            write_orders(db.session, shop, batch)
+            written[shop.id].extend(batch)
+    for shop in shops:  # late changes: cancelled, back to completed, partly refunded
+        chosen = rng.sample(written[shop.id], 30)
+        write_orders(db.session, shop, [later(order, status=rng.choice(["cancelled", "completed", "refunded"]))
+                                        for order in chosen])
+    shop_ids = [shop.id for shop in shops]
+    assert_rollups_match_orders(db.session, shop_ids)
+    assert db.session.execute(text("SELECT count(DISTINCT year) FROM sales_product_years")).scalar() >= 3
+
+    def expected(chosen: list[int], first: date, last: date, revenue: str, limit: int) -> tuple[list, list]:
+        sums = db.session.execute(text(f"""
+            SELECT coalesce(o.currency, s.currency) AS currency, coalesce(i.code, '') AS code, i.product_guid,
+                   o.shop_id, i.amount, i.{revenue.replace('revenue', 'total')} AS revenue
+            FROM orders o JOIN shops s ON s.id = o.shop_id JOIN order_items i ON i.order_id = o.id
+            WHERE o.shop_id = ANY(:shops) AND o.deleted_at IS NULL AND coalesce(o.status, '') <> 'cancelled'
+              AND i.item_type IN ('product', 'bazar', 'service', 'product-set')
+              AND (o.creation_time AT TIME ZONE coalesce(s.timezone, 'Europe/Prague'))::date
+                  BETWEEN :first AND :last"""), {"shops": chosen, "first": first, "last": last}).all()  # noqa: S608
+        categories = dict(((shop, guid), category) for shop, guid, category in db.session.execute(text(
+            "SELECT shop_id, guid, coalesce(default_category, '') FROM products")).all())
+        products: dict = {}
+        by_category: dict = {}
+        for row in sums:
+            entry = products.setdefault((row.currency, row.code), [Decimal(0), Decimal(0)])
+            entry[0] += row.amount
+            entry[1] += row.revenue
+            category = categories.get((row.shop_id, row.product_guid), "")
+            entry = by_category.setdefault((row.currency, category), [Decimal(0), Decimal(0)])
+            entry[0] += row.amount
+            entry[1] += row.revenue
+
+        def ranked(found: dict) -> list:
+            per_currency: dict = {}
+            for (currency, key), (quantity, money) in found.items():
+                per_currency.setdefault(currency, []).append((-money, key, quantity, money))
+            return [(currency, key, quantity, money) for currency in sorted(per_currency)
+                    for _, key, quantity, money in sorted(per_currency[currency])[:limit]]
+
+        return ranked(products), ranked(by_category)
+
+    ranges = [(date(2023, 3, 17), date(2025, 11, 9)), (date(2023, 1, 1), date(2025, 12, 31)),
+              (date(2023, 12, 31), date(2025, 1, 1)), (date(2024, 2, 29), date(2024, 3, 1)),
+              (date(2023, 6, 1), date(2024, 5, 31))]
+    ranges += [(first, first + timedelta(days=rng.randint(300, 1000)))
+               for first in (date(2023, 1, 1) + timedelta(days=rng.randint(0, 400)) for _ in range(12))]
+    for first, last in ranges:
+        chosen = rng.choice([shop_ids, shop_ids[:1], shop_ids[1:]])
+        revenue = rng.choice(["revenue_with_vat", "revenue_without_vat"])
+        products, categories = top_products(db.session, chosen, first, last, revenue, limit=50)
+        want_products, want_categories = expected(chosen, first, last, revenue, 50)
+        assert [(r.currency, r.code, r.quantity, r.revenue) for r in products] == want_products, (first, last)
+        assert [(r.currency, r.category, r.quantity, r.revenue) for r in categories] == want_categories, (first, last)
