@@ -16,6 +16,7 @@ writes them all again.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import numpy as np
@@ -270,14 +271,32 @@ def write_chunk(session: Session, shop_id: int, currency: str, s: Summary, r: di
             currency = excluded.currency, fitted_at = excluded.fitted_at
     """), params)  # noqa: S608 (constant)
     lap("write: customer_analytics")
-    session.execute(text(f"""
-        UPDATE customers c SET segment = t.segment, p_active = t.table_p_active, clv = {MONEY.format("table_clv")}
-        FROM analytics_rows t
-        WHERE c.shop_id = :shop AND c.guid = t.customer_guid
-          AND (c.segment, c.p_active, c.clv)
-              IS DISTINCT FROM (t.segment, t.table_p_active, {MONEY.format("table_clv")})
-    """), params)  # noqa: S608 (constant)
+    with _lookups_by_guid(session):
+        session.execute(text(f"""
+            UPDATE customers c SET segment = t.segment, p_active = t.table_p_active,
+                                   clv = {MONEY.format("table_clv")}
+            FROM analytics_rows t
+            WHERE c.shop_id = :shop AND c.guid = t.customer_guid
+              AND (c.segment, c.p_active, c.clv)
+                  IS DISTINCT FROM (t.segment, t.table_p_active, {MONEY.format("table_clv")})
+        """), params)  # noqa: S608 (constant)
     lap("write: customers")
+
+
+@contextmanager
+def _lookups_by_guid(session: Session):
+    """Plan the next statement as one probe of `uq_customers_shop_id` (shop_id, guid) per chunk row. Left to
+    itself the planner hashes the shop's customers (a scan of the whole wide table per chunk) or merges along
+    that index from the shop's first guid to the chunk's last (the k-th chunk reads k chunks of rows): either
+    way the chunks cost more the bigger the shop, where the probes cost the chunk's size."""
+    before = session.execute(text("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
+                             ).one()
+    switch = text("SELECT set_config('enable_hashjoin', :a, true), set_config('enable_mergejoin', :b, true)")
+    session.execute(switch, {"a": "off", "b": "off"})
+    try:
+        yield
+    finally:
+        session.execute(switch, dict(zip("ab", before, strict=True)))
 
 
 def remove_unfitted(session: Session, shop_id: int, fitted_at: datetime) -> None:
