@@ -167,18 +167,26 @@ def gg_log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.nd
             + p * x * np.log(x) - (p * x + q) * np.log(x * m + v))
 
 
-def _gg_cost_terms(x: np.ndarray, m: np.ndarray):
-    """gg_log_likelihood with the gamma functions taken once per distinct x and log m, x log x precomputed."""
+def gg_mean_and_gradient(x: np.ndarray, m: np.ndarray):
+    """The mean of gg_log_likelihood and its gradient in (p, q, v), in closed form (the fit evaluates once per
+    step, not four times), with the gamma functions taken once per distinct x, log m and x log x precomputed."""
     values, index = np.unique(x, return_inverse=True)
+    per_value = np.bincount(index, minlength=len(values)) / len(x)  # share of customers per distinct x
     log_m, x_log_x, xm = np.log(m), x * np.log(x), x * m
+    mean_x_log_xm = float(np.mean(x * (log_m + np.log(x))))  # d/dp of (p x - 1) log m + p x log x
 
-    def log_likelihood(params: np.ndarray) -> np.ndarray:
+    def mean_and_gradient(params: np.ndarray) -> tuple[float, np.ndarray]:
         p, q, v = params
-        gammas = (gammaln(p * values + q) - gammaln(p * values))[index]
-        return (gammas - gammaln(q) + q * np.log(v) + (p * x - 1) * log_m + p * x_log_x
-                - (p * x + q) * np.log(xm + v))
+        px = p * values
+        log_xm_v = np.log(xm + v)
+        value = (per_value @ (gammaln(px + q) - gammaln(px)) - gammaln(q) + q * np.log(v)
+                 + np.mean((p * x - 1) * log_m + p * x_log_x - (p * x + q) * log_xm_v))
+        d_p = (per_value @ (values * (digamma(px + q) - digamma(px))) + mean_x_log_xm - np.mean(x * log_xm_v))
+        d_q = per_value @ digamma(px + q) - digamma(q) + np.log(v) - np.mean(log_xm_v)
+        d_v = q / v - np.mean((p * x + q) / (xm + v))
+        return float(value), np.array([d_p, d_q, d_v])
 
-    return log_likelihood
+    return mean_and_gradient
 
 
 def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGamma | None:
@@ -188,15 +196,17 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGamma | None:
         return None
     xs, ms = x[keep], m[keep]
     scale = float(np.mean(ms))
-    log_likelihood = _gg_cost_terms(xs, ms)
+    mean_and_gradient = gg_mean_and_gradient(xs, ms)
 
-    def cost(log_params: np.ndarray) -> float:
+    def cost(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
         params[2] *= scale
-        value = -np.mean(log_likelihood(params))
-        return float(value) if np.isfinite(value) else 1e12
+        value, gradient = mean_and_gradient(params)
+        if not (np.isfinite(value) and np.isfinite(gradient).all()):
+            return 1e12, np.zeros(3)
+        return -value, -gradient * params  # d/d log p = p d/dp (v's scale included)
 
-    best = minimize(cost, np.log([2.0, 3.0, 1.0]), method="L-BFGS-B", bounds=[(-9, 9)] * 3)
+    best = minimize(cost, np.log([2.0, 3.0, 1.0]), jac=True, method="L-BFGS-B", bounds=[(-9, 9)] * 3)
     p, q, v = np.exp(best.x)
     return GammaGamma(float(p), float(q), float(v * scale))
 

@@ -74,3 +74,18 @@ def test_bgnbd_gradient_is_the_likelihood_slope():
             step[k] = 1e-6 * params[k]
             slope = (total(params + step) - total(params - step)) / (2 * step[k])
             assert np.isclose(gradient[k], slope, rtol=1e-4, atol=1e-9), (k, gradient[k], slope)
+
+
+def test_gamma_gamma_gradient_is_the_likelihood_slope():
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 12, 2000).astype(float)
+    m = rng.gamma(4.0, 150.0, 2000)
+    mean_and_gradient = btyd.gg_mean_and_gradient(x, m)
+    for params in (np.array([6.0, 3.0, 300.0]), np.array([1.5, 8.0, 40.0])):
+        value, gradient = mean_and_gradient(params)
+        assert np.isclose(value, np.mean(btyd.gg_log_likelihood(params, x, m)))
+        for k in range(3):
+            step = np.zeros(3)
+            step[k] = 1e-6 * params[k]
+            slope = (mean_and_gradient(params + step)[0] - mean_and_gradient(params - step)[0]) / (2 * step[k])
+            assert np.isclose(gradient[k], slope, rtol=1e-4, atol=1e-9), (k, gradient[k], slope)
