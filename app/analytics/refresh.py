@@ -10,7 +10,7 @@ not minutes), and a worker that lost its lease stops at its next chunk. Then the
 there are removed, the bought-together pairs and the cohorts recomputed, and the shop's fit row stored last:
 the pages' figures switch to the new fit in one commit. A refresh that fails half way leaves some customers
 with the new values and the rest with the previous ones (each row says when it was fitted); the retry
-writes them all again.
+writes them all again. The run's stats hold the seconds of each phase (`phases`), where a slow refresh went.
 """
 
 from __future__ import annotations

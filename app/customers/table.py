@@ -8,7 +8,10 @@ Index behind each read (migration 0003):
   (prefix, pattern ops, under 3 characters), `ix_customers_shop_email_trgm` (any part of the e-mail),
   `ix_customers_shop_name_fold` (the accent- and case-folded name), `ix_customers_shop_phone_trgm`
   (substrings: pg_trgm with shop_id through btree_gin) in a BitmapOr (see app/tables/keyset.py);
-- the "also in" column: one probe of `ix_customers_shop_email_prefix` per page (app/customers/queries.py).
+- the "also in" column: one probe of `ix_customers_shop_email_prefix` per page (app/customers/queries.py);
+- analytics: CLV and P(active) sorts `ix_customers_shop_clv`, `ix_customers_shop_p_active` (migration 0014); a
+  segment under them or the newest sort `ix_customers_shop_segment_{clv,p_active,created}` (0014, 0019); a
+  segment, CLV or P(active) filter the sort does not serve: a bounded walk, then those indexes (may_be_rare).
 Metrics (orders count, total spent, first/last order) are columns kept by app/imports/metrics.py.
 """
 

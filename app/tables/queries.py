@@ -4,8 +4,9 @@ A page walks one index range per *branch*: per shop, the sort's index `(shop_id,
 `AnyOf` filter the sort splits by (its `Sort.split`, e.g. a status under newest / oldest), per shop and
 chosen value, the index `(shop_id, filter column, sort column, id)`. Other filters are checked on the rows
 the walk reads; a search walks a bounded window first and asks the search indexes where the term is rare
-(app/tables/keyset.py). Counts are exact up to a bound (`bounded_count`: "176", "more than 10 000"), read
-under a time limit; past it, the planner's estimate, said as one ("about 74 000").
+(app/tables/keyset.py), and so does a filter declared `may_be_rare` under a sort that does not `serve` it.
+Counts are exact up to a bound (`bounded_count`: "176", "more than 10 000"), read under a time limit; past
+it, the planner's estimate, said as one ("about 74 000").
 """
 
 from __future__ import annotations
