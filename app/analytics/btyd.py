@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 
 @dataclass(frozen=True)
@@ -77,16 +77,41 @@ class BgnbdTotal:
         self.x, self.t_x, self.big_t, self.w = x[repeat], t_x[repeat], big_t[repeat], weights[repeat]
 
     def __call__(self, params: np.ndarray) -> float:
+        return self.value_and_gradient(params)[0]
+
+    def value_and_gradient(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        """The sum and its gradient in (r, alpha, a, b), in closed form: the fit then evaluates once per step
+        instead of five times (a numerical gradient's four nudged evaluations), its costliest part.
+        `p_stay`: each repeat buyer's share of `stay` in logaddexp(stay, gone) (their chance of being active)."""
         r, alpha, a, b = params
-        base = -gammaln(r) + r * np.log(alpha) - betaln(a, b)
-        single = r * (np.log(alpha) * self.single_w.sum() - self.single_w @ np.log(alpha + self.single_t))
         u = self.values
+        base = -gammaln(r) + r * np.log(alpha) - betaln(a, b)
+        weight_single = self.single_w.sum()
+        log_single = np.log(alpha + self.single_t)
+        single = r * (np.log(alpha) * weight_single - self.single_w @ log_single)
         head = (gammaln(r + u) + betaln(a, b + u))[self.index] + base
         odds = (np.log(a) - np.log(b + u - 1))[self.index]
         rx = r + self.x
-        stay = -rx * np.log(alpha + self.big_t)
-        gone = odds - rx * np.log(alpha + self.t_x)
-        return float(single + self.w @ (head + np.logaddexp(stay, gone)))
+        log_big_t, log_t_x = np.log(alpha + self.big_t), np.log(alpha + self.t_x)
+        stay = -rx * log_big_t
+        gone = odds - rx * log_t_x
+        mixed = np.logaddexp(stay, gone)
+        value = float(single + self.w @ (head + mixed))
+        p_stay = np.exp(stay - mixed)
+        w_stay, w_gone = self.w * p_stay, self.w * (1.0 - p_stay)
+        weight_repeat = self.w.sum()
+        per_u = np.bincount(self.index, weights=self.w, minlength=len(u))  # weight per distinct x
+        gone_per_u = np.bincount(self.index, weights=w_gone, minlength=len(u))
+        d_r = (np.log(alpha) * weight_single - self.single_w @ log_single
+               + per_u @ (digamma(r + u) - digamma(r)) + np.log(alpha) * weight_repeat
+               - w_stay @ log_big_t - w_gone @ log_t_x)
+        d_alpha = (r * (weight_single / alpha - self.single_w @ (1.0 / (alpha + self.single_t)))
+                   + r * weight_repeat / alpha
+                   - w_stay @ (rx / (alpha + self.big_t)) - w_gone @ (rx / (alpha + self.t_x)))
+        d_a = per_u @ (digamma(a + b) - digamma(a + b + u)) + w_gone.sum() / a
+        d_b = (per_u @ (digamma(b + u) - digamma(a + b + u) - digamma(b) + digamma(a + b))
+               - gone_per_u @ (1.0 / (b + u - 1)))
+        return value, np.array([d_r, d_alpha, d_a, d_b])
 
 
 def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray, start: BetaGeo | None = None) -> BetaGeo:
@@ -97,14 +122,16 @@ def fit_bgnbd(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray, start: BetaGeo 
     total = BgnbdTotal(triples[:, 0], triples[:, 1], triples[:, 2], counts / counts.sum())
     scale = max(float(np.mean(big_t)), 1.0)
 
-    def cost(log_params: np.ndarray) -> float:
+    def cost(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
         params[1] *= scale  # alpha is in days: optimize it relative to the observed span
-        value = -total(params)
-        return float(value) if np.isfinite(value) else 1e12
+        value, gradient = total.value_and_gradient(params)
+        if not (np.isfinite(value) and np.isfinite(gradient).all()):
+            return 1e12, np.zeros(4)
+        return -value, -gradient * params  # d/d log p = p d/dp (alpha's scale included)
 
     initial = [0.5, 0.3, 1.0, 2.0] if start is None else [start.r, start.alpha / scale, start.a, start.b]
-    best = minimize(cost, np.log(np.clip(initial, 1e-3, 1e3)), method="L-BFGS-B", bounds=[(-9, 9)] * 4)
+    best = minimize(cost, np.log(np.clip(initial, 1e-3, 1e3)), jac=True, method="L-BFGS-B", bounds=[(-9, 9)] * 4)
     r, alpha, a, b = np.exp(best.x)
     return BetaGeo(float(r), float(alpha * scale), float(a), float(b))
 
@@ -140,18 +167,26 @@ def gg_log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.nd
             + p * x * np.log(x) - (p * x + q) * np.log(x * m + v))
 
 
-def _gg_cost_terms(x: np.ndarray, m: np.ndarray):
-    """gg_log_likelihood with the gamma functions taken once per distinct x and log m, x log x precomputed."""
+def gg_mean_and_gradient(x: np.ndarray, m: np.ndarray):
+    """The mean of gg_log_likelihood and its gradient in (p, q, v), in closed form (the fit evaluates once per
+    step, not four times), with the gamma functions taken once per distinct x, log m and x log x precomputed."""
     values, index = np.unique(x, return_inverse=True)
+    per_value = np.bincount(index, minlength=len(values)) / len(x)  # share of customers per distinct x
     log_m, x_log_x, xm = np.log(m), x * np.log(x), x * m
+    mean_x_log_xm = float(np.mean(x * (log_m + np.log(x))))  # d/dp of (p x - 1) log m + p x log x
 
-    def log_likelihood(params: np.ndarray) -> np.ndarray:
+    def mean_and_gradient(params: np.ndarray) -> tuple[float, np.ndarray]:
         p, q, v = params
-        gammas = (gammaln(p * values + q) - gammaln(p * values))[index]
-        return (gammas - gammaln(q) + q * np.log(v) + (p * x - 1) * log_m + p * x_log_x
-                - (p * x + q) * np.log(xm + v))
+        px = p * values
+        log_xm_v = np.log(xm + v)
+        value = (per_value @ (gammaln(px + q) - gammaln(px)) - gammaln(q) + q * np.log(v)
+                 + np.mean((p * x - 1) * log_m + p * x_log_x - (p * x + q) * log_xm_v))
+        d_p = (per_value @ (values * (digamma(px + q) - digamma(px))) + mean_x_log_xm - np.mean(x * log_xm_v))
+        d_q = per_value @ digamma(px + q) - digamma(q) + np.log(v) - np.mean(log_xm_v)
+        d_v = q / v - np.mean((p * x + q) / (xm + v))
+        return float(value), np.array([d_p, d_q, d_v])
 
-    return log_likelihood
+    return mean_and_gradient
 
 
 def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGamma | None:
@@ -161,15 +196,17 @@ def fit_gamma_gamma(x: np.ndarray, m: np.ndarray) -> GammaGamma | None:
         return None
     xs, ms = x[keep], m[keep]
     scale = float(np.mean(ms))
-    log_likelihood = _gg_cost_terms(xs, ms)
+    mean_and_gradient = gg_mean_and_gradient(xs, ms)
 
-    def cost(log_params: np.ndarray) -> float:
+    def cost(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
         params[2] *= scale
-        value = -np.mean(log_likelihood(params))
-        return float(value) if np.isfinite(value) else 1e12
+        value, gradient = mean_and_gradient(params)
+        if not (np.isfinite(value) and np.isfinite(gradient).all()):
+            return 1e12, np.zeros(3)
+        return -value, -gradient * params  # d/d log p = p d/dp (v's scale included)
 
-    best = minimize(cost, np.log([2.0, 3.0, 1.0]), method="L-BFGS-B", bounds=[(-9, 9)] * 3)
+    best = minimize(cost, np.log([2.0, 3.0, 1.0]), jac=True, method="L-BFGS-B", bounds=[(-9, 9)] * 3)
     p, q, v = np.exp(best.x)
     return GammaGamma(float(p), float(q), float(v * scale))
 

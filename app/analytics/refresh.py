@@ -10,12 +10,13 @@ not minutes), and a worker that lost its lease stops at its next chunk. Then the
 there are removed, the bought-together pairs and the cohorts recomputed, and the shop's fit row stored last:
 the pages' figures switch to the new fit in one commit. A refresh that fails half way leaves some customers
 with the new values and the rest with the previous ones (each row says when it was fitted); the retry
-writes them all again.
+writes them all again. The run's stats hold the seconds of each phase (`phases`), where a slow refresh went.
 """
 
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import numpy as np
@@ -34,14 +35,29 @@ CHUNK = 10_000  # customers per write transaction: seconds, far inside a lease e
 STEPS = 4  # read, compute, pairs, cohorts and the fit row; plus one per chunk
 
 
+class Phases:
+    """Seconds spent in each phase of a refresh, in the run's stats: where a slow refresh spends its time."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._mark = time.monotonic()
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._mark, 2)
+        self._mark = now
+
+
 def refresh_job(context) -> dict:
     """The job function (app/sync/jobkinds.py)."""
     shop = context.shop
     started = time.monotonic()
+    phases = Phases()
     session: Session = context.session
     context.save(done=0, total=STEPS)
     consents = refresh_consents(session, shop)
     context.save(done=0, total=STEPS)
+    phases.lap("consents")
     window = window_of(session, shop.id)
     if window is None:
         clear(session, shop.id)
@@ -51,22 +67,31 @@ def refresh_job(context) -> dict:
     chunks = -(-len(summary) // CHUNK)
     total = STEPS + chunks
     context.save(done=1, total=total)
+    phases.lap("read")
     previous = session.get(AnalyticsFit, shop.id)
     result = compute(summary, previous.params.get("bgnbd") if previous and previous.params else None)
     context.save(done=2, total=total)
+    phases.lap("compute")
     fitted_at = datetime.now(UTC)
     for number, start in enumerate(range(0, len(summary), CHUNK), start=1):
         context.fence()  # first in the chunk's transaction
-        write_chunk(session, shop.id, shop.currency, summary, result, fitted_at, slice(start, start + CHUNK))
+        phases.lap("fence and progress")
+        write_chunk(session, shop.id, shop.currency, summary, result, fitted_at, slice(start, start + CHUNK),
+                    phases)
         context.save(done=2 + number, total=total)
+    phases.lap("fence and progress")
     # reads first, outside the fenced transactions (the fence's row lock would stall the heartbeat meanwhile)
     baskets, blocks = count_pairs(session, shop)
     session.commit()
+    phases.lap("pairs")
     context.fence()
     remove_unfitted(session, shop.id, fitted_at)
+    phases.lap("remove")
     pairs = store_pairs(session, shop.id, baskets, blocks)
     context.save(done=total - 1, total=total)
+    phases.lap("pairs")
     cohorts = cohorts_of(session, shop.id)
+    phases.lap("cohorts")
     context.fence()
     seconds = round(time.monotonic() - started, 2)
     fit = {"shop_id": shop.id, "fitted_at": fitted_at, "currency": shop.currency, "customers": len(summary),
@@ -80,6 +105,8 @@ def refresh_job(context) -> dict:
              "consents": consents if consents is not None else "not read",
              "pairs": pairs, "predicted_orders": holdout.get("predicted_orders"),
              "actual_orders": holdout.get("actual_orders"), "mae": holdout.get("mae")}
+    phases.lap("fit row")
+    stats["phases"] = phases.seconds
     context.save(done=total, total=total, stats=stats)
     return stats
 
@@ -201,7 +228,7 @@ def chunk_rows(s: Summary, r: dict, part: slice):
 
 
 def write_chunk(session: Session, shop_id: int, currency: str, s: Summary, r: dict, fitted_at: datetime,
-                part: slice) -> None:
+                part: slice, phases: Phases | None = None) -> None:
     """COPY a chunk of customers' rows into a temporary table, upsert them into customer_analytics and copy
     the three table columns onto customers where they differ."""
     session.execute(text("DROP TABLE IF EXISTS analytics_rows"))  # a test's outer transaction never commits
@@ -219,6 +246,8 @@ def write_chunk(session: Session, shop_id: int, currency: str, s: Summary, r: di
             copy.write_row(row)
     # statistics: the joins below then hash (a guessed few rows made nested loops over 220 k customers)
     session.execute(text("ANALYZE analytics_rows"))
+    lap = phases.lap if phases is not None else lambda name: None
+    lap("write: copy")
     params = {"shop": shop_id, "currency": currency, "fitted_at": fitted_at}
     session.execute(text(f"""
         INSERT INTO customer_analytics AS a (shop_id, customer_guid, orders_count, purchase_days, first_order_at,
@@ -241,13 +270,33 @@ def write_chunk(session: Session, shop_id: int, currency: str, s: Summary, r: di
             expected_order_value = excluded.expected_order_value, clv = excluded.clv,
             currency = excluded.currency, fitted_at = excluded.fitted_at
     """), params)  # noqa: S608 (constant)
-    session.execute(text(f"""
-        UPDATE customers c SET segment = t.segment, p_active = t.table_p_active, clv = {MONEY.format("table_clv")}
-        FROM analytics_rows t
-        WHERE c.shop_id = :shop AND c.guid = t.customer_guid
-          AND (c.segment, c.p_active, c.clv)
-              IS DISTINCT FROM (t.segment, t.table_p_active, {MONEY.format("table_clv")})
-    """), params)  # noqa: S608 (constant)
+    lap("write: customer_analytics")
+    with _lookups_by_guid(session):
+        session.execute(text(f"""
+            UPDATE customers c SET segment = t.segment, p_active = t.table_p_active,
+                                   clv = {MONEY.format("table_clv")}
+            FROM analytics_rows t
+            WHERE c.shop_id = :shop AND c.guid = t.customer_guid
+              AND (c.segment, c.p_active, c.clv)
+                  IS DISTINCT FROM (t.segment, t.table_p_active, {MONEY.format("table_clv")})
+        """), params)  # noqa: S608 (constant)
+    lap("write: customers")
+
+
+@contextmanager
+def _lookups_by_guid(session: Session):
+    """Plan the next statement as one probe of `uq_customers_shop_id` (shop_id, guid) per chunk row. Left to
+    itself the planner hashes the shop's customers (a scan of the whole wide table per chunk) or merges along
+    that index from the shop's first guid to the chunk's last (the k-th chunk reads k chunks of rows): either
+    way the chunks cost more the bigger the shop, where the probes cost the chunk's size."""
+    before = session.execute(text("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
+                             ).one()
+    switch = text("SELECT set_config('enable_hashjoin', :a, true), set_config('enable_mergejoin', :b, true)")
+    session.execute(switch, {"a": "off", "b": "off"})
+    try:
+        yield
+    finally:
+        session.execute(switch, dict(zip("ab", before, strict=True)))
 
 
 def remove_unfitted(session: Session, shop_id: int, fitted_at: datetime) -> None:

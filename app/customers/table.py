@@ -8,7 +8,10 @@ Index behind each read (migration 0003):
   (prefix, pattern ops, under 3 characters), `ix_customers_shop_email_trgm` (any part of the e-mail),
   `ix_customers_shop_name_fold` (the accent- and case-folded name), `ix_customers_shop_phone_trgm`
   (substrings: pg_trgm with shop_id through btree_gin) in a BitmapOr (see app/tables/keyset.py);
-- the "also in" column: one probe of `ix_customers_shop_email_prefix` per page (app/customers/queries.py).
+- the "also in" column: one probe of `ix_customers_shop_email_prefix` per page (app/customers/queries.py);
+- analytics: CLV and P(active) sorts `ix_customers_shop_clv`, `ix_customers_shop_p_active` (migration 0014); a
+  segment under them or the newest sort `ix_customers_shop_segment_{clv,p_active,created}` (0014, 0019); a
+  segment, CLV or P(active) filter the sort does not serve: a bounded walk, then those indexes (may_be_rare).
 Metrics (orders count, total spent, first/last order) are columns kept by app/imports/metrics.py.
 """
 
@@ -75,15 +78,15 @@ CUSTOMERS = Table(
     default_columns=("name", "email", "shop", "orders", "spent", "last_order", "also_in"),
     sorts=(
         Sort("newest", _l("Newest"), Customer.creation_time, descending=True, parse=datetime.fromisoformat,
-             nullable=True, index="ix_customers_shop_created"),
+             nullable=True, index="ix_customers_shop_created", serves=("segment",)),
         Sort("last_order", _l("Latest order"), Customer.last_order_at, descending=True, parse=datetime.fromisoformat,
              nullable=True, index="ix_customers_shop_last_order"),
         Sort("spent", _l("Top spenders"), Customer.total_spent, descending=True, parse=parse_decimal,
              index="ix_customers_shop_spent", in_shop_currency=True),
         Sort("clv", _l("Highest CLV"), Customer.clv, descending=True, parse=parse_decimal, nullable=True,
-             index="ix_customers_shop_clv"),
+             index="ix_customers_shop_clv", serves=("segment", "clv")),
         Sort("p_active", _l("Most likely active"), Customer.p_active, descending=True, parse=float, nullable=True,
-             index="ix_customers_shop_p_active"),
+             index="ix_customers_shop_p_active", serves=("segment", "p_active")),
     ),
     filters=(
         Equals("group", Customer.customer_group, _l("Customer group"), any_label=_l("Any group"), choices=_groups),
@@ -93,11 +96,14 @@ CUSTOMERS = Table(
         DateRange("last_order", Customer.last_order_at, _l("Last order")),
         NumberRange("spent", Customer.total_spent, _l("Spent")),
         NumberRange("orders", Customer.orders_count, _l("Orders"), whole=True),
-        # A segment under the CLV sort walks ix_customers_shop_segment_clv (shop_id, segment, clv, id).
+        # The analytics filters may be rare: a sort that `serves` one walks an index leading with it (a segment
+        # under the CLV sort: ix_customers_shop_segment_clv (shop_id, segment, clv, id)); under the others the
+        # page walks a bounded window, then fetches a rare filter's rows through its own index
+        # (ix_customers_shop_clv, _p_active, _segment_*: app/tables/queries.py).
         Equals("segment", Customer.segment, _l("Segment"), any_label=_l("Any segment"),
-               choices=lambda session, shop_ids: list(SEGMENTS)),
-        NumberRange("p_active", Customer.p_active, _l("P(active)")),
-        NumberRange("clv", Customer.clv, _l("CLV")),
+               choices=lambda session, shop_ids: list(SEGMENTS), may_be_rare=True),
+        NumberRange("p_active", Customer.p_active, _l("P(active)"), may_be_rare=True),
+        NumberRange("clv", Customer.clv, _l("CLV"), may_be_rare=True),
     ),
     search=Search(_l("E-mail, name or phone"), lower_prefix=(Customer.email,), anywhere=(Customer.email,),
                   folded=(Customer.full_name,), phone=Customer.phone),

@@ -34,6 +34,10 @@ class Filter:
     widget: ClassVar[str]  # the macro of templates/tables/_filters.html
     is_range: ClassVar[bool] = False  # ranges sit on the form's last line, choices on the one above
     choices: Choices | None  # None: the widget offers no choices
+    # Its rows may be few and scattered along a sort's index (a segment, a CLV range): under a sort whose
+    # index does not lead with it (`Sort.serves`), the page walks a bounded window of the sort's index and
+    # fetches the rows through the filter's own index where they turn out rare (app/tables/queries.py).
+    may_be_rare: bool = False
 
     def parse(self, args: MultiDict) -> Any:
         raise NotImplementedError
@@ -77,6 +81,7 @@ class Equals(Filter):
     any_label: str = ""  # its empty option; the label when not given
     choices: Choices | None = None  # values
     display: Callable[[str], str] | None = None  # a value's name in the user's language (None: as it is)
+    may_be_rare: bool = False
     widget: ClassVar[str] = "equals"
 
     def parse(self, args: MultiDict) -> str | None:
@@ -146,6 +151,7 @@ class NumberRange(Filter):
     column: Any
     label: str
     whole: bool = False
+    may_be_rare: bool = False
     widget: ClassVar[str] = "number_range"
     is_range: ClassVar[bool] = True
     choices: ClassVar[None] = None

@@ -66,6 +66,10 @@ class Sort:
     nullable: bool = False
     index: str = ""
     split: Mapping[str, str] = field(default_factory=dict)
+    # Filters that may be rare (`Filter.may_be_rare`) whose rows this sort's walk reaches directly anyway: the
+    # planner walks an index that leads with them, e.g. (shop_id, segment, clv, id) for a segment under the
+    # CLV sort. The others are searched like a search term (app/tables/queries.py).
+    serves: tuple[str, ...] = ()
     # An amount in each shop's base currency: across shops of different currencies it is ranked through the
     # reporting currency, or one currency at a time (app/money/ranking.py), never as raw numbers.
     in_shop_currency: bool = False

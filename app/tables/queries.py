@@ -4,8 +4,9 @@ A page walks one index range per *branch*: per shop, the sort's index `(shop_id,
 `AnyOf` filter the sort splits by (its `Sort.split`, e.g. a status under newest / oldest), per shop and
 chosen value, the index `(shop_id, filter column, sort column, id)`. Other filters are checked on the rows
 the walk reads; a search walks a bounded window first and asks the search indexes where the term is rare
-(app/tables/keyset.py). Counts are exact up to a bound (`bounded_count`: "176", "more than 10 000"), read
-under a time limit; past it, the planner's estimate, said as one ("about 74 000").
+(app/tables/keyset.py), and so does a filter declared `may_be_rare` under a sort that does not `serve` it.
+Counts are exact up to a bound (`bounded_count`: "176", "more than 10 000"), read under a time limit; past
+it, the planner's estimate, said as one ("about 74 000").
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -45,17 +46,37 @@ def branches(state: TableState, shop_ids: list[int], split: Filter | None) -> li
             for shop in state.shops(shop_ids) for value in state.values[split.name]]
 
 
-def conditions(state: TableState, zone: ZoneInfo, split: Filter | None = None) -> list[ColumnElement]:
-    """Every filter's condition but the splitting one's (the branches carry it)."""
+def conditions(state: TableState, zone: ZoneInfo, split: Filter | None = None,
+               apart: tuple[Filter, ...] = ()) -> list[ColumnElement]:
+    """Every filter's condition but the splitting one's (the branches carry it) and those kept `apart`."""
     where: list[ColumnElement] = list(state.table.always)
     for declared in state.table.filters:
-        if declared is not split:
+        if declared is not split and declared not in apart:
             where += declared.where(state.values[declared.name], zone)
     return where
 
 
 def search_of(state: TableState) -> ColumnElement | None:
     return state.table.search.condition(state.q) if state.q else None
+
+
+def rare_filters(state: TableState, zone: ZoneInfo) -> tuple[Filter, ...]:
+    """The set filters that may be rare and that the sort's index does not lead with: a plain walk of the sort's
+    index could read a whole shop to find a page of them (customers with a CLV over 1 000 under the newest sort),
+    so the walk treats them as a search does: a bounded window, then their own indexes (app/tables/keyset.py)."""
+    serves = state.table.sorts_by_key[state.sort].serves
+    return tuple(declared for declared in state.table.filters
+                 if declared.may_be_rare and declared.name not in serves
+                 and declared.where(state.values[declared.name], zone))
+
+
+def walked_search(state: TableState, zone: ZoneInfo, rare: tuple[Filter, ...]) -> ColumnElement | None:
+    """The search term and the rare filters: what the bounded walk looks for."""
+    parts = [part for declared in rare for part in declared.where(state.values[declared.name], zone)]
+    search = search_of(state)
+    if search is not None:
+        parts.insert(0, search)
+    return and_(*parts) if parts else None
 
 
 def table_page(session: Session, state: TableState, shop_ids: list[int], zone: ZoneInfo, cursor: Cursor | None,
@@ -66,9 +87,10 @@ def table_page(session: Session, state: TableState, shop_ids: list[int], zone: Z
     if scales:
         values = state.values[split.name] if split is not None else [None]
         per_branch = [scales[shop] for shop in state.shops(shop_ids) for _ in values]
+    rare = rare_filters(state, zone)
     return keyset_page(session, table.name, table.row_columns, table.id_column, table.sorts_by_key[state.sort],
-                       branches(state, shop_ids, split), conditions(state, zone, split), cursor, size,
-                       search=search_of(state), scales=per_branch)
+                       branches(state, shop_ids, split), conditions(state, zone, split, rare), cursor, size,
+                       search=walked_search(state, zone, rare), scales=per_branch)
 
 
 def estimate(session: Session, state: TableState, shop_ids: list[int], zone: ZoneInfo) -> int:
@@ -136,7 +158,9 @@ def export_batches(session: Session, state: TableState, shop_ids: list[int], zon
                    batch_size: int = 2000) -> Iterator[list]:
     """The filter's rows, shop by shop in keyset batches: memory stays flat whatever the row count."""
     table = state.table
-    where, search, sort = conditions(state, zone), search_of(state), table.sorts_by_key[state.sort]
+    rare = rare_filters(state, zone)
+    where, search, sort = conditions(state, zone, apart=rare), walked_search(state, zone, rare), \
+        table.sorts_by_key[state.sort]
     for shop_id in state.shops(shop_ids):
         cursor = None
         while True:

@@ -57,3 +57,35 @@ def test_gamma_gamma_shrinks_toward_the_population_mean():
                                       np.zeros(3))
     assert abs(value[0] - model.mean) < 1e-6
     assert model.mean < value[1] < value[2] < 5000
+
+
+def test_bgnbd_gradient_is_the_likelihood_slope():
+    """The fit follows the closed-form gradient: it must be the slope of the summed likelihood (central
+    differences), for every parameter, including away from the optimum."""
+    x, t_x, big_t = simulate(3_000, 0.7, 40.0, 0.8, 2.5, seed=3)
+    weights = np.full(len(x), 1 / len(x))
+    total = btyd.BgnbdTotal(x, t_x, big_t, weights)
+    for params in (np.array([0.7, 40.0, 0.8, 2.5]), np.array([0.2, 150.0, 3.0, 0.6])):
+        value, gradient = total.value_and_gradient(params)
+        assert value == total(params)
+        assert np.isclose(value, weights @ btyd.bgnbd_log_likelihood(params, x, t_x, big_t))
+        for k in range(4):
+            step = np.zeros(4)
+            step[k] = 1e-6 * params[k]
+            slope = (total(params + step) - total(params - step)) / (2 * step[k])
+            assert np.isclose(gradient[k], slope, rtol=1e-4, atol=1e-9), (k, gradient[k], slope)
+
+
+def test_gamma_gamma_gradient_is_the_likelihood_slope():
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 12, 2000).astype(float)
+    m = rng.gamma(4.0, 150.0, 2000)
+    mean_and_gradient = btyd.gg_mean_and_gradient(x, m)
+    for params in (np.array([6.0, 3.0, 300.0]), np.array([1.5, 8.0, 40.0])):
+        value, gradient = mean_and_gradient(params)
+        assert np.isclose(value, np.mean(btyd.gg_log_likelihood(params, x, m)))
+        for k in range(3):
+            step = np.zeros(3)
+            step[k] = 1e-6 * params[k]
+            slope = (mean_and_gradient(params + step)[0] - mean_and_gradient(params - step)[0]) / (2 * step[k])
+            assert np.isclose(gradient[k], slope, rtol=1e-4, atol=1e-9), (k, gradient[k], slope)

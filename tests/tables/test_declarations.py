@@ -31,6 +31,19 @@ def test_each_sort_walks_an_index_of_shop_sort_column_and_id(table):
 
 
 @pytest.mark.parametrize("table", TABLES.values(), ids=TABLES.keys())
+def test_a_sort_serves_a_rare_filter_only_through_an_index_leading_with_it(table):
+    """A filter a sort `serves` is walked as a plain condition: only right when the sort's own column is the
+    filter's (a range of it), or an index (shop_id, the filter's column, the sort's column, id) exists."""
+    indexes = [[column.name for column in index.columns] for index in table.model.__table__.indexes]
+    for sort in table.sorts:
+        for name in sort.serves:
+            served = table.filter(name)
+            assert served.may_be_rare, f"{table.name}: {sort.key} serves {name}, which is not declared may_be_rare"
+            if served.column is not sort.column:
+                assert ["shop_id", served.column.key, sort.column.key, "id"] in indexes, (sort.key, name)
+
+
+@pytest.mark.parametrize("table", TABLES.values(), ids=TABLES.keys())
 def test_columns_and_defaults_are_declared_once(table):
     keys = [column.key for column in table.columns]
     assert len(keys) == len(set(keys)) and set(table.default_columns) <= set(keys)
