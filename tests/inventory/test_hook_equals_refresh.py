@@ -94,28 +94,30 @@ def _check(db, shop, codes):
 
 
 def test_the_hooks_sales_columns_equal_a_full_refresh_for_the_variants_it_touched(db, shop):
-    # A history whose days leave each window as the days go by: 6, 29, 89 and 364 days before DAY.
+    # A history whose days leave each window the next day (364, 89, 29 and 6 days before DAY), each beside a day
+    # that stays in it one day longer.
+    backs = (400, 364, 363, 89, 88, 29, 28, 6, 5, 0)
     history = [_order(db, shop, DAY - timedelta(days=back), [("A", n, 10 * n), ("B", 1, 7)])
-               for n, back in enumerate((400, 364, 89, 29, 6, 0), start=1)]
+               for n, back in enumerate(backs, start=1)]
     _hook(db, shop, history)  # no metrics rows yet: recomputed
     first = _check(db, shop, ("A", "B"))
-    assert first["A"][0] == 11 and first["A"][3] == 20 and first["A"][9] == date(2026, 11, 11)
+    assert first["A"][0] == 8 + 9 + 10 and first["A"][9] == date(2026, 11, 11)
 
     same_day = _order(db, shop, DAY + timedelta(hours=1), [("A", 2, 20), ("C", 1, 5)])  # C: no row yet
     _hook(db, shop, [same_day])
-    _check(db, shop, ("A", "C"))
+    before = _check(db, shop, ("A", "C"))["A"]
 
-    next_day = _order(db, shop, DAY + timedelta(days=1), [("A", 1, 10), ("B", 2, 14)])  # the 364-day sale leaves
+    next_day = _order(db, shop, DAY + timedelta(days=1), [("A", 1, 10), ("B", 2, 14)])  # the 364/89/29/6-day sales leave
     _hook(db, shop, [next_day])
-    shifted = _check(db, shop, ("A", "B"))
-    assert shifted["A"][3] == 20 - 2 + 2 + 1 and shifted["A"][9] == date(2026, 11, 12)
+    shifted = _check(db, shop, ("A", "B"))["A"]
+    assert shifted[3] == before[3] - 2 + 1 and shifted[9] == date(2026, 11, 12)
 
-    # Three days on (the 6-day sale leaves 7 days, the 89-day one 90), and an old order cancelled in the same batch.
+    # Three days on (the 5-day sale leaves 7 days, the 88-day one 90), and an old order cancelled in the same batch.
     later = _order(db, shop, DAY + timedelta(days=4), [("A", 1, 10)])
-    db.session.execute(text("UPDATE orders SET status = 'cancelled' WHERE id = :id"), {"id": history[3].id})
-    _hook(db, shop, [later, history[3]])
-    moved = _check(db, shop, ("A", "B"))
-    assert moved["A"][:3] == (6 + 2 + 1 + 1, 5 + 6 + 2 + 1 + 1, 5 + 6 + 2 + 1 + 1)  # the 29-day sale cancelled
+    db.session.execute(text("UPDATE orders SET status = 'cancelled' WHERE id = :id"), {"id": history[5].id})
+    _hook(db, shop, [later, history[5]])
+    moved = _check(db, shop, ("A", "B"))["A"]
+    assert moved[0] == shifted[0] - 9 + 1 and moved[2] == shifted[2] - 5 - 6 + 1
 
     # Past the shift: B's row is 40 days old and recomputed from the rollup.
     gap = _order(db, shop, DAY + timedelta(days=44), [("B", 3, 21), ("C", 1, 5)])
