@@ -107,7 +107,8 @@ def test_the_hooks_sales_columns_equal_a_full_refresh_for_the_variants_it_touche
     _hook(db, shop, [same_day])
     before = _check(db, shop, ("A", "C"))["A"]
 
-    next_day = _order(db, shop, DAY + timedelta(days=1), [("A", 1, 10), ("B", 2, 14)])  # the 364/89/29/6-day sales leave
+    # The next day: the 364/89/29/6-day sales leave their windows.
+    next_day = _order(db, shop, DAY + timedelta(days=1), [("A", 1, 10), ("B", 2, 14)])
     _hook(db, shop, [next_day])
     shifted = _check(db, shop, ("A", "B"))["A"]
     assert shifted[3] == before[3] - 2 + 1 and shifted[9] == date(2026, 11, 12)
