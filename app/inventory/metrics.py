@@ -4,8 +4,10 @@ After each order batch (the hook in app/imports/hooks.py) the rollup is rebuilt 
 days the touched orders were created on (each run of consecutive days in one pass over its order items: a
 range of the month partitions, cheap whatever the history's size), in one statement per run that writes only
 the rows that moved and adds their differences to the sales columns of the variants' metrics rows (set-based:
-no per-variant reading of a year of rollup). Rows not current as of today, new variants, and variants whose
-day row vanished (their last sale may be an earlier one) are recomputed from the rollup instead. What needs
+no per-variant reading of a year of rollup); a row refreshed on an earlier day (today moved on) first has the
+days that left its windows subtracted (a few key probes of the rollup). Rows older than SHIFT_DAYS, new variants,
+and variants whose day row vanished (their last sale may be an earlier one) are recomputed from the rollup
+instead. What needs
 the whole history (ABC/XYZ, forecasts, stock-out days) is the full refresh's (app/inventory/refresh.py), which
 uses the same sales query for every month.
 
