@@ -7,9 +7,8 @@ the rows that moved and adds their differences to the sales columns of the varia
 no per-variant reading of a year of rollup); a row refreshed on an earlier day (today moved on) first has the
 days that left its windows subtracted (a few key probes of the rollup). Rows older than SHIFT_DAYS, new variants,
 and variants whose day row vanished (their last sale may be an earlier one) are recomputed from the rollup
-instead. What needs
-the whole history (ABC/XYZ, forecasts, stock-out days) is the full refresh's (app/inventory/refresh.py), which
-uses the same sales query for every month.
+instead. What needs the whole history (ABC/XYZ, forecasts, stock-out days) is the full refresh's
+(app/inventory/refresh.py), which uses the same sales query for every month.
 
 Sales: product lines of orders not deleted whose normalized status is not cancelled, refunded (the goods came
 back: a return nets out its sale) or failed; revenue is net of VAT, in the shop's base currency (each order at
