@@ -12,7 +12,7 @@ in its own process so peak RSS is that step's own:
   series and report written); the stock log is not read (it is the platform's API speed, not ours);
 - half: the same at N/2 variants, so memory can be compared per size ("flat": the peak grows with N at most);
 - batch: the order hook after a batch of 2000 new orders, in ms per variant touched, against the customers'
-  hook: within the newest day (differences added) and on the next day (changed variants recomputed).
+  hook: within the newest day (differences added) and on the next day (windows shifted, differences added).
 Prints seconds, ratios and peak RSS; the target is the refresh under 5 minutes at 13 k variants.
 """
 
@@ -215,7 +215,8 @@ def _time_hooks(session, prefix: str) -> dict:
 def step_batch() -> dict:
     """The order hook after a batch of 2000 new orders, as an import writes them, against the customers' hook:
     `same_day` within the newest order's day (the metrics are current: their differences are added), and
-    `next_day` the day after (every changed variant's windows moved: recomputed from the rollup). Rolled back."""
+    `next_day` the day after (every changed variant's windows moved: shifted, then differences added). Rolled
+    back."""
     from datetime import timedelta as delta
 
     from sqlalchemy import text

@@ -4,10 +4,11 @@ After each order batch (the hook in app/imports/hooks.py) the rollup is rebuilt 
 days the touched orders were created on (each run of consecutive days in one pass over its order items: a
 range of the month partitions, cheap whatever the history's size), in one statement per run that writes only
 the rows that moved and adds their differences to the sales columns of the variants' metrics rows (set-based:
-no per-variant reading of a year of rollup). Rows not current as of today, new variants, and variants whose
-day row vanished (their last sale may be an earlier one) are recomputed from the rollup instead. What needs
-the whole history (ABC/XYZ, forecasts, stock-out days) is the full refresh's (app/inventory/refresh.py), which
-uses the same sales query for every month.
+no per-variant reading of a year of rollup); a row refreshed on an earlier day (today moved on) first has the
+days that left its windows subtracted (a few key probes of the rollup). Rows older than SHIFT_DAYS, new variants,
+and variants whose day row vanished (their last sale may be an earlier one) are recomputed from the rollup
+instead. What needs the whole history (ABC/XYZ, forecasts, stock-out days) is the full refresh's
+(app/inventory/refresh.py), which uses the same sales query for every month.
 
 Sales: product lines of orders not deleted whose normalized status is not cancelled, refunded (the goods came
 back: a return nets out its sale) or failed; revenue is net of VAT, in the shop's base currency (each order at
@@ -91,10 +92,21 @@ WHERE m.id = x.id
 
 
 # The hook's statement for a run of local days: the range's new rollup next to its old one (the snapshot before
-# the statement), only rows that moved written, their differences added to the window sums of metrics rows as
-# of `today`. Returns the changed variants it could not update that way: no current row (new, or `today` moved
-# on since the row's refresh), or a day's row gone (its last sale may be an earlier one now); codes sold that are
-# neither in the catalogue nor in the metrics (a deleted product's) have nothing to update.
+# the statement), only rows that moved written, their differences added to the window sums of metrics rows.
+# A row as of an earlier day (up to SHIFT_DAYS: `today` moved on since its refresh) has its windows shifted first:
+# the days that left each window subtracted (a few index probes of the rollup per variant, instead of reading its
+# year again). That holds because a row as of day A always sums the rollup's days before A, and no rollup row of
+# its variant is written on or after A without the row being brought to that day. Returns the changed variants it
+# could not update that way: no row (new), a row older than SHIFT_DAYS, or a day's row gone (its last sale may be
+# an earlier one now); codes sold that are neither in the catalogue nor in the metrics (a deleted product's) have
+# nothing to update.
+SHIFT_DAYS = 31
+
+# What left a window of `w` days of a row as of m.as_of (the rollup's days [as_of - w, today - w)); nothing to
+# read when the row is current.
+_LEFT = ("CASE WHEN m.as_of < %(today)s::date THEN (SELECT coalesce(sum(d.{column}), 0) FROM inventory_daily_sales d "
+         "WHERE d.shop_id = %(shop_id)s AND d.variant_code = m.variant_code AND d.day >= m.as_of - {w} "
+         "AND d.day < %(today)s::date - {w}) ELSE 0 END")
 APPLY_RANGE = f"""
 WITH fresh AS MATERIALIZED ({DAY_SALES}), old AS MATERIALIZED (
     SELECT variant_code, day, units, revenue FROM inventory_daily_sales
@@ -122,12 +134,16 @@ WITH fresh AS MATERIALIZED ({DAY_SALES}), old AS MATERIALIZED (
            coalesce(sum(revenue) FILTER (WHERE day >= %(today)s::date - 365), 0) AS r365,
            max(sold_day) AS last_day, bool_or(gone) AS gone
     FROM changed GROUP BY variant_code
-), x AS MATERIALIZED (
-    SELECT m.id, m.units_7 + p.d7 AS u7, m.units_30 + p.d30 AS u30, m.units_90 + p.d90 AS u90,
-           m.units_365 + p.d365 AS u365, m.revenue_365 + p.r365 AS r365, p.last_day,
-           (m.units_90 + p.d90)::float8 / greatest(90 - m.stockout_days_90, 7) AS velocity
+), shifted AS MATERIALIZED (
+    SELECT m.id, m.available, m.stockout_days_90,
+           m.units_7 + p.d7 - __LEFT_UNITS_7__ AS u7, m.units_30 + p.d30 - __LEFT_UNITS_30__ AS u30,
+           m.units_90 + p.d90 - __LEFT_UNITS_90__ AS u90, m.units_365 + p.d365 - __LEFT_UNITS_365__ AS u365,
+           m.revenue_365 + p.r365 - __LEFT_REVENUE_365__ AS r365, p.last_day
     FROM per_code p JOIN inventory_metrics m ON m.shop_id = %(shop_id)s AND m.variant_code = p.variant_code
-    WHERE m.as_of = %(today)s::date AND NOT p.gone
+    WHERE m.as_of BETWEEN %(today)s::date - __SHIFT_DAYS__ AND %(today)s::date AND NOT p.gone
+), x AS MATERIALIZED (
+    SELECT id, u7, u30, u90, u365, r365, last_day, u90::float8 / greatest(90 - stockout_days_90, 7) AS velocity
+    FROM shifted
 ), applied AS (
     UPDATE inventory_metrics m SET
         units_7 = x.u7, units_30 = x.u30, units_90 = x.u90, units_365 = x.u365, revenue_365 = x.r365,
@@ -136,15 +152,23 @@ WITH fresh AS MATERIALIZED ({DAY_SALES}), old AS MATERIALIZED (
         days_of_cover = CASE WHEN x.velocity > 0 THEN greatest(m.available, 0) / x.velocity END,
         stockout_on = CASE WHEN x.velocity > 0
                            THEN %(today)s::date + floor(greatest(m.available, 0) / x.velocity)::int END,
-        dead = m.dead AND NOT coalesce(x.last_day > m.last_sale_on, x.last_day IS NOT NULL)
+        dead = m.dead AND NOT coalesce(x.last_day > m.last_sale_on, x.last_day IS NOT NULL),
+        as_of = %(today)s::date
     FROM x WHERE m.id = x.id
 )
 SELECT p.variant_code  -- those `applied` left out (no anti-join with it: its size is unknown to the planner)
-FROM per_code p LEFT JOIN inventory_metrics m ON m.shop_id = %(shop_id)s AND m.variant_code = p.variant_code
-WHERE (p.gone OR m.as_of IS DISTINCT FROM %(today)s::date)
+FROM per_code p
+LEFT JOIN LATERAL (  -- a fence: one probe of the unique key per variant, not a scan of the shop's metrics
+    SELECT mm.id, mm.as_of FROM inventory_metrics mm
+    WHERE mm.shop_id = %(shop_id)s AND mm.variant_code = p.variant_code OFFSET 0) m ON true
+WHERE (p.gone OR m.as_of IS NULL OR m.as_of NOT BETWEEN %(today)s::date - __SHIFT_DAYS__ AND %(today)s::date)
   AND (m.id IS NOT NULL OR EXISTS (SELECT 1 FROM product_variants v WHERE v.shop_id = %(shop_id)s
                                                                         AND v.code = p.variant_code))
 """  # noqa: S608 (constants)
+APPLY_RANGE = (APPLY_RANGE.replace("__SHIFT_DAYS__", str(SHIFT_DAYS))
+               .replace("__LEFT_REVENUE_365__", _LEFT.format(column="revenue", w=365)))
+for _w in (7, 30, 90, 365):
+    APPLY_RANGE = APPLY_RANGE.replace(f"__LEFT_UNITS_{_w}__", _LEFT.format(column="units", w=_w))
 
 
 def shop_zone_name(cursor: psycopg.Cursor, shop_id: int) -> str:
