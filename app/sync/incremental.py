@@ -154,7 +154,7 @@ def _mark_deleted(session: Session, kind: str, shop_id: int, deletions: list[Del
     if not deletions:
         return 0
     table, column = KEYS[kind]
-    deleted, orders = 0, []
+    deleted, ids = 0, []
     if kind in ("orders", "credit_notes"):  # before the first row (app/imports/hooks.py)
         lock_orders(session.connection().connection.driver_connection.cursor(), [shop_id])
     for deletion in deletions:
@@ -165,15 +165,15 @@ def _mark_deleted(session: Session, kind: str, shop_id: int, deletions: list[Del
             "AND deleted_at IS NULL RETURNING id"
         ), {"at": deletion.at, "shop": shop_id, "id": deletion.key}).all()
         deleted += len(result)
-        orders.extend(row_id for (row_id,) in result)
-    if kind == "orders" and orders:  # a deleted order no longer counts (customer metrics, rollups, ...)
+        ids.extend(row_id for (row_id,) in result)
+    if kind == "orders" and ids:  # a deleted order no longer counts (customer metrics, rollups, ...)
         orders_changed(session.connection().connection.driver_connection.cursor(), shop_id,
                        "SELECT id AS order_id, customer_guid, creation_time FROM orders "
-                       "WHERE id = ANY(%(deleted_orders)s)", {"deleted_orders": orders})
-    if kind == "credit_notes" and orders:  # a deleted credit note no longer nets its returns out of demand
+                       "WHERE id = ANY(%(deleted_orders)s)", {"deleted_orders": ids})
+    if kind == "credit_notes" and ids:  # a deleted credit note no longer nets its returns out of demand
         credit_notes_changed(session.connection().connection.driver_connection.cursor(), shop_id,
                              "SELECT creation_time FROM credit_notes WHERE id = ANY(%(deleted_notes)s)",
-                             {"deleted_notes": orders})
+                             {"deleted_notes": ids})
     return deleted
 
 
