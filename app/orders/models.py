@@ -170,7 +170,7 @@ class CreditNoteItem(Base):
     shop_id: Mapped[int] = mapped_column(BigInteger)
     credit_note_id: Mapped[int] = mapped_column(ForeignKey("credit_notes.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(BigInteger)
-    position: Mapped[int] = mapped_column(SmallInteger)
+    position: Mapped[int] = mapped_column(Integer)
     item_type: Mapped[str] = mapped_column(String(30))
     code: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str | None] = mapped_column(Text)

@@ -44,7 +44,7 @@ def upgrade():
     sa.Column('shop_id', sa.BigInteger(), nullable=False),
     sa.Column('credit_note_id', sa.BigInteger(), nullable=False),
     sa.Column('item_id', sa.BigInteger(), nullable=False),
-    sa.Column('position', sa.SmallInteger(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('item_type', sa.String(length=30), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=True),
     sa.Column('name', sa.Text(), nullable=True),

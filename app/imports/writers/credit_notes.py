@@ -15,7 +15,7 @@ CREATE TEMP TABLE IF NOT EXISTS stage_credit_notes (
     currency text, exchange_rate numeric(18,8), total_with_vat numeric(14,2), content_hash bytea, raw jsonb
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS stage_credit_note_items (
-    credit_note_code text, item_id bigint, position smallint, item_type text, code text, name text,
+    credit_note_code text, item_id bigint, position int, item_type text, code text, name text,
     amount numeric(14,3), unit_price_with_vat numeric(14,2), total_with_vat numeric(14,2),
     total_without_vat numeric(14,2), raw jsonb
 ) ON COMMIT DELETE ROWS;
