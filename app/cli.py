@@ -10,6 +10,8 @@ from flask.cli import AppGroup
 from app.analytics.cli import COMMANDS as ANALYTICS_COMMANDS
 from app.extensions import db
 from app.settings.cli import COMMANDS as SETTINGS_COMMANDS
+from app.sync.ledger import KINDS as IMPORT_KINDS
+from app.sync.ledger import SYNC_KINDS
 
 hub_cli = AppGroup("hub", help="Commerce Hub administration.")
 for _command in SETTINGS_COMMANDS:
@@ -156,7 +158,7 @@ def shop_add(org_id, name, platform, eshop_id, url, private_token, api_url, lang
 
 @hub_cli.command("import-snapshot")
 @click.option("--shop", "shop_id", required=True, type=int)
-@click.option("--kind", required=True, type=click.Choice(["orders", "customers", "products"]))
+@click.option("--kind", required=True, type=click.Choice(IMPORT_KINDS))
 @click.option("--language", default=None, help="products: the language of the file (default: the shop's)")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_snapshot(shop_id: int, kind: str, language: str | None, path: str) -> None:
@@ -188,7 +190,7 @@ def import_snapshot(shop_id: int, kind: str, language: str | None, path: str) ->
 
 @hub_cli.command("sync")
 @click.option("--shop", "shop_id", required=True, type=int)
-@click.option("--kind", required=True, type=click.Choice(["orders", "customers", "products", "stock"]))
+@click.option("--kind", required=True, type=click.Choice(SYNC_KINDS))
 @click.option("--full", is_flag=True, help="a full import (Shoptet: a snapshot) instead of the change feed")
 def sync(shop_id: int, kind: str, full: bool) -> None:
     """Run one sync of a shop now, in this process, through the run ledger (never beside a worker's run of

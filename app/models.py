@@ -27,7 +27,14 @@ from app.inventory.models import (  # noqa: F401
 from app.master.models import VariantPair  # noqa: F401
 from app.money.models import ShopCurrencyRate  # noqa: F401
 from app.monitoring.models import Incident  # noqa: F401
-from app.orders.models import Order, OrderItem, OrderStatusChange, OrderStatusChangeItem  # noqa: F401
+from app.orders.models import (  # noqa: F401
+    CreditNote,
+    CreditNoteItem,
+    Order,
+    OrderItem,
+    OrderStatusChange,
+    OrderStatusChangeItem,
+)
 from app.orgs.models import Invitation, Membership, Organization  # noqa: F401
 from app.search.models import SEARCH_INDEXES  # noqa: F401
 from app.settings.models import SettingValue  # noqa: F401

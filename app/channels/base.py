@@ -272,6 +272,8 @@ class Channel(ABC):
     # How far back the change feeds reach; an older watermark falls back to a full import. None: no limit.
     feed_history: ClassVar[timedelta | None] = None
     blueprint: ClassVar[Any] = None  # routes of its own (an addon install callback), registered by create_app
+    # The kinds of records it imports (app/sync/ledger.py KINDS); connecting a shop starts their first imports.
+    kinds: ClassVar[tuple[str, ...]] = ("orders", "customers", "products")
 
     # connecting
 

@@ -33,13 +33,17 @@ ORDERS_CHANGED = (
     "app.inventory.metrics:orders_changed",
     "app.analytics.inputs:orders_changed",
     "app.master.sales:orders_changed",
+    "app.inventory.returns:orders_changed",  # the days of the touched orders' credit notes
 )
+# After credit notes change (a batch, a feed's deletions): the same signature, `touched_sql` yielding the
+# `creation_time` of every credit note inserted, updated or deleted; run under the shop's orders lock.
+CREDIT_NOTES_CHANGED = ("app.inventory.returns:credit_notes_changed",)
 
 
 @cache
-def _hooks() -> tuple:
+def _hooks(changed: str = "orders") -> tuple:
     hooks = []
-    for path in ORDERS_CHANGED:
+    for path in CREDIT_NOTES_CHANGED if changed == "credit_notes" else ORDERS_CHANGED:
         module, name = path.split(":")
         hooks.append(getattr(import_module(module), name))
     return tuple(hooks)
@@ -48,6 +52,12 @@ def _hooks() -> tuple:
 def orders_changed(cursor: psycopg.Cursor, shop_id: int, touched_sql: str, params: dict | None = None) -> None:
     """Run every hook for the orders `touched_sql` selects (see the module docstring)."""
     for hook in _hooks():
+        hook(cursor, shop_id, touched_sql, params or {})
+
+
+def credit_notes_changed(cursor: psycopg.Cursor, shop_id: int, touched_sql: str, params: dict | None = None) -> None:
+    """Run every hook for the credit notes `touched_sql` selects (their `creation_time`)."""
+    for hook in _hooks("credit_notes"):
         hook(cursor, shop_id, touched_sql, params or {})
 
 

@@ -37,6 +37,14 @@ VARIANT_STOCK_COLUMNS = ("variant_code", "stock_id", "amount", "claim", "locatio
 TEXT_COLUMNS = ("product_guid", "name", "short_description", "description", "meta_title", "meta_description",
                 "additional_name", "change_time", "content_hash")
 
+# `credit_notes`: a shop's refund of (part of) an order, known by its own code and the order's; amounts and prices
+# of its lines signed as the platform gives them (Shoptet: negative), keyed by the credit note's code until the
+# writer knows its id.
+CREDIT_NOTE_COLUMNS = ("code", "order_code", "creation_time", "change_time", "is_valid", "currency",
+                       "exchange_rate", "total_with_vat", "content_hash", "raw")
+CREDIT_NOTE_ITEM_COLUMNS = ("credit_note_code", "item_id", "position", "item_type", "code", "name", "amount",
+                            "unit_price_with_vat", "total_with_vat", "total_without_vat", "raw")
+
 # The hub's order statuses, whatever the platform calls its own (a channel maps them: `status`).
 ORDER_STATUSES = ("new", "processing", "completed", "cancelled", "refunded", "failed", "on_hold")
 
@@ -71,6 +79,14 @@ class ProductRecord:
     text: tuple  # TEXT_COLUMNS
     variants: list[tuple] = field(default_factory=list)  # VARIANT_COLUMNS
     stocks: list[tuple] = field(default_factory=list)  # VARIANT_STOCK_COLUMNS
+
+
+@dataclass(slots=True)
+class CreditNoteRecord:
+    code: str
+    changed: datetime | None
+    row: tuple  # CREDIT_NOTE_COLUMNS
+    items: list[tuple]  # CREDIT_NOTE_ITEM_COLUMNS
 
 
 @dataclass(slots=True)

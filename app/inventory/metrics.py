@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from app.inventory.returns import net_of_returns
+
 DEFAULT_ZONE = "Europe/Prague"
 
 DAYS_TOUCHED = """
@@ -41,6 +43,7 @@ WHERE i.shop_id = %(shop_id)s AND i.order_created_at >= %(since)s AND i.order_cr
   AND i.code IS NOT NULL AND i.amount IS NOT NULL AND i.item_type IN ('product', 'bazar', 'product-set-item')
 GROUP BY 1, 2
 """
+DAY_SALES = net_of_returns(DAY_SALES)  # returns (credit notes) netted out: app/inventory/returns.py
 
 REBUILD_RANGE = f"""
 INSERT INTO inventory_daily_sales (shop_id, variant_code, day, units, revenue)

@@ -136,6 +136,51 @@ class OrderItem(Base):
     raw: Mapped[dict] = mapped_column(JSONB)
 
 
+class CreditNote(IdMixin, Base):
+    """A credit note (Shoptet's dobropis): money and goods a shop took back for one of its orders. Imported like
+    orders (kind `credit_notes`); its product lines net returns out of demand (app/inventory/returns.py)."""
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "code"),
+        Index("ix_credit_notes_shop_created", "shop_id", "creation_time"),  # the rollup's days
+        Index("ix_credit_notes_shop_order", "shop_id", "order_code"),  # an order's credit notes (the order hook)
+    )
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    order_code: Mapped[str | None] = mapped_column(String(64))  # the order it refunds
+    creation_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    change_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    is_valid: Mapped[bool | None] = mapped_column(Boolean)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    exchange_rate: Mapped[Decimal | None] = mapped_column(Numeric(18, 8))
+    total_with_vat: Mapped[Decimal | None] = mapped_column(Money)  # as the platform gives it (Shoptet: negative)
+    content_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    raw: Mapped[dict] = mapped_column(JSONB)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CreditNoteItem(Base):
+    """A line of a credit note; `amount` and prices signed as the platform gives them (Shoptet: negative)."""
+
+    __tablename__ = "credit_note_items"
+    __table_args__ = (PrimaryKeyConstraint("credit_note_id", "item_id"),)
+
+    shop_id: Mapped[int] = mapped_column(BigInteger)
+    credit_note_id: Mapped[int] = mapped_column(ForeignKey("credit_notes.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(Integer)
+    item_type: Mapped[str] = mapped_column(String(30))
+    code: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Amount)
+    unit_price_with_vat: Mapped[Decimal | None] = mapped_column(Money)
+    total_with_vat: Mapped[Decimal | None] = mapped_column(Money)
+    total_without_vat: Mapped[Decimal | None] = mapped_column(Money)
+    raw: Mapped[dict] = mapped_column(JSONB)
+
+
 class OrderStatusChange(IdMixin, Base):
     """A request to set one status on up to 100 orders; the ledger the page polls, one row per order below."""
 

@@ -28,7 +28,8 @@ from app.sync.models import SyncCursor
 from app.sync.services import start_import
 from app.webhooks.urls import webhook_url
 
-FIRST_IMPORT_ORDER = ("products", "customers", "orders")  # catalog first; customers before their orders
+# Catalog first; customers before their orders, orders before the credit notes that refund them.
+FIRST_IMPORT_ORDER = ("products", "customers", "orders", "credit_notes")
 assert set(FIRST_IMPORT_ORDER) == set(KINDS)
 
 
@@ -83,7 +84,7 @@ def connect_shop(session: Session, org_id: int, platform: str, credentials, *, n
         result.warnings.append(f"Webhooks were not registered ({exc}); until the shop is connected again, it is "
                                "only as current as its sync interval.")
     session.flush()
-    for kind in _never_imported(session, shop):
+    for kind in _never_imported(session, shop, channel.kinds):
         try:
             start_import(session, shop, kind, actor_id=actor_id)
         except LedgerError as exc:
@@ -106,8 +107,8 @@ def _apply_facts(shop: Shop, facts: ShopFacts, *, languages: list[str] | None, c
         shop.url = facts.url
 
 
-def _never_imported(session: Session, shop: Shop) -> list[str]:
-    """Kinds without a watermark: no full import has finished for them."""
+def _never_imported(session: Session, shop: Shop, kinds: tuple[str, ...]) -> list[str]:
+    """Kinds the channel imports without a watermark: no full import has finished for them."""
     imported = set(session.execute(select(SyncCursor.stream).where(
         SyncCursor.shop_id == shop.id, SyncCursor.watermark.is_not(None))).scalars())
-    return [kind for kind in FIRST_IMPORT_ORDER if kind not in imported]
+    return [kind for kind in FIRST_IMPORT_ORDER if kind in kinds and kind not in imported]

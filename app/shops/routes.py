@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.channels import channel_for
 from app.extensions import db
 from app.htmx import STOP_POLLING
 from app.orgs.scoping import can, get_scoped_or_404, require, scoped
@@ -39,7 +40,8 @@ def index():
 @require("org.view")
 def detail(shop_id: int):
     shop = get_scoped_or_404(Shop, shop_id)
-    return render_template("shops/detail.html", shop=shop, overviews=queries.kind_overviews(db.session, shop.id),
+    overviews = queries.kind_overviews(db.session, shop.id, channel_for(shop).kinds)
+    return render_template("shops/detail.html", shop=shop, overviews=overviews,
                            history=queries.run_history(db.session, shop.id), can_run=can("imports.run"),
                            cursors=queries.sync_cursors(db.session, shop.id), can_connect=can("shops.connect"),
                            speed=queries.run_speed)

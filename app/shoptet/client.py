@@ -174,6 +174,11 @@ class ShoptetClient:
         data = self._get_data(f"/api/orders/{_seg(code)}", {"include": include})
         return data.get("order", data) if isinstance(data, dict) else data
 
+    def get_credit_note(self, code: str) -> dict:
+        """A credit note (a return of an order's goods or money) with its items."""
+        data = self._get_data(f"/api/credit-notes/{_seg(code)}")
+        return data.get("creditNote", data) if isinstance(data, dict) else data
+
     def set_order_status(
         self,
         code: str,

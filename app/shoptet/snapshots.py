@@ -40,6 +40,7 @@ SNAPSHOT_PATHS = {
     "orders": "/api/orders/snapshot",
     "customers": "/api/customers/snapshot",
     "products": "/api/products/snapshot",
+    "credit_notes": "/api/credit-notes/snapshot",
 }
 #: Shoptet refuses job detail after 10 reads of an unfinished job.
 JOB_POLL_LIMIT = 10

@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 # Full imports are long and share one queue; incremental syncs go to their kind's queue, so a
 # two-hour snapshot never holds up the five-second sync behind it.
-SYNC_QUEUE_FOR_KIND = {"orders": "orders", "customers": "customers", "products": "catalog", "stock": "catalog"}
+SYNC_QUEUE_FOR_KIND = {"orders": "orders", "customers": "customers", "products": "catalog", "stock": "catalog",
+                       "credit_notes": "orders"}
 
 
 def queue_for(kind: str, mode: str) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.catalog.stock import write_stock
 from app.channels import channel_for
 from app.channels.base import Deletion, FallbackToFull
-from app.imports.hooks import lock_orders, orders_changed
+from app.imports.hooks import credit_notes_changed, lock_orders, orders_changed
 from app.imports.partitions import PartitionCache
 from app.imports.writers import writer_for
 from app.shops.models import Shop
@@ -39,7 +39,8 @@ FULL_IMPORT_OVERLAP = timedelta(minutes=5)
 # `(session, shop, kind, changed)`, committing what it starts.
 SYNCED = ("app.master.triggers:synced",)
 # The hub's key of each kind's rows (a Deletion names it).
-KEYS = {"orders": ("orders", "code"), "customers": ("customers", "guid"), "products": ("products", "guid")}
+KEYS = {"orders": ("orders", "code"), "customers": ("customers", "guid"), "products": ("products", "guid"),
+        "credit_notes": ("credit_notes", "code")}
 
 
 def get_cursor(session: Session, shop_id: int, stream: str, *, lock: bool = False) -> SyncCursor:
@@ -153,8 +154,8 @@ def _mark_deleted(session: Session, kind: str, shop_id: int, deletions: list[Del
     if not deletions:
         return 0
     table, column = KEYS[kind]
-    deleted, orders = 0, []
-    if kind == "orders":  # before the first row (app/imports/hooks.py)
+    deleted, ids = 0, []
+    if kind in ("orders", "credit_notes"):  # before the first row (app/imports/hooks.py)
         lock_orders(session.connection().connection.driver_connection.cursor(), [shop_id])
     for deletion in deletions:
         # The delete time becomes the row's change time, so an older snapshot cannot bring it back.
@@ -164,11 +165,15 @@ def _mark_deleted(session: Session, kind: str, shop_id: int, deletions: list[Del
             "AND deleted_at IS NULL RETURNING id"
         ), {"at": deletion.at, "shop": shop_id, "id": deletion.key}).all()
         deleted += len(result)
-        orders.extend(row_id for (row_id,) in result)
-    if kind == "orders" and orders:  # a deleted order no longer counts (customer metrics, rollups, ...)
+        ids.extend(row_id for (row_id,) in result)
+    if kind == "orders" and ids:  # a deleted order no longer counts (customer metrics, rollups, ...)
         orders_changed(session.connection().connection.driver_connection.cursor(), shop_id,
                        "SELECT id AS order_id, customer_guid, creation_time FROM orders "
-                       "WHERE id = ANY(%(deleted_orders)s)", {"deleted_orders": orders})
+                       "WHERE id = ANY(%(deleted_orders)s)", {"deleted_orders": ids})
+    if kind == "credit_notes" and ids:  # a deleted credit note no longer nets its returns out of demand
+        credit_notes_changed(session.connection().connection.driver_connection.cursor(), shop_id,
+                             "SELECT creation_time FROM credit_notes WHERE id = ANY(%(deleted_notes)s)",
+                             {"deleted_notes": ids})
     return deleted
 
 

@@ -21,7 +21,7 @@ from app.sync.models import ACTIVE_RUN_SQL, ACTIVE_STATUSES, SyncRun
 def lease_seconds() -> float:
     """How long a claim or a heartbeat holds a run (config LEASE_SECONDS, env HUB_LEASE_SECONDS)."""
     return float(current_app.config.get("LEASE_SECONDS", 60.0))
-KINDS = ("orders", "customers", "products")  # what a full import can bring
+KINDS = ("orders", "customers", "products", "credit_notes")  # what a full import can bring
 SYNC_KINDS = (*KINDS, "stock")  # what an incremental sync can follow
 
 

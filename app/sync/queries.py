@@ -38,8 +38,9 @@ def kind_overview(session: Session, shop_id: int, kind: str) -> KindOverview:
     return KindOverview(kind, active, last_success, finished)
 
 
-def kind_overviews(session: Session, shop_id: int) -> list[KindOverview]:
-    return [kind_overview(session, shop_id, kind) for kind in KINDS]
+def kind_overviews(session: Session, shop_id: int, kinds: tuple[str, ...] = KINDS) -> list[KindOverview]:
+    """The cards of the kinds the shop's channel imports (`Channel.kinds`)."""
+    return [kind_overview(session, shop_id, kind) for kind in KINDS if kind in kinds]
 
 
 def run_history(session: Session, shop_id: int, limit: int = 20) -> list[SyncRun]:

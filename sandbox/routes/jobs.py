@@ -57,6 +57,22 @@ def customers_snapshot():
     return _submit(produce)
 
 
+@bp.get("/api/credit-notes/snapshot")
+def credit_notes_snapshot():
+    created = {"created_from": dt_arg("creationTimeFrom"), "created_to": dt_arg("creationTimeTo")}
+    changed_from, changed_to = dt_arg("changeTimeFrom"), dt_arg("changeTimeTo")
+    _require_job_webhook()
+    notes = g.store.credit_notes
+
+    def produce():
+        selection = [k for k in notes.select(**created)
+                     if (changed_from is None or notes.changed_at(k) >= changed_from)
+                     and (changed_to is None or notes.changed_at(k) <= changed_to)]
+        return len(selection), (notes.detail(k) for k in selection)
+
+    return _submit(produce)
+
+
 @bp.get("/api/products/snapshot")
 def products_snapshot():
     lang, include, filters = language(), include_arg(), product_filters()

@@ -50,7 +50,8 @@ def run_job(sb, receiver, path, index=0, params=None) -> tuple[dict, list[bytes]
 
 
 def test_snapshot_needs_job_finished_webhook(sb):
-    for path in ("/api/orders/snapshot", "/api/customers/snapshot", "/api/products/snapshot"):
+    for path in ("/api/orders/snapshot", "/api/customers/snapshot", "/api/products/snapshot",
+                 "/api/credit-notes/snapshot"):
         response = call(sb, path, 1)
         assert response.status_code == 403
         assert_contract(response, "GET", path)

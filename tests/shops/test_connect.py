@@ -41,8 +41,8 @@ def assert_connected(db, shop, info, *, currency, languages, timezone="Europe/Pr
     assert set(EVENTS) <= set(hooks) and set(hooks.values()) == {webhook_url(shop)}
     runs = db.session.execute(select(SyncRun.kind, SyncRun.mode, SyncRun.status)
                               .where(SyncRun.shop_id == shop.id)).all()
-    assert sorted(runs) == [("customers", "snapshot", "queued"), ("orders", "snapshot", "queued"),
-                            ("products", "snapshot", "queued")]
+    assert sorted(runs) == [("credit_notes", "snapshot", "queued"), ("customers", "snapshot", "queued"),
+                            ("orders", "snapshot", "queued"), ("products", "snapshot", "queued")]
 
 
 def test_shop_add_connects_the_shop_with_its_currency_and_languages_from_the_api(app, db, sandbox):
@@ -111,7 +111,7 @@ def test_the_demo_connects_through_the_service_and_imports_only_what_was_never_i
     db.session.commit()
     connect_shops(app, description)
     kinds = db.session.execute(select(SyncRun.kind).where(SyncRun.shop_id == shop.id)).scalars().all()
-    assert sorted(kinds) == ["customers", "products"]
+    assert sorted(kinds) == ["credit_notes", "customers", "products"]
     assert db.session.execute(select(Shop).where(Shop.organization_id == org.id)).scalars().all() == [shop]
     actions = db.session.execute(select(AuditEvent.action).where(AuditEvent.target_id == shop.id,
                                                                  AuditEvent.target_type == "shop")).scalars().all()

@@ -51,7 +51,8 @@ def test_install_connects_the_shop_registers_webhooks_and_starts_imports(app, cl
                                                   {"id": shop.id}).scalar()
     assert b"-o-" not in bytes(raw)  # the OAuth token is stored encrypted
     runs = db.session.execute(select(SyncRun.kind, SyncRun.status).where(SyncRun.shop_id == shop.id)).all()
-    assert sorted(runs) == [("customers", "queued"), ("orders", "queued"), ("products", "queued")]
+    assert sorted(runs) == [("credit_notes", "queued"), ("customers", "queued"), ("orders", "queued"),
+                            ("products", "queued")]
     assert db.session.execute(select(ShopInstall.user_id).where(ShopInstall.shop_id == shop.id)).scalar() == owner.id
     # The webhooks point at this shop's endpoint (read back through the API with the new OAuth token).
     with client_for_shop(shop) as api:

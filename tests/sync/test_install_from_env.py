@@ -85,4 +85,4 @@ def test_a_server_configured_by_the_environment_alone_connects_a_shop(app, live_
         assert (shop.external_id, shop.auth_mode, shop.status) == (eshop_id, "oauth", "active")
         assert shop.api_url == sandbox.base_url  # SHOPTET_API_URL reached the install
         kinds = live_db.session.execute(select(SyncRun.kind).where(SyncRun.shop_id == shop.id)).scalars().all()
-        assert sorted(kinds) == ["customers", "orders", "products"]
+        assert sorted(kinds) == ["credit_notes", "customers", "orders", "products"]

@@ -34,6 +34,7 @@ class ShoptetChannel(Channel):
     title = "Shoptet"
     feed_history = timedelta(days=30)  # Shoptet keeps 30 days of changes (API_NOTES §3.2)
     blueprint = bp
+    kinds = ("orders", "customers", "products", "credit_notes")
 
     def credentials(self, values: Mapping[str, Any]) -> ShoptetCredentials:
         return api.credentials_from(values)

@@ -1,4 +1,4 @@
-"""Shoptet's change feeds (`/api/{orders,customers,products}/changes`) and stock movement logs.
+"""Shoptet's change feeds (`/api/{orders,customers,products,credit-notes}/changes`) and stock movement logs.
 
 A feed is read in windows: `from=watermark` (inclusive), one page, then the watermark becomes the newest
 change time in that page. Paging deeper into a list that changes while we read it would let entries slip
@@ -25,6 +25,7 @@ FEEDS = {
     "orders": ("/api/orders/changes", "code", 1000),
     "customers": ("/api/customers/changes", "guid", 20),
     "products": ("/api/products/changes", "guid", 1000),
+    "credit_notes": ("/api/credit-notes/changes", "code", 1000),
 }
 STOCK_BATCH = 500  # movements per committed batch
 
@@ -70,6 +71,8 @@ def _detail(client, kind: str, identifier: str) -> dict | None:
             return client.get_order(identifier, include=list(INCLUDES["orders"]))
         if kind == "customers":
             return client.get_customer(identifier)
+        if kind == "credit_notes":
+            return client.get_credit_note(identifier)
         return client.get_product(identifier, include=list(INCLUDES["products"]))
     except NotFound:
         return None

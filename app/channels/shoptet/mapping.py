@@ -12,6 +12,7 @@ import orjson
 
 from app.channels.shoptet.statuses import normalized_status
 from app.imports.records import (
+    CreditNoteRecord,
     CustomerRecord,
     OrderRecord,
     ProductRecord,
@@ -39,9 +40,7 @@ def map_order(obj: dict) -> OrderRecord:
     code = str(require(obj, "code"))
     created = parse_time(require(obj, "creationTime"), "creationTime")
     changed = parse_time(obj.get("changeTime"), "changeTime")
-    items = obj.pop("items", None) or []
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise RecordError("field 'items' is not a list of objects")
+    items = _items_of(obj)
     item_jsons = [orjson.dumps(item) for item in items]
     item_rows = [_item_row(code, position, item, item_json.decode())
                  for position, (item, item_json) in enumerate(zip(items, item_jsons, strict=True), start=1)]
@@ -60,6 +59,33 @@ def map_order(obj: dict) -> OrderRecord:
         content_hash(order_json, *item_jsons), order_json.decode(),
     )
     return OrderRecord(code, created, changed, row, item_rows)
+
+
+def _items_of(obj: dict) -> list[dict]:
+    items = obj.pop("items", None) or []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise RecordError("field 'items' is not a list of objects")
+    return items
+
+
+def map_credit_note(obj: dict) -> CreditNoteRecord:
+    """A credit note (dobropis): its lines' amounts and prices are negative as Shoptet gives them; a line without
+    an `itemId` is known by its position."""
+    code = str(require(obj, "code"))
+    parse_time(require(obj, "creationTime"), "creationTime")
+    changed = parse_time(obj.get("changeTime"), "changeTime")
+    items = _items_of(obj)
+    item_jsons = [orjson.dumps(item) for item in items]
+    item_rows = [(code, item.get("itemId") or position, position, item.get("itemType") or "product",
+                  item.get("code"), item.get("name"), item.get("amount"), nested(item, "unitPrice", "withVat"),
+                  nested(item, "itemPrice", "withVat"), nested(item, "itemPrice", "withoutVat"), item_json.decode())
+                 for position, (item, item_json) in enumerate(zip(items, item_jsons, strict=True), start=1)]
+    note_json = orjson.dumps(obj)
+    order_code = obj.get("orderCode")
+    row = (code, str(order_code) if order_code is not None else None, obj["creationTime"], obj.get("changeTime"),
+           obj.get("isValid"), nested(obj, "price", "currencyCode"), nested(obj, "price", "exchangeRate"),
+           nested(obj, "price", "withVat"), content_hash(note_json, *item_jsons), note_json.decode())
+    return CreditNoteRecord(code, changed, row, item_rows)
 
 
 def main_account(obj: dict) -> dict:
@@ -132,4 +158,6 @@ def mapper_for(kind: str, shop, language: str | None = None) -> Callable[[dict],
         return map_customer
     if kind == "products":
         return product_mapper(is_default=(language or shop.default_language) == shop.default_language)
-    raise ValueError(f"Unknown import kind '{kind}': choose orders, customers or products.")
+    if kind == "credit_notes":
+        return map_credit_note
+    raise ValueError(f"Unknown import kind '{kind}': choose orders, customers, products or credit_notes.")

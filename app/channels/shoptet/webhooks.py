@@ -17,6 +17,7 @@ JOB_FINISHED = "job:finished"
 EVENTS = (
     JOB_FINISHED, "order:create", "order:update", "order:delete", "customer:create", "customer:update",
     "customer:delete", "product:create", "product:update", "product:delete", "stock:movement",
+    "creditNote:create", "creditNote:update", "creditNote:delete",
 )
 # Which kind an event tells the hub to sync, by the event's entity.
 KIND_OF_ENTITY = {
@@ -26,6 +27,7 @@ KIND_OF_ENTITY = {
     "productVariant": "products",
     "productVariantPrice": "products",
     "stock": "stock",
+    "creditNote": "credit_notes",
 }
 DISCONNECTING = ("addon:uninstall", "addon:suspend", "addon:terminate")
 

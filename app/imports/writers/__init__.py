@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.imports.writers.base import Writer
+from app.imports.writers.credit_notes import CreditNoteWriter
 from app.imports.writers.customers import CustomerWriter
 from app.imports.writers.orders import OrderWriter
 from app.imports.writers.products import ProductWriter
@@ -18,4 +19,6 @@ def writer_for(kind: str, shop, language: str | None = None) -> Writer:
     if kind == "products":
         language = language or shop.default_language
         return ProductWriter(shop.id, language=language, is_default=language == shop.default_language)
-    raise ValueError(f"Unknown import kind '{kind}': choose orders, customers or products.")
+    if kind == "credit_notes":
+        return CreditNoteWriter(shop.id)
+    raise ValueError(f"Unknown import kind '{kind}': choose orders, customers, products or credit_notes.")
