@@ -1,7 +1,7 @@
 """credit_notes: credit notes (returns) and their lines, imported per shop like orders
 
 Revision ID: credit_notes
-Revises: catalog_search
+Revises: master_texts
 
 New tables only (their indexes are built empty, in the same transaction). Filled by the first full import of
 kind `credit_notes` (Shoptet: `/api/credit-notes/snapshot`); demand nets their product lines out
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'credit_notes'
-down_revision = 'catalog_search'
+down_revision = 'master_texts'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """sales product years: product sales (orders not cancelled) per shop-local calendar year, for long ranges
 
 Revision ID: sales_product_years
-Revises: master_texts
+Revises: credit_notes
 
 Expand-only: one new table (its pages filled to 70 %, as the product month rollup's from now on), kept by
 the order hook (app/dashboard/rollups.py) beside the product day and month rollups, so top products over a long
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = 'sales_product_years'
-down_revision = 'master_texts'
+down_revision = 'credit_notes'
 branch_labels = None
 depends_on = None
 
