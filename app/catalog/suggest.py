@@ -20,20 +20,28 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+import orjson
+from sqlalchemy import LargeBinary, Row, String, any_, func, literal, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
-from app.audit.models import AuditEvent
 from app.catalog import workflow
 from app.catalog.checks import check_text
-from app.catalog.models import TEXT_FIELDS, GlossaryTerm, TranslationUnit, TranslationUsage, UnitState
+from app.catalog.models import (
+    TEXT_FIELDS,
+    GlossaryTerm,
+    Product,
+    ProductText,
+    TranslationUnit,
+    TranslationUsage,
+    UnitState,
+)
 from app.catalog.providers import Glossary, Provider, ProviderError, provider_from_settings
-from app.catalog.texts import field_sql, text_hash
+from app.catalog.texts import text_hash
 from app.orgs.models import Role
 
-CHUNK = 200
-REQUEST_TEXTS = 25
+CHUNK = 500  # fields per chunk: its statements (a handful, of constant text) are shared by that many
+REQUEST_TEXTS = 50  # DeepL's limit of texts per request (OpenAI-compatible: still one chat call per text)
 MAX_IN_FLIGHT = 4
 ATTEMPTS = 5
 BACKOFF_SECONDS = 0.2
@@ -54,33 +62,67 @@ class Candidate:
     unit_id: int | None
 
 
-CANDIDATES = f"""
-SELECT s.product_guid, f.field, {field_sql("s", "f.field")} AS source, u.id AS unit_id
-FROM product_texts s
-JOIN products p ON p.shop_id = s.shop_id AND p.guid = s.product_guid AND p.deleted_at IS NULL
-CROSS JOIN unnest(CAST(:fields AS text[])) AS f(field)
-LEFT JOIN product_texts t ON t.shop_id = s.shop_id AND t.product_guid = s.product_guid AND t.language = :language
-LEFT JOIN translation_units u ON u.shop_id = s.shop_id AND u.product_guid = s.product_guid
-     AND u.language = :language AND u.field = f.field
-WHERE s.shop_id = :shop_id AND s.language = :source_language
-  AND coalesce({field_sql("s", "f.field")}, '') <> ''
-  AND ((u.id IS NULL AND coalesce({field_sql("t", "f.field")}, '') = '')
-       OR (u.state = 'missing' AND coalesce(u.text, {field_sql("t", "f.field")}, '') = '')
-       OR u.state = 'outdated')
-  AND (s.product_guid, f.field) > (:after_guid, :after_field)
-  AND (CAST(:guids AS text[]) IS NULL OR s.product_guid = ANY(CAST(:guids AS text[])))
-ORDER BY s.product_guid, f.field
-LIMIT :limit
-"""  # noqa: S608 (constant field names only)
+SOURCE_PRODUCTS = 100  # products whose source texts one read of `candidates` takes
+
+
+def _wanted(unit: Row | None, target: str | None) -> bool:
+    """A field to suggest: no unit and no shop text, a unit still missing with no text, or an outdated one."""
+    if unit is None:
+        return not target
+    if unit.state == UnitState.missing:
+        return not (unit.text if unit.text is not None else target)
+    return unit.state == UnitState.outdated
 
 
 def candidates(session: Session, shop, language: str, *, after: tuple[str, str] = ("", ""),
                guids: list[str] | None = None, limit: int | None = None) -> list[Candidate]:
-    rows = session.execute(text(CANDIDATES), {
-        "fields": list(TEXT_FIELDS), "language": language, "shop_id": shop.id,
-        "source_language": shop.default_language, "after_guid": after[0], "after_field": after[1],
-        "guids": guids, "limit": limit or CHUNK}).all()
-    return [Candidate(*row) for row in rows]
+    """The next fields (after `after`, by product guid and field) with a source text and a missing or
+    outdated translation, up to `limit`.
+
+    Each read is one table's index range: the source texts by guid (the shop's unique key), then the target
+    texts, units and live products of those guids by `= ANY`. A join let the planner, misled by a just-imported
+    shop's stale statistics, read every unit and product of the shop for each chunk (quadratic in the job)."""
+    limit = limit or CHUNK
+    fields = sorted(TEXT_FIELDS)
+    chosen: list[Candidate] = []
+    after_guid, after_field = after
+    first = True
+    while len(chosen) < limit:
+        position = ProductText.product_guid >= after_guid if first else ProductText.product_guid > after_guid
+        statement = (select(ProductText.product_guid, *(getattr(ProductText, field) for field in fields))
+                     .where(ProductText.shop_id == shop.id, ProductText.language == shop.default_language, position)
+                     .order_by(ProductText.product_guid).limit(SOURCE_PRODUCTS))
+        if guids is not None:
+            statement = statement.where(ProductText.product_guid == any_(literal(guids, ARRAY(String))))
+        sources = session.execute(statement).all()
+        if not sources:
+            break
+        keys = literal([source.product_guid for source in sources], ARRAY(String))
+        live = set(session.execute(select(Product.guid).where(
+            Product.shop_id == shop.id, Product.guid == any_(keys), Product.deleted_at.is_(None))).scalars())
+        targets = {row.product_guid: row for row in session.execute(
+            select(ProductText.product_guid, *(getattr(ProductText, field) for field in fields)).where(
+                ProductText.shop_id == shop.id, ProductText.language == language,
+                ProductText.product_guid == any_(keys)))}
+        units = {(unit.product_guid, unit.field): unit for unit in session.execute(
+            select(TranslationUnit.id, TranslationUnit.product_guid, TranslationUnit.field, TranslationUnit.state,
+                   TranslationUnit.text).where(
+                TranslationUnit.shop_id == shop.id, TranslationUnit.product_guid == any_(keys),
+                TranslationUnit.language == language))}
+        for source in sources:
+            guid = source.product_guid
+            if guid not in live:
+                continue
+            target = targets.get(guid)
+            for field in fields:
+                value = getattr(source, field)
+                if not value or (first and guid == after_guid and field <= after_field):
+                    continue
+                unit = units.get((guid, field))
+                if _wanted(unit, getattr(target, field) if target is not None else None):
+                    chosen.append(Candidate(guid, field, value, unit.id if unit is not None else None))
+        after_guid, first = sources[-1].product_guid, False
+    return chosen[:limit]
 
 
 def glossary_for(session: Session, org_id: int, language: str) -> Glossary:
@@ -130,27 +172,36 @@ def _with_retries(call, sleep=time.sleep):
     raise AssertionError("unreachable")
 
 
-def _units(session: Session, shop, language: str, chosen: list[Candidate]) -> dict[tuple[str, str], TranslationUnit]:
-    """The units of the chosen fields, made as missing where none exists yet (one statement each way)."""
+MAKE_UNITS = text("""
+INSERT INTO translation_units (organization_id, shop_id, product_guid, language, field, state)
+SELECT :org_id, :shop_id, made.guid, :language, made.field, 'missing'
+FROM unnest(CAST(:guids AS text[]), CAST(:fields AS text[])) AS made(guid, field)
+ON CONFLICT DO NOTHING
+""")
+
+
+def _units(session: Session, shop, language: str, chosen: list[Candidate]) -> dict[tuple[str, str], Row]:
+    """The chosen fields' units (id, state, version), made as missing where none exists yet: two statements
+    of constant text whatever the chunk's size (arrays, not a VALUES list or a statement per unit)."""
     missing = [c for c in chosen if c.unit_id is None]
     if missing:
-        # executemany (batched by the driver), not one statement of a thousand VALUES to compile each time
-        session.connection().execute(insert(TranslationUnit).on_conflict_do_nothing(), [
-            {"organization_id": shop.organization_id, "shop_id": shop.id, "product_guid": c.guid,
-             "language": language, "field": c.field, "state": UnitState.missing} for c in missing])
-    units = session.execute(select(TranslationUnit).where(
+        session.execute(MAKE_UNITS, {"org_id": shop.organization_id, "shop_id": shop.id, "language": language,
+                                     "guids": [c.guid for c in missing], "fields": [c.field for c in missing]})
+    rows = session.execute(select(TranslationUnit.id, TranslationUnit.product_guid, TranslationUnit.field,
+                                  TranslationUnit.state, TranslationUnit.version).where(
         TranslationUnit.shop_id == shop.id, TranslationUnit.language == language,
-        TranslationUnit.product_guid.in_({c.guid for c in chosen}))).scalars()
-    return {(unit.product_guid, unit.field): unit for unit in units}
+        TranslationUnit.product_guid == any_(literal(sorted({c.guid for c in chosen}), ARRAY(String)))))
+    return {(row.product_guid, row.field): row for row in rows}
 
 
 def _memory(session: Session, org_id: int, language: str, chosen: list[Candidate]) -> dict[tuple[str, bytes], str]:
     """Approved texts of the same field and source hash in the organization: (field, source hash) → text."""
-    hashes = {text_hash(c.source) for c in chosen}
-    rows = session.execute(
+    hashes = sorted({text_hash(c.source) for c in chosen})
+    rows = session.execute(  # the hashes as one array parameter: an IN list of 500 cost more to bind than to run
         select(TranslationUnit.field, TranslationUnit.source_hash, TranslationUnit.text).where(
             TranslationUnit.organization_id == org_id, TranslationUnit.language == language,
-            TranslationUnit.field.in_({c.field for c in chosen}), TranslationUnit.source_hash.in_(hashes),
+            TranslationUnit.field.in_(sorted({c.field for c in chosen})),
+            TranslationUnit.source_hash == any_(literal(hashes, ARRAY(LargeBinary))),
             TranslationUnit.state.in_((UnitState.approved, UnitState.synced)),
             TranslationUnit.text.is_not(None)).order_by(TranslationUnit.id))
     return {(field, source_hash): value for field, source_hash, value in rows}
@@ -206,34 +257,37 @@ def suggest_chunk(session: Session, shop, language: str, chosen: list[Candidate]
     return True
 
 
-SAVE_DRAFT = (
-    update(TranslationUnit)
-    .where(TranslationUnit.id == bindparam("unit_id"), TranslationUnit.version == bindparam("expected"),
-           or_(TranslationUnit.state == UnitState.missing, TranslationUnit.state == UnitState.outdated))
-    .values(text=bindparam("new_text"), state=UnitState.draft, machine_made=True, flags=bindparam("new_flags"),
-            source_hash=bindparam("new_source_hash"), version=TranslationUnit.version + 1, updated_at=func.now(),
-            error=None, updated_by_id=None)
-    .execution_options(synchronize_session=False)
+SAVE_DRAFTS = text("""
+WITH drafts AS (
+    SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:versions AS int[]), CAST(:states AS text[]),
+                         CAST(:texts AS text[]), CAST(:flags AS text[]), CAST(:hashes AS bytea[]))
+        AS d(id, version, state, text, flags, source_hash)
+), saved AS (
+    UPDATE translation_units u
+    SET text = d.text, state = 'draft', machine_made = true, flags = CAST(d.flags AS jsonb),
+        source_hash = d.source_hash, version = u.version + 1, updated_at = now(), error = NULL, updated_by_id = NULL
+    FROM drafts d
+    WHERE u.id = d.id AND u.version = d.version AND u.state IN ('missing', 'outdated')
+    RETURNING u.id, u.organization_id, u.product_guid, u.language, u.field, d.state AS state_from
 )
+INSERT INTO audit_events (organization_id, actor_id, action, target_type, target_id, details, created_at)
+SELECT organization_id, NULL, 'translation.draft', 'translation_unit', id,
+       jsonb_build_object('product', product_guid, 'language', language, 'field', field, 'state_from', state_from,
+                          'state_to', 'draft', 'machine_made', true), now()
+FROM saved
+""")
 
 
 def _save_drafts(session: Session, drafts: list) -> None:
-    """The chunk's machine drafts in two statements (an update per unit, pipelined, and the audit rows): what
-    workflow.save_draft does for one, with the same version guard, at the speed a bulk job needs."""
+    """The chunk's machine drafts and their audit rows in one statement: what workflow.save_draft does for
+    one, with the same version guard (a unit a person saved meanwhile is left, and not audited)."""
     if not drafts:
         return
-    session.connection().execute(SAVE_DRAFT, [
-        {"unit_id": unit.id, "expected": unit.version, "new_text": value, "new_flags": flags,
-         "new_source_hash": text_hash(source)} for unit, value, flags, source in drafts])
-    session.execute(insert(AuditEvent), [
-        {"organization_id": unit.organization_id, "actor_id": None, "action": "translation.draft",
-         "target_type": "translation_unit", "target_id": unit.id,
-         "details": {"product": unit.product_guid, "language": unit.language, "field": unit.field,
-                     "state_from": unit.state, "state_to": UnitState.draft, "machine_made": True}}
-        for unit, _value, _flags, _source in drafts])
-    for unit, *_ in drafts:
-        session.expire(unit)
-    return True
+    session.execute(SAVE_DRAFTS, {
+        "ids": [unit.id for unit, *_ in drafts], "versions": [unit.version for unit, *_ in drafts],
+        "states": [unit.state for unit, *_ in drafts], "texts": [value for _unit, value, _flags, _source in drafts],
+        "flags": [orjson.dumps(flags).decode() for _unit, _value, flags, _source in drafts],
+        "hashes": [text_hash(source) for *_, source in drafts]})
 
 
 def _settings(session: Session, org_id: int) -> dict:
