@@ -101,6 +101,20 @@ def load(app, products: int) -> None:
             text("VACUUM (ANALYZE) products, product_variants, product_texts, translation_units, variant_stocks"))
 
 
+def _forget_cached(app) -> None:
+    """Drop the Redis keys of the database just recreated: its settings versions start again from 1, and the
+    previous database's cached settings under the same versions (a dead sandbox's URL) would be read back."""
+    import redis
+
+    from app.core.namespace import database_prefix
+
+    with app.app_context():
+        prefix = database_prefix(app)
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    for key in client.scan_iter(match=prefix + "*", count=1000):
+        client.delete(key)
+
+
 def loaded_products(app) -> int | None:
     from sqlalchemy import text
 
@@ -258,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         with app.app_context():
             db.engine.dispose()
         recreate_database(database)
+        _forget_cached(app)
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env=dict(os.environ),
                        check=True, capture_output=True, cwd=str(ROOT))
         started = time.monotonic()
