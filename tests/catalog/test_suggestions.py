@@ -219,3 +219,42 @@ def test_the_demo_suggests_through_the_sandbox_translator(app, db, team, sandbox
     assert isinstance(provider, DeepLProvider)
     product = add_product(db.session, team.shop, name="Konev")
     assert suggest_product(db.session, team.shop, product, "sk", actor_id=None, role=T)["suggested"] == 1
+
+
+def test_the_bulk_job_walks_products_and_fields_once_across_reads_and_chunks(app, db, team, sandbox):
+    """Small reads of source texts and small chunks: every wanted field is suggested once, in guid and field
+    order across both boundaries; a shop text, a person's draft, an empty source and a deleted product are
+    skipped; an outdated unit is suggested again."""
+    from datetime import UTC, datetime
+
+    from app.catalog.models import ProductText
+    from app.catalog.suggest import candidates
+
+    _faults(sandbox)
+    update_settings(db.session, app.extensions["settings_cache"], team.org.id, {
+        "translation_provider": "deepl", "translation_api_url": sandbox.url("/deepl"),
+        "translation_api_key": "sandbox-key", "translation_monthly_characters": 100_000}, actor_id=None)
+    made = [add_product(db.session, team.shop, name=f"Konev {n}", texts={"cs": {
+        "name": f"Konev {n}", "meta_title": f"Kupte konev {n}", "meta_description": "" if n == 2 else f"Konev {n} l"}})
+        for n in range(5)]
+    workflow.save_draft(db.session, team.shop, workflow.unit_for(db.session, team.shop, made[1].guid, "sk", "name"),
+                        "Můj text", actor_id=team.translator.id, role=T, expected_version=1)
+    outdated = workflow.unit_for(db.session, team.shop, made[3].guid, "sk", "meta_title")
+    outdated.state, outdated.text = "outdated", "Stará"
+    made[4].deleted_at = datetime.now(UTC)
+    db.session.add(ProductText(shop_id=team.shop.id, product_guid=made[0].guid, language="sk", name="Kanva 0",
+                               content_hash=b"x"))
+    db.session.commit()
+    expected = [(p.guid, field) for p in made[:4] for field in ("meta_description", "meta_title", "name")
+                if not (p is made[0] and field == "name") and not (p is made[1] and field == "name")
+                and not (p is made[2] and field == "meta_description")]
+    assert [(c.guid, c.field) for c in candidates(db.session, team.shop, "sk", limit=100)] == sorted(expected)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("app.catalog.suggest.CHUNK", 3)
+        patch.setattr("app.catalog.suggest.SOURCE_PRODUCTS", 2)
+        stats = job_now(db.session, team.shop, "texts_suggest", {"language": "sk"})
+    assert stats["suggested"] == len(expected) == 9
+    drafted = {(u.product_guid, u.field) for u in db.session.execute(select(TranslationUnit).where(
+        TranslationUnit.shop_id == team.shop.id, TranslationUnit.machine_made.is_(True))).scalars()}
+    assert drafted == set(expected)
+    assert candidates(db.session, team.shop, "sk") == []
