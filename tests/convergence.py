@@ -96,6 +96,28 @@ def running_hub(app, test_config, queues: Iterable[str] = QUEUES, workers: int =
         hub.close()
 
 
+def connect_sandbox_shop(session, org_id: int, sandbox, info: dict, live_server: str,
+                         interval_minutes: int | None = 1) -> Shop:
+    """A sandbox Shoptet shop connected by its private token, its webhooks pointing at the live server, and
+    (unless None) a short sync interval, so the scheduler's reconcile takes part."""
+    from app.channels.shoptet.api import client_for_shop
+    from app.channels.shoptet.webhooks import register
+    from app.settings.cache import settings_cache
+    from app.settings.services import update_settings
+    from app.shops.services import add_shop
+
+    shop = add_shop(session, org_id, name=info["name"], eshop_id=info["eshop_id"],
+                    private_token=info["private_token"], api_url=sandbox.base_url,
+                    languages=info["default_language"])
+    session.commit()
+    with client_for_shop(shop) as client:
+        register(client, shop, f"{live_server}/webhooks/shoptet/{shop.id}")
+    if interval_minutes is not None:
+        update_settings(session, settings_cache(), org_id, {"sync_interval_minutes": str(interval_minutes)},
+                        shop_id=shop.id)
+    return shop
+
+
 def request_final_syncs(app, shop_ids: Iterable[int], streams: Iterable[str]) -> datetime:
     """One more sync of every stream of the shops, after the churn; returns a time before the runs it starts."""
     after = datetime.now(UTC) - timedelta(seconds=1)

@@ -17,13 +17,12 @@ import pytest
 from sqlalchemy import text
 
 from app.channels.shoptet.api import client_for_shop as shoptet_client
-from app.channels.shoptet.webhooks import register as register_shoptet_webhooks
 from app.extensions import db as _db
 from app.settings.cache import settings_cache
 from app.settings.services import update_settings
 from app.shops.connect import connect_shop
 from app.shops.models import Shop
-from app.shops.services import add_shop, channel_and_credentials
+from app.shops.services import channel_and_credentials
 from app.sync.models import ACTIVE_STATUSES
 from app.sync.services import start_import
 from sandbox.testing import run_sandbox
@@ -32,6 +31,7 @@ from tests.channels.woo_helpers import store_client
 from tests.convergence import (
     OrderLagProbe,
     compare_shoptet,
+    connect_sandbox_shop,
     differences,
     equal,
     print_report,
@@ -104,12 +104,8 @@ def test_the_hub_converges_on_a_woocommerce_store_and_a_shoptet_shop_with_faults
                     "url": store.base_url, "consumer_key": store.consumer_key,
                     "consumer_secret": store.consumer_secret})
                 woo = connect_shop(live_db.session, org.id, "woocommerce", credentials, name="Woo").shop
-                shoptet = add_shop(live_db.session, org.id, name=info["name"], eshop_id=info["eshop_id"],
-                                   private_token=info["private_token"], api_url=sandbox.base_url,
-                                   languages=info["default_language"])
-                live_db.session.commit()
-                with shoptet_client(shoptet) as client:
-                    register_shoptet_webhooks(client, shoptet, f"{live_server}/webhooks/shoptet/{shoptet.id}")
+                shoptet = connect_sandbox_shop(live_db.session, org.id, sandbox, info, live_server,
+                                               interval_minutes=None)
                 for kind in ("products", "customers", "orders"):
                     start_import(live_db.session, shoptet, kind, actor_id=None)
                 for shop in (woo, shoptet):

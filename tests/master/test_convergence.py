@@ -18,18 +18,15 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app.channels.shoptet.api import client_for_shop
-from app.channels.shoptet.webhooks import register as register_webhooks
 from app.extensions import db as _db
 from app.master.prices import currency_of, desired_price
 from app.settings.cache import settings_cache
 from app.settings.services import update_settings
 from app.shops.models import Shop
-from app.shops.services import add_shop
 from app.sync.models import ACTIVE_STATUSES
 from app.sync.services import start_import
 from sandbox.testing import run_sandbox
-from tests.convergence import LagProbe, Phases, request_final_syncs, running_hub
+from tests.convergence import LagProbe, Phases, connect_sandbox_shop, request_final_syncs, running_hub
 from tests.factories import make_org
 from tests.master.conftest import read_facts
 
@@ -96,14 +93,7 @@ def test_followers_converge_on_the_master_and_no_sold_unit_is_lost(app, test_con
                 org = make_org(live_db.session, "Pool Co")
                 shops = []
                 for info in sandbox.shops:
-                    shop = add_shop(live_db.session, org.id, name=info["name"], eshop_id=info["eshop_id"],
-                                    private_token=info["private_token"], api_url=sandbox.base_url,
-                                    languages=info["default_language"])
-                    live_db.session.commit()
-                    with client_for_shop(shop) as client:
-                        register_webhooks(client, shop, f"{live_server}/webhooks/shoptet/{shop.id}")
-                    update_settings(live_db.session, settings_cache(), org.id, {"sync_interval_minutes": "1"},
-                                    shop_id=shop.id)
+                    shop = connect_sandbox_shop(live_db.session, org.id, sandbox, info, live_server)
                     read_facts(live_db, shop)
                     shops.append(shop)
                 master, seller, other = shops

@@ -15,16 +15,20 @@ import pytest
 from sqlalchemy import select
 
 from app.channels.shoptet.api import client_for_shop
-from app.channels.shoptet.webhooks import register as register_webhooks
 from app.extensions import db as _db
-from app.settings.cache import settings_cache
-from app.settings.services import update_settings
 from app.shops.models import Shop
-from app.shops.services import add_shop
 from app.sync.models import ACTIVE_STATUSES, SyncRun
 from app.sync.services import start_import
 from sandbox.testing import run_sandbox
-from tests.convergence import OrderLagProbe, compare_shoptet, equal, print_report, request_final_syncs, running_hub
+from tests.convergence import (
+    OrderLagProbe,
+    compare_shoptet,
+    connect_sandbox_shop,
+    equal,
+    print_report,
+    request_final_syncs,
+    running_hub,
+)
 from tests.factories import make_org
 from workers.scheduler import tick
 
@@ -39,14 +43,7 @@ def test_the_hub_converges_on_a_churning_shop_with_faults(app, test_config, live
         info = sandbox.shops[0]
         with app.app_context():
             org = make_org(live_db.session, "Converging Co")
-            shop = add_shop(live_db.session, org.id, name=info["name"], eshop_id=info["eshop_id"],
-                            private_token=info["private_token"], api_url=sandbox.base_url,
-                            languages=info["default_language"])
-            live_db.session.commit()
-            with client_for_shop(shop) as client:
-                register_webhooks(client, shop, f"{live_server}/webhooks/shoptet/{shop.id}")
-            update_settings(live_db.session, settings_cache(), org.id, {"sync_interval_minutes": "1"},
-                            shop_id=shop.id)
+            shop = connect_sandbox_shop(live_db.session, org.id, sandbox, info, live_server)
             for kind in ("products", "customers", "orders"):
                 start_import(live_db.session, shop, kind, actor_id=None)
             live_db.session.commit()
